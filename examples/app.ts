@@ -1,0 +1,29 @@
+// The spec example in TypeScript, with typed params, query and body.
+import { gopool } from 'gopool';
+import { threadId } from 'node:worker_threads';
+
+declare module 'gopool' {
+  interface GopoolContext {
+    somebody: { hello: string };
+  }
+}
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+gopool.headerGetter = (headers) => ({ 'user-agent': headers['user-agent'] });
+gopool.get<{ Querystring: { name?: string } }>('/v1/hello', async ({ query, headers, ctx }) => ({
+  hello: query.name,
+  headers,
+  somebody: ctx.somebody,
+  threadId,
+}));
+gopool.post<{ Body: Record<string, unknown> }>('/v1/world', ({ body }) => ({ ...body }));
+gopool.get<{ Params: { n: string } }>('/fib/:n', ({ params }) => ({ value: fib(Number(params.n)) }));
+
+gopool.onMaster = async ({ app, ctx }) => {
+  ctx.somebody = { hello: 'world' };
+  app.get('/master/ping', (req) => ({ query: req.query, threadId }));
+};
+
+gopool.startWithThreadsPool({ port: 3000 });
+export default gopool;

@@ -1,0 +1,25 @@
+import { Command, Option } from 'commander';
+import { OPTION_SPECS } from '../config/options';
+import { parseValue, type PartialOptions } from '../config/resolve-options';
+
+/** Adds one flag per option, documented with its default and environment variable. */
+export function addOptionFlags(command: Command): Command {
+  for (const spec of OPTION_SPECS) {
+    const placeholder = spec.kind === 'int' ? '<n>' : spec.choices ? `<${spec.choices.join('|')}>` : '<value>';
+    command.addOption(new Option(`--${spec.flag} ${placeholder}`, `${spec.describe} (default: ${spec.shownDefault}; env ${spec.env})`));
+  }
+  return command;
+}
+
+/**
+ * Turns commander's raw strings into typed options; a bad value throws a GopoolError naming
+ * the flag. Defaults are not filled in here: the resolver layers them under env and code.
+ */
+export function readOptionFlags(raw: Record<string, unknown>): PartialOptions {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    const value = raw[spec.key];
+    if (typeof value === 'string') out[spec.key] = parseValue(spec, value, `--${spec.flag}`);
+  }
+  return out as PartialOptions;
+}

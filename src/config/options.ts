@@ -1,0 +1,81 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * Every option in one table: its type, default, CLI flag, environment variable and help
+ * text. The CLI, the environment reader, the validator and the README table are all
+ * generated from it, so they cannot disagree (the original's README and code did).
+ */
+export interface GopoolOptions {
+  port: number;
+  host: string;
+  timeout: number;
+  minThreads: number;
+  maxThreads: number;
+  maxQueue: number;
+  idleTimeout: number;
+  concurrency: number;
+  bodyLimit: number;
+  gracePeriod: number;
+  maxThreadMemory: number;
+  name: string;
+  logLevel: string;
+  infoUrl: string;
+}
+
+type Kind = 'int' | 'string';
+
+export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions> {
+  key: K;
+  kind: Kind;
+  /** Long CLI flag without the dashes. */
+  flag: string;
+  env: string;
+  describe: string;
+  /** The default as shown in --help and the README. */
+  shownDefault: string;
+  defaultValue: () => GopoolOptions[K];
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** Must the string start with "/"? */
+  urlPath?: boolean;
+}
+
+const cpus = (): number => availableParallelism();
+
+function int<K extends keyof GopoolOptions>(
+  key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => number, min: number, max = 2 ** 31 - 1,
+): OptionSpec<K> {
+  return { key, kind: 'int', flag, env: envName(flag), describe, shownDefault, defaultValue: defaultValue as () => GopoolOptions[K], min, max };
+}
+
+function str<K extends keyof GopoolOptions>(
+  key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => string, choices?: readonly string[],
+): OptionSpec<K> {
+  return { key, kind: 'string', flag, env: envName(flag), describe, shownDefault, defaultValue: defaultValue as () => GopoolOptions[K], ...(choices ? { choices } : {}) };
+}
+
+function envName(flag: string): string {
+  return `GOPOOL_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  int('port', 'port', 'TCP port to listen on (0 picks a free port)', '3000', () => 3000, 0, 65535),
+  str('host', 'host', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1', () => '127.0.0.1'),
+  int('timeout', 'timeout', 'milliseconds a handler may take before the client gets 504', '10000', () => 10000, 1),
+  int('minThreads', 'min-threads', 'worker threads kept alive when idle', '0', () => 0, 0, 1024),
+  int('maxThreads', 'max-threads', 'worker threads at most', 'CPU count', cpus, 1, 1024),
+  int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
+  int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
+  int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),
+  int('bodyLimit', 'body-limit', 'largest request body in bytes; a larger one gets 413', '1048576', () => 1048576, 1),
+  int('gracePeriod', 'grace-period', 'milliseconds in-flight requests get to finish on stop or reload', '10000', () => 10000, 0),
+  int('maxThreadMemory', 'max-thread-memory', 'heap limit of one thread in MB; a thread over it is replaced (0: V8 default)', '0', () => 0, 0),
+  str('name', 'name', 'instance name, for logs and management commands', 'app file name', () => ''),
+  str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
+  { ...str('infoUrl', 'info-url', 'path on the master that answers pool and process stats as JSON (off when empty)', 'off', () => ''), urlPath: true },
+];
+
+export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

@@ -1,0 +1,446 @@
+import { EventEmitter } from 'node:events';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../runtime/logger';
+import { THREAD_MARK } from '../../runtime/role';
+import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
+import { ToMaster, ToThread, type MessageToMaster, type TaskMessage, type ThreadData } from './protocol';
+
+export interface ThreadPoolOptions {
+  /** Compiled thread entry (thread-main.js). */
+  threadFile: string;
+  threadData: ThreadData;
+  minThreads: number;
+  maxThreads: number;
+  maxQueue: number;
+  idleTimeout: number;
+  /** Tasks one thread runs at once while their handlers await. */
+  concurrency: number;
+  /** Old-generation heap limit per thread in MB; 0 leaves V8's default. */
+  maxThreadMemory: number;
+  log: Logger;
+}
+
+interface Task {
+  id: number;
+  routeKey: string;
+  request: TaskRequest;
+  resolve: (result: TaskResult) => void;
+  reject: (err: DispatchError) => void;
+  timer: NodeJS.Timeout;
+  thread: PoolThread | null;
+  queuedAt: number;
+  /** The client has its answer (result, 504, ...); a late result is dropped. */
+  settled: boolean;
+}
+
+type ThreadState = 'starting' | 'ready' | 'retiring';
+
+interface PoolThread {
+  worker: Worker;
+  state: ThreadState;
+  /** Tasks sent to this thread and not yet done. */
+  running: Map<number, Task>;
+  /**
+   * The task whose synchronous part the thread is in (sent, not yet done or yielded). A
+   * thread gets a new task only when this is null: work waits in the central queue rather
+   * than behind a thread stuck in a CPU-heavy handler.
+   */
+  inSync: Task | null;
+  idleTimer: NodeJS.Timeout | null;
+  /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
+  overdue: number;
+  elu: EventLoopUtilization | null;
+}
+
+export interface PoolStats {
+  threads: number;
+  startingThreads: number;
+  busyThreads: number;
+  queued: number;
+  /** Requests on a thread whose client still waits. */
+  running: number;
+  /** Handlers still running whose client already got a 504. */
+  overdue: number;
+  completed: number;
+  failed: number;
+  timedOut: number;
+  rejected: number;
+  threadsStarted: number;
+  threadsReplaced: number;
+}
+
+/** Time a retiring thread may keep running the background work its handlers started. */
+const RETIRE_GRACE_MS = 30_000;
+/** How often the watchdog looks for threads whose event loop is blocked past a timeout. */
+const WATCHDOG_INTERVAL_MS = 500;
+/** Back-off after a thread fails to start, so a broken app file does not spin. */
+const SPAWN_BACKOFF_MIN_MS = 100;
+const SPAWN_BACKOFF_MAX_MS = 10_000;
+
+/**
+ * The elastic pool of worker threads with one central FIFO queue.
+ *
+ * Why not piscina: it costs about 65 µs of master CPU per task here, a bare postMessage round
+ * trip about 13 µs (bench/dispatch-overhead.mjs), and on the master ingress the master's CPU
+ * is the throughput ceiling. And piscina either queues tasks behind busy threads
+ * (concurrentTasksPerWorker > 1) or gives up I/O concurrency (= 1); this pool sends a thread
+ * new work exactly when its event loop is free, so awaiting handlers share a thread and
+ * CPU-heavy ones never hold up a queue.
+ *
+ * It keeps piscina's guarantees: a crashed thread fails only its own tasks and is replaced,
+ * a task past its timeout is answered at once and a thread stuck in synchronous code is
+ * terminated, the queue is bounded, idle threads retire.
+ */
+export class ThreadPool extends EventEmitter implements Dispatcher {
+  private readonly threads: PoolThread[] = [];
+  /** Insertion-ordered: iteration is FIFO and a timed-out task leaves in O(1). */
+  private readonly queue = new Set<Task>();
+  private nextId = 1;
+  private closing = false;
+  private spawnBlockedUntil = 0;
+  private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+  private spawnRetry: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, threadsStarted: 0, threadsReplaced: 0 };
+
+  constructor(private readonly options: ThreadPoolOptions) {
+    super();
+  }
+
+  /**
+   * Starts min-threads threads, at least one, and resolves when the first is ready: a thread
+   * that cannot load the app file is a start-up error, not a 500 on the first request.
+   */
+  async start(): Promise<void> {
+    this.spawn();
+    for (let i = 1; i < this.options.minThreads; i++) this.spawn();
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (): void => { cleanup(); resolve(); };
+      const onFatal = (message: string): void => { cleanup(); reject(new Error(message)); };
+      const cleanup = (): void => { this.off('thread-ready', onReady); this.off('thread-fatal', onFatal); };
+      this.on('thread-ready', onReady);
+      this.on('thread-fatal', onFatal);
+    });
+  }
+
+  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
+    if (this.closing) return Promise.reject(new DispatchError('closed', 'the server is shutting down'));
+    return new Promise<TaskResult>((resolve, reject) => {
+      const task: Task = {
+        id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
+        queuedAt: performance.now(),
+        timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
+      };
+      const thread = this.availableThread();
+      if (thread) {
+        this.send(thread, task);
+        return;
+      }
+      if (this.canGrow()) this.spawn();
+      // Each starting thread will take one queued task the moment it is ready.
+      if (this.queue.size >= this.options.maxQueue + this.startingCount()) {
+        this.counters.rejected++;
+        this.fail(task, new DispatchError('queue-full', 'every thread is busy and the queue is full'));
+        return;
+      }
+      this.queue.add(task);
+    });
+  }
+
+  stats(): PoolStats {
+    let running = 0;
+    let overdue = 0;
+    let busy = 0;
+    for (const thread of this.threads) {
+      running += thread.running.size - thread.overdue;
+      overdue += thread.overdue;
+      if (thread.running.size > 0) busy++;
+    }
+    return {
+      threads: this.threads.length, startingThreads: this.startingCount(), busyThreads: busy,
+      queued: this.queue.size, running, overdue, ...this.counters,
+    };
+  }
+
+  /** Worker objects, for metrics (event-loop utilization) and tests. */
+  workers(): Worker[] {
+    return this.threads.map((thread) => thread.worker);
+  }
+
+  /**
+   * Stops taking tasks, lets queued and running ones finish for up to `grace` ms, then
+   * terminates every thread.
+   */
+  async close(grace: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + grace;
+    while (this.queue.size + this.stats().running > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now())));
+        this.once('task-settled', () => { clearTimeout(timer); resolve(); });
+      });
+    }
+    for (const task of this.queue) this.fail(task, new DispatchError('closed', 'the server shut down before this request ran'));
+    this.queue.clear();
+    if (this.spawnRetry) clearTimeout(this.spawnRetry);
+    if (this.watchdog) clearInterval(this.watchdog);
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+
+  // ---- placement -------------------------------------------------------------------------
+
+  /** The oldest thread whose event loop is free: load concentrates, so extra threads go idle and retire. */
+  private availableThread(): PoolThread | undefined {
+    for (const thread of this.threads) {
+      if (thread.state === 'ready' && thread.inSync === null && thread.running.size < this.options.concurrency) return thread;
+    }
+    return undefined;
+  }
+
+  private canGrow(): boolean {
+    return !this.closing && this.liveCount() < this.options.maxThreads && Date.now() >= this.spawnBlockedUntil;
+  }
+
+  private liveCount(): number {
+    let n = 0;
+    for (const thread of this.threads) if (thread.state !== 'retiring') n++;
+    return n;
+  }
+
+  private startingCount(): number {
+    let n = 0;
+    for (const thread of this.threads) if (thread.state === 'starting') n++;
+    return n;
+  }
+
+  private send(thread: PoolThread, task: Task): void {
+    task.thread = thread;
+    thread.running.set(task.id, task);
+    thread.inSync = task;
+    if (thread.idleTimer) {
+      clearTimeout(thread.idleTimer);
+      thread.idleTimer = null;
+    }
+    const message: TaskMessage = [ToThread.Task, task.id, task.routeKey, task.request];
+    try {
+      thread.worker.postMessage(message);
+    } catch (err) {
+      // Only a request the headerGetter filled with something uncloneable gets here.
+      thread.running.delete(task.id);
+      thread.inSync = null;
+      this.counters.failed++;
+      this.settle(task, () => task.reject(new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`)));
+    }
+  }
+
+  /** Gives a thread that just became free the oldest queued task, or starts its idle clock. */
+  private feed(thread: PoolThread): void {
+    if (thread.state !== 'ready' || thread.inSync !== null) return;
+    if (thread.running.size < this.options.concurrency) {
+      const next = this.queue.values().next();
+      if (!next.done) {
+        this.queue.delete(next.value);
+        this.send(thread, next.value);
+        return;
+      }
+    }
+    if (thread.running.size === 0) this.armIdleTimer(thread);
+  }
+
+  // ---- threads ---------------------------------------------------------------------------
+
+  private spawn(): PoolThread {
+    const { maxThreadMemory } = this.options;
+    const worker = new Worker(this.options.threadFile, {
+      workerData: { ...this.options.threadData, [THREAD_MARK]: true },
+      ...(maxThreadMemory > 0 ? { resourceLimits: { maxOldGenerationSizeMb: maxThreadMemory } } : {}),
+    });
+    const thread: PoolThread = { worker, state: 'starting', running: new Map(), inSync: null, idleTimer: null, overdue: 0, elu: null };
+    this.threads.push(thread);
+    this.counters.threadsStarted++;
+    worker.on('message', (message: MessageToMaster) => this.onMessage(thread, message));
+    worker.on('error', (err) => this.onThreadError(thread, err));
+    worker.on('exit', (code) => this.onExit(thread, code));
+    return thread;
+  }
+
+  private onMessage(thread: PoolThread, message: MessageToMaster): void {
+    switch (message[0]) {
+      case ToMaster.Done: {
+        const task = thread.running.get(message[1]);
+        if (!task) return;
+        thread.running.delete(task.id);
+        if (thread.inSync === task) thread.inSync = null;
+        if (task.settled) thread.overdue = Math.max(0, thread.overdue - 1);
+        else this.counters.completed++;
+        const result = message[2];
+        this.settle(task, () => task.resolve(result));
+        this.feed(thread);
+        return;
+      }
+      case ToMaster.Yield:
+        if (thread.inSync?.id === message[1]) {
+          thread.inSync = null;
+          this.feed(thread);
+        }
+        return;
+      case ToMaster.Ready:
+        thread.state = 'ready';
+        this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+        this.emit('thread-ready', thread.worker.threadId);
+        this.feed(thread);
+        return;
+      case ToMaster.Fatal:
+        this.options.log.error({ thread: thread.worker.threadId }, `a thread could not start: ${message[1]}`);
+        this.emit('thread-fatal', message[1]);
+        this.blockSpawning();
+        void thread.worker.terminate();
+        return;
+    }
+  }
+
+  private onThreadError(thread: PoolThread, err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : 'crashed';
+    this.options.log.error({ err, thread: thread.worker.threadId, tasks: thread.running.size }, `thread ${thread.worker.threadId} ${why}; it will be replaced`);
+    if (thread.state === 'starting') {
+      this.emit('thread-fatal', `${why}: ${err.message}`);
+      this.blockSpawning();
+    }
+  }
+
+  private onExit(thread: PoolThread, code: number): void {
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    if (thread.idleTimer) clearTimeout(thread.idleTimer);
+    const expected = thread.state === 'retiring' || this.closing;
+    for (const task of thread.running.values()) {
+      if (!task.settled) this.counters.failed++;
+      this.settle(task, () => task.reject(new DispatchError('thread-exit', `the thread running this request exited (code ${code})`)));
+    }
+    thread.running.clear();
+    if (this.closing) return;
+    if (!expected) this.counters.threadsReplaced++;
+    this.replenish();
+  }
+
+  /** Keeps min-threads alive and makes sure queued work has a thread coming. */
+  private replenish(): void {
+    if (this.closing) return;
+    if (Date.now() < this.spawnBlockedUntil) {
+      this.spawnRetry ??= setTimeout(() => { this.spawnRetry = null; this.replenish(); }, this.spawnBlockedUntil - Date.now());
+      return;
+    }
+    while (this.liveCount() < this.options.minThreads) this.spawn();
+    if (this.queue.size > this.startingCount() && this.liveCount() < this.options.maxThreads) this.spawn();
+    if (this.liveCount() === 0 && this.queue.size > 0) this.spawn();
+  }
+
+  private blockSpawning(): void {
+    this.spawnBlockedUntil = Date.now() + this.spawnBackoff;
+    this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
+    // No thread can serve the queue now: answer it rather than let every request time out.
+    if (!this.threads.some((t) => t.state === 'ready')) {
+      for (const task of this.queue) this.fail(task, new DispatchError('no-thread', 'no thread could start; see the log'));
+      this.queue.clear();
+    }
+  }
+
+  private armIdleTimer(thread: PoolThread): void {
+    if (thread.idleTimer || this.liveCount() <= this.options.minThreads) return;
+    thread.idleTimer = setTimeout(() => {
+      thread.idleTimer = null;
+      if (thread.running.size > 0 || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
+      // Retire gently: the thread exits when its event loop is empty, so background work a
+      // handler started (a log flush, a webhook) still completes, within a bound.
+      thread.state = 'retiring';
+      thread.worker.postMessage([ToThread.Retire]);
+      setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+    }, this.options.idleTimeout);
+    thread.idleTimer.unref();
+  }
+
+  // ---- timeouts and the watchdog ---------------------------------------------------------
+
+  private onTimeout(task: Task, timeout: number): void {
+    if (task.settled) return;
+    this.counters.timedOut++;
+    const thread = task.thread;
+    if (!thread) this.queue.delete(task);
+    this.settle(task, () => task.reject(new DispatchError('timeout', `no response within ${timeout} ms`)));
+    if (!thread) return;
+    if (thread.inSync === task) {
+      // The thread is still inside this handler's synchronous code: nothing else can run on
+      // it until that returns, which may be never. Replace it.
+      this.terminateStuck(thread, `handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`);
+      return;
+    }
+    thread.overdue++;
+    this.startWatchdog();
+  }
+
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => this.checkOverdueThreads(), WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  /**
+   * A timed-out handler that had awaited something may be slow I/O (leave it) or stuck in a
+   * synchronous loop after the await (the thread's event loop never idles). The event-loop
+   * utilization, read from here without the thread's help, tells them apart.
+   */
+  private checkOverdueThreads(): void {
+    let watching = false;
+    for (const thread of [...this.threads]) {
+      if (thread.overdue === 0 || thread.state === 'retiring') {
+        thread.elu = null;
+        continue;
+      }
+      watching = true;
+      if (thread.inSync !== null) {
+        // A current task's synchronous part explains a busy loop; if that task is stuck too,
+        // its own timeout replaces the thread. Start a fresh window once it is done.
+        thread.elu = null;
+        continue;
+      }
+      const now = thread.worker.performance.eventLoopUtilization();
+      if (thread.elu) {
+        const window = thread.worker.performance.eventLoopUtilization(now, thread.elu);
+        if (window.utilization > 0.98) {
+          this.terminateStuck(thread, 'its event loop has been blocked since a handler timed out');
+          continue;
+        }
+      }
+      thread.elu = now;
+    }
+    if (!watching && this.watchdog) {
+      clearInterval(this.watchdog);
+      this.watchdog = null;
+    }
+  }
+
+  private terminateStuck(thread: PoolThread, why: string): void {
+    if (thread.state === 'retiring') return;
+    this.options.log.warn({ thread: thread.worker.threadId, tasks: thread.running.size }, `terminating thread ${thread.worker.threadId}: ${why}`);
+    thread.state = 'retiring';
+    this.counters.threadsReplaced++;
+    void thread.worker.terminate();
+    this.replenish();
+  }
+
+  // ---- settling --------------------------------------------------------------------------
+
+  private fail(task: Task, err: DispatchError): void {
+    this.settle(task, () => task.reject(err));
+  }
+
+  private settle(task: Task, answer: () => void): void {
+    if (task.settled) return;
+    task.settled = true;
+    clearTimeout(task.timer);
+    answer();
+    this.emit('task-settled');
+  }
+}

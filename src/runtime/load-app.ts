@@ -1,0 +1,51 @@
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GopoolError } from './errors';
+
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs', '.jsx']);
+
+let typescriptReady: Promise<void> | undefined;
+
+/** Makes `.ts` files loadable on every supported Node (20 has no type stripping), via tsx. */
+function enableTypeScript(): Promise<void> {
+  typescriptReady ??= (async () => {
+    (require('tsx/cjs/api') as typeof import('tsx/cjs/api')).register();
+    const esm = (await import('tsx/esm/api')) as typeof import('tsx/esm/api');
+    esm.register();
+  })();
+  return typescriptReady;
+}
+
+/** Checks the path before loading so a typo gives one clear line, not a resolver stack. */
+export function resolveAppFile(file: string): string {
+  const absolute = resolve(file);
+  if (!existsSync(absolute)) throw new GopoolError(`app file not found: ${absolute}`);
+  if (!statSync(absolute).isFile()) throw new GopoolError(`app file is not a file: ${absolute}`);
+  const ext = extname(absolute);
+  if (!TYPESCRIPT.has(ext) && !JAVASCRIPT.has(ext)) {
+    throw new GopoolError(`app file must end in .js, .mjs, .cjs or .ts: ${absolute}`);
+  }
+  return absolute;
+}
+
+/** Loads the user's file (CommonJS, ESM or TypeScript); its top level registers the routes. */
+export async function loadApp(absolute: string): Promise<void> {
+  if (TYPESCRIPT.has(extname(absolute))) await enableTypeScript();
+  try {
+    await import(pathToFileURL(absolute).href);
+  } catch (err) {
+    throw new GopoolError(`app file ${absolute} failed to load: ${describeLoadError(err, absolute)}`, { cause: err });
+  }
+}
+
+/** One line: the error and where in the user's code it happened. */
+function describeLoadError(err: unknown, absolute: string): string {
+  if (!(err instanceof Error)) return String(err);
+  const text = `${err.name}: ${err.message}`.split('\n')[0]!;
+  const stack = err.stack ?? '';
+  // A CommonJS syntax error puts "file:line" on the first stack line; others put frames below.
+  const location = stack.split('\n').map((line) => line.trim()).find((line) => line.includes(absolute) || line.includes(pathToFileURL(absolute).href));
+  return location ? `${text} (${location.replace(/^at /, '')})` : text;
+}

@@ -1,0 +1,154 @@
+// The elastic pool under real requests: growth and retirement, back pressure, timeouts,
+// stuck and crashing threads, I/O concurrency, and idle threads that do not stall.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { get, until } from './helpers/http';
+import { FIXTURES, startApp, type App } from './helpers/processes';
+
+const APP = join(FIXTURES, 'pool-app.js');
+const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
+
+describe('elastic threads', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']); });
+  after(() => app.stop());
+
+  test('threads start on demand up to max-threads and retire after idle-timeout', async () => {
+    // The start-up thread retires first: min-threads is 0.
+    await until(async () => (await info(app)).threads === 0);
+    // Two CPU-bound requests at once need two threads.
+    const [a, b] = await Promise.all([get(`${app.url}/spin/300`), get(`${app.url}/spin/300`)]);
+    assert.notEqual(a.json().threadId, b.json().threadId, 'the two requests ran on two threads at once');
+    const busy = await info(app);
+    assert.equal(busy.threads, 2);
+    assert.equal(busy.threadsStarted >= 3, true);
+    // And with no work they go away again.
+    await until(async () => (await info(app)).threads === 0);
+  });
+
+  test('never more than max-threads, the rest waits in the central queue', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => get(`${app.url}/spin/100`)));
+    assert.ok(results.every((r) => r.status === 200));
+    assert.ok(new Set(results.map((r) => r.json().threadId)).size <= 2);
+    assert.ok((await info(app)).threads <= 2);
+  });
+});
+
+describe('back pressure', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']); });
+  after(() => app.stop());
+
+  test('a full queue answers 503 with Retry-After at once', async () => {
+    const running = get(`${app.url}/spin/1500`);
+    await until(async () => (await info(app)).running === 1);
+    const queued = get(`${app.url}/spin/10`);
+    await until(async () => (await info(app)).queued === 1);
+    const started = Date.now();
+    const rejected = await get(`${app.url}/spin/10`);
+    assert.equal(rejected.status, 503);
+    assert.equal(rejected.headers.get('retry-after'), '1');
+    assert.ok(Date.now() - started < 1000, 'answered without waiting for the queue');
+    assert.equal((await running).status, 200);
+    assert.equal((await queued).status, 200);
+    assert.equal((await info(app)).rejected, 1);
+  });
+});
+
+describe('timeouts and stuck threads', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '2']); });
+  after(() => app.stop());
+
+  test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
+    const before = await info(app);
+    const started = Date.now();
+    const r = await get(`${app.url}/timeout/async`);
+    assert.equal(r.status, 504);
+    assert.ok(Date.now() - started < 2000);
+    assert.equal((await info(app)).threadsReplaced, before.threadsReplaced);
+  });
+
+  test('a handler stuck in synchronous code gets 504 and its thread is replaced', async () => {
+    const before = await info(app);
+    // Keep one thread inside a synchronous handler so the stuck one must run on another.
+    const other = get(`${app.url}/spin/1000`);
+    await until(async () => (await info(app)).running === 1);
+    const r = await get(`${app.url}/timeout/stuck`);
+    assert.equal(r.status, 504);
+    await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
+    assert.equal((await get(`${app.url}/thread`)).status, 200, 'the pool serves again');
+    assert.equal((await other).status, 200, 'a request on another thread was unaffected');
+  });
+
+  test('a handler stuck after an await is found by the watchdog and its thread replaced', async () => {
+    const before = await info(app);
+    assert.equal((await get(`${app.url}/timeout/stuck-after-await`)).status, 504);
+    await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1, 10_000);
+    assert.equal((await get(`${app.url}/thread`)).status, 200);
+  });
+});
+
+describe('faults stay local', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']); });
+  after(() => app.stop());
+
+  test('a thread that crashes fails only its own requests and is replaced', async () => {
+    const before = await info(app);
+    const r = await get(`${app.url}/crash`);
+    assert.equal(r.status, 503);
+    await app.waitForLine((l) => l.includes('thread crash test'));
+    await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
+    assert.equal((await get(`${app.url}/thread`)).status, 200);
+  });
+
+  test('a thread over max-thread-memory is replaced; its request gets 503', async () => {
+    const r = await get(`${app.url}/oom`);
+    assert.equal(r.status, 503);
+    await app.waitForLine((l) => l.includes('ran out of memory'));
+    assert.equal((await get(`${app.url}/thread`)).status, 200);
+  });
+});
+
+describe('I/O-bound handlers share a thread', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']); });
+  after(() => app.stop());
+
+  test('one thread serves 50 awaiting requests at once', async () => {
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 50 }, () => get(`${app.url}/sleep/300`)));
+    const elapsed = Date.now() - started;
+    assert.ok(results.every((r) => r.status === 200));
+    assert.equal(new Set(results.map((r) => r.json().threadId)).size, 1, 'all on one thread');
+    assert.ok(elapsed < 3000, `50 × 300 ms of waiting overlapped (took ${elapsed} ms; serial would be 15000)`);
+  });
+});
+
+describe('idle threads never stall', () => {
+  let app: App;
+  let callbackUrl: string;
+  const lateness: number[] = [];
+  const server = createServer((req, res) => {
+    lateness.push(Number(new URL(req.url!, 'http://x').searchParams.get('late')));
+    res.end('ok');
+  });
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/done`;
+    app = await startApp(APP, ['--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
+  });
+  after(async () => { await app.stop(); server.close(); });
+
+  test('work a handler did not await completes on time with the pool idle for seconds', async () => {
+    const r = await get(`${app.url}/fire-and-forget?delay=3000&callback=${encodeURIComponent(callbackUrl)}`);
+    assert.equal(r.status, 200);
+    // No request reaches the pool from here on; the thread sits idle for 3 s.
+    await until(async () => lateness.length === 1, 10_000);
+    assert.ok(lateness[0]! < 500, `the timer fired ${lateness[0]} ms late`);
+  });
+});

@@ -1,0 +1,126 @@
+// What handlers receive and how what they return or throw becomes a response,
+// in pool mode (gopool start) and in single mode (node single-app.js).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { get, postJson } from './helpers/http';
+import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+
+const modes: Array<[string, () => Promise<App>]> = [
+  ['pool mode', () => startApp(join(FIXTURES, 'pool-app.js'))],
+  ['single mode', () => whenListening(run(process.execPath, [join(FIXTURES, 'single-app.js')]))],
+];
+
+for (const [mode, start] of modes) {
+  describe(`responses in ${mode}`, () => {
+    let app: App;
+    before(async () => { app = await start(); });
+    after(() => app.stop());
+
+    test('handler input: method, url, params, query, body, picked headers, ctx', async () => {
+      const r = await get(`${app.url}/request/one/2?q=x&q=y&z=1`);
+      assert.deepEqual(r.json(), { method: 'GET', url: '/request/one/2?q=x&q=y&z=1', params: { a: 'one', b: '2' }, query: { q: ['x', 'y'], z: '1' } });
+      assert.deepEqual((await postJson(`${app.url}/echo`, { deep: { list: [1, { two: 2 }] } })).json(), { deep: { list: [1, { two: 2 }] } });
+      assert.deepEqual((await get(`${app.url}/headers`, { headers: { 'x-pass': 'yes', 'x-drop': 'no' } })).json(), { 'x-pass': 'yes' });
+      assert.deepEqual((await get(`${app.url}/ctx`)).json(), { fromMaster: { n: 42, list: [1, 2, 3] } });
+      assert.deepEqual((await get(`${app.url}/env`)).json(), { fromMaster: 'set in onMaster' }, 'env set in onMaster is seen by handlers');
+    });
+
+    test('plain data is JSON; strings, Buffers and typed arrays are sent as they are', async () => {
+      const text = await get(`${app.url}/return/text`);
+      assert.equal(text.text, 'plain text');
+      assert.match(text.headers.get('content-type')!, /^text\/plain/);
+      const buffer = await get(`${app.url}/return/buffer`);
+      assert.equal(buffer.text, 'bytes!');
+      assert.equal(buffer.headers.get('content-type'), 'application/octet-stream');
+      const typed = await fetch(`${app.url}/return/typed`);
+      assert.deepEqual([...new Uint8Array(await typed.arrayBuffer())], [1, 0, 2, 0]);
+      const nothing = await get(`${app.url}/return/nothing`);
+      assert.equal(nothing.status, 204);
+      assert.equal((await get(`${app.url}/return/null`)).text, 'null');
+    });
+
+    test('reply() sets status and headers', async () => {
+      const r = await get(`${app.url}/return/reply`);
+      assert.equal(r.status, 202);
+      assert.equal(r.headers.get('content-type'), 'text/html');
+      assert.equal(r.headers.get('x-custom'), 'yes');
+      assert.equal(r.text, '<b>hi</b>');
+    });
+
+    test('thrown HTTP errors set the status; other errors are 500', async () => {
+      const conflict = await get(`${app.url}/throw/http`);
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.headers.get('x-reason'), 'dup');
+      assert.equal(conflict.json().message, 'already exists');
+      assert.equal((await get(`${app.url}/throw/status-property`)).status, 410);
+      const crash = await get(`${app.url}/throw`);
+      assert.equal(crash.status, 500);
+      assert.equal(crash.json().message, 'secret detail', 'outside production the message helps the developer');
+    });
+
+    test('a return value that cannot be sent is a 500 with a clear log line', async () => {
+      for (const path of ['/return/bigint', '/return/function']) {
+        const r = await get(`${app.url}${path}`);
+        assert.equal(r.status, 500, path);
+        await app.waitForLine((line) => line.includes(`the value returned by GET ${path} cannot be sent`));
+      }
+    });
+
+    test('every route method, and all()', async () => {
+      for (const method of ['PUT', 'PATCH', 'DELETE']) {
+        const r = await get(`${app.url}/verb`, { method });
+        assert.deepEqual(r.json(), { verb: method.toLowerCase() });
+      }
+      const options = await get(`${app.url}/verb`, { method: 'OPTIONS' });
+      assert.equal(options.status, 204);
+      assert.equal(options.headers.get('allow'), 'PUT, PATCH, DELETE, OPTIONS');
+      const head = await get(`${app.url}/verb`, { method: 'HEAD' });
+      assert.equal(head.headers.get('x-head'), 'yes');
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']) {
+        assert.deepEqual((await get(`${app.url}/any`, { method })).json(), { method });
+      }
+    });
+
+    test('unknown route 404, malformed JSON 400, oversize body 413, and it keeps serving', async () => {
+      assert.equal((await get(`${app.url}/no/such/route`)).status, 404);
+      const bad = await get(`${app.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"unterminated' });
+      assert.equal(bad.status, 400);
+      const big = await postJson(`${app.url}/echo`, { blob: 'x'.repeat(2 * 1024 * 1024) });
+      assert.equal(big.status, 413);
+      assert.equal((await get(`${app.url}/return/text`)).status, 200);
+    });
+  });
+}
+
+describe('production hides error details', () => {
+  let app: App;
+  before(async () => { app = await startApp(join(FIXTURES, 'pool-app.js'), [], { NODE_ENV: 'production' }); });
+  after(() => app.stop());
+
+  test('a 500 carries no message and no stack; the log has both', async () => {
+    const r = await get(`${app.url}/throw`);
+    assert.equal(r.status, 500);
+    assert.deepEqual(r.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' });
+    assert.doesNotMatch(r.text, /secret detail|at /);
+    const line = await app.waitForLine((l) => l.includes('secret detail'));
+    assert.match(line, /routes\.js/, 'the log keeps the stack');
+    assert.equal((await get(`${app.url}/throw/http`)).json().message, 'already exists', '4xx messages are still shown');
+  });
+});
+
+describe('threads', () => {
+  let app: App;
+  before(async () => { app = await startApp(join(FIXTURES, 'pool-app.js')); });
+  after(() => app.stop());
+
+  test('handlers run on worker threads of the master process; runOn master runs inline', async () => {
+    const master = (await get(`${app.url}/master/thread`)).json();
+    const handler = (await get(`${app.url}/thread`)).json();
+    assert.equal(master.threadId, 0);
+    assert.notEqual(handler.threadId, 0);
+    assert.equal(handler.pid, master.pid, 'one process');
+    assert.equal((await get(`${app.url}/inline`)).json().threadId, 0);
+    assert.ok(logRecords(app.lines).some((r) => r.role === 'master'));
+  });
+});
