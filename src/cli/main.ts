@@ -9,7 +9,8 @@ const { version } = require('../../package.json') as { version: string };
 const program = new Command('gopool')
   .description('Run a Node.js HTTP service on an elastic pool of worker threads.')
   .version(version)
-  .showHelpAfterError();
+  // Usage errors in one line, like every other start-up error (subcommands inherit this).
+  .configureOutput({ outputError: (text, write) => write(`gopool: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`) });
 
 addOptionFlags(
   program

@@ -3,7 +3,7 @@ import type { Gopool, RunningServer } from '../api/gopool';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
-import { boundUrl, createFastify } from '../ingress/create-fastify';
+import { boundUrl, createFastify, listenOn } from '../ingress/create-fastify';
 import { gopoolRoutes } from '../ingress/gopool-routes';
 import { GopoolError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
@@ -57,7 +57,12 @@ export async function runPoolMaster({ gopool, options, log, appFile }: PoolMaste
   if (options.infoUrl) {
     app.get(options.infoUrl, () => ({ name: options.name, pid: process.pid, uptime: process.uptime(), memory: process.memoryUsage(), pool: pool.stats() }));
   }
-  await app.listen({ port: options.port, host: options.host });
+  try {
+    await listenOn(app, options);
+  } catch (err) {
+    await pool.close(0);
+    throw err;
+  }
   const { url, port } = boundUrl(app);
   return {
     url,

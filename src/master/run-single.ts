@@ -1,7 +1,7 @@
 import type { Gopool, RunningServer } from '../api/gopool';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
-import { boundUrl, createFastify } from '../ingress/create-fastify';
+import { boundUrl, createFastify, listenOn } from '../ingress/create-fastify';
 import { gopoolRoutes } from '../ingress/gopool-routes';
 import type { Logger } from '../runtime/logger';
 import { closeWithinGrace } from './close-within-grace';
@@ -14,7 +14,7 @@ export async function runSingle({ gopool, options, log }: { gopool: Gopool; opti
   const routes = gopool.routes.list();
   const inline = new InlineDispatcher(routes, ctx, log);
   await app.register(gopoolRoutes({ routes, dispatcherFor: () => inline, headerGetter: gopool.headerGetter, defaultTimeout: options.timeout, log }));
-  await app.listen({ port: options.port, host: options.host });
+  await listenOn(app, options);
   const { url, port } = boundUrl(app);
   return { url, port, close: () => closeWithinGrace(app, options.gracePeriod) };
 }

@@ -1,11 +1,12 @@
 /**
  * Entry of a pool thread. It loads the user's own app file (so handlers live where they are
- * written), then serves tasks from the master.
+ * written), then serves task batches from the master.
  *
  * The thread only ever waits on its MessagePort through the event loop, never in a blocking
  * call: a handler's unawaited timers and promises run on time however long the thread stays
  * idle (the stall described in shared/seeds/thread-pool-stall-story.md cannot happen here).
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gopoolInstance } from '../../api/instance';
 import type { RouteDefinition } from '../../api/route-registry';
@@ -13,7 +14,7 @@ import { createLogger } from '../../runtime/logger';
 import { loadApp } from '../../runtime/load-app';
 import { executeRoute } from '../execute-route';
 import type { TaskResult } from '../task';
-import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ThreadData } from './protocol';
+import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 
 const port = parentPort!;
 const data = workerData as ThreadData;
@@ -23,42 +24,56 @@ function post(message: MessageToMaster, transfer?: ArrayBuffer[]): void {
   port.postMessage(message, transfer);
 }
 
-function sendResult(id: number, result: TaskResult): void {
-  // Binary bodies are exact-size copies made for this response: move them, do not clone.
-  const transfer = result.body instanceof Uint8Array ? [result.body.buffer as ArrayBuffer] : undefined;
-  post([ToMaster.Done, id, result], transfer);
-}
-
 /**
- * Tasks whose handler returned a pending promise. Once this turn of the event loop is over
- * (setImmediate), those still pending are reported as yielded so the master may send more
- * work; handlers that settle within the turn cost no extra message.
+ * Progress is collected during a turn of the event loop and sent once at its end. Handlers
+ * still pending then are reported with a null result: the master may send more work.
  */
-const awaiting = new Set<number>();
-let yieldCheckScheduled = false;
+let outbox: ProgressEntry[] = [];
+let transfers: ArrayBuffer[] = [];
+let flushScheduled = false;
+const awaiting = new Map<number, number>();
 
-function reportYields(): void {
-  yieldCheckScheduled = false;
-  for (const id of awaiting) post([ToMaster.Yield, id]);
-  awaiting.clear();
+function report(id: number, syncMs: number, result: TaskResult | null): void {
+  outbox.push([id, syncMs, result]);
+  // Binary bodies are exact-size copies made for this response: move them, do not clone.
+  if (result !== null && result.body instanceof Uint8Array) transfers.push(result.body.buffer as ArrayBuffer);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
 }
 
-function runTask(routes: Map<string, RouteDefinition>, id: number, key: string, request: MessageToThread[3]): void {
-  const route = routes.get(key)!;
-  const outcome = executeRoute(route, request as Parameters<typeof executeRoute>[1], data.ctx, log);
-  if (!(outcome instanceof Promise)) {
-    sendResult(id, outcome);
-    return;
+function flush(): void {
+  flushScheduled = false;
+  for (const [id, syncMs] of awaiting) outbox.push([id, syncMs, null]);
+  awaiting.clear();
+  const entries = outbox;
+  const moved = transfers;
+  outbox = [];
+  transfers = [];
+  if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
+}
+
+function runTasks(routes: Map<string, RouteDefinition>, tasks: TaskEntry[]): void {
+  for (const [id, key, request] of tasks) {
+    const started = performance.now();
+    const outcome = executeRoute(routes.get(key)!, request, data.ctx, log);
+    const syncMs = performance.now() - started;
+    if (!(outcome instanceof Promise)) {
+      report(id, syncMs, outcome);
+      continue;
+    }
+    awaiting.set(id, syncMs);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+    void outcome.then((result) => {
+      // Settled within this turn: one entry with the result, no separate "awaiting" report.
+      awaiting.delete(id);
+      report(id, syncMs, result);
+    });
   }
-  awaiting.add(id);
-  if (!yieldCheckScheduled) {
-    yieldCheckScheduled = true;
-    setImmediate(reportYields);
-  }
-  void outcome.then((result) => {
-    awaiting.delete(id);
-    sendResult(id, result);
-  });
 }
 
 async function main(): Promise<void> {
@@ -73,15 +88,14 @@ async function main(): Promise<void> {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
-  const registry = gopoolInstance().routes;
-  const routes = new Map(registry.list().map((route) => [route.key, route] as const));
+  const routes = new Map(gopoolInstance().routes.list().map((route) => [route.key, route] as const));
   const missing = data.routeKeys.filter((key) => !routes.has(key));
   if (missing.length > 0) {
     post([ToMaster.Fatal, `routes registered in the master are missing in a thread: ${missing.join(', ')} (route registration must not depend on the role)`]);
     return;
   }
   port.on('message', (message: MessageToThread) => {
-    if (message[0] === ToThread.Task) runTask(routes, message[1], message[2], message[3]);
+    if (message[0] === ToThread.Tasks) runTasks(routes, message[1]);
     else if (message[0] === ToThread.Retire) port.close();
   });
   post([ToMaster.Ready]);

@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
 import { THREAD_MARK } from '../../runtime/role';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
-import { ToMaster, ToThread, type MessageToMaster, type TaskMessage, type ThreadData } from './protocol';
+import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
+import { RouteCosts } from './route-costs';
 
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */
@@ -30,6 +31,8 @@ interface Task {
   timer: NodeJS.Timeout;
   thread: PoolThread | null;
   queuedAt: number;
+  /** Expected synchronous run time in ms, fixed when the task is sent. */
+  cost: number;
   /** The client has its answer (result, 504, ...); a late result is dropped. */
   settled: boolean;
 }
@@ -42,11 +45,15 @@ interface PoolThread {
   /** Tasks sent to this thread and not yet done. */
   running: Map<number, Task>;
   /**
-   * The task whose synchronous part the thread is in (sent, not yet done or yielded). A
-   * thread gets a new task only when this is null: work waits in the central queue rather
-   * than behind a thread stuck in a CPU-heavy handler.
+   * Tasks sent whose synchronous part has not run yet, in the order the thread runs them,
+   * and the sum of their expected run times. A thread is sent more work only while that
+   * sum stays under SYNC_BUDGET_MS: cheap handlers are pipelined, a CPU-heavy one goes
+   * alone, and the rest waits in the central queue for whichever thread frees up first.
    */
-  inSync: Task | null;
+  inSync: Task[];
+  syncCost: number;
+  /** Tasks to send at the end of this turn of the event loop, in one message. */
+  outbox: TaskEntry[];
   idleTimer: NodeJS.Timeout | null;
   /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
   overdue: number;
@@ -74,6 +81,12 @@ export interface PoolStats {
 const RETIRE_GRACE_MS = 30_000;
 /** How often the watchdog looks for threads whose event loop is blocked past a timeout. */
 const WATCHDOG_INTERVAL_MS = 500;
+/**
+ * Synchronous work one thread may have promised at once. Small enough that a task never
+ * waits long behind others on the same thread (central-queue fairness), large enough to
+ * pipeline dozens of cheap handlers per message.
+ */
+const SYNC_BUDGET_MS = 1;
 /** Back-off after a thread fails to start, so a broken app file does not spin. */
 const SPAWN_BACKOFF_MIN_MS = 100;
 const SPAWN_BACKOFF_MAX_MS = 10_000;
@@ -81,12 +94,12 @@ const SPAWN_BACKOFF_MAX_MS = 10_000;
 /**
  * The elastic pool of worker threads with one central FIFO queue.
  *
- * Why not piscina: it costs about 65 µs of master CPU per task here, a bare postMessage round
- * trip about 13 µs (bench/dispatch-overhead.mjs), and on the master ingress the master's CPU
- * is the throughput ceiling. And piscina either queues tasks behind busy threads
+ * Why not piscina: it costs about 65 µs of master CPU per task here, this pool a few µs
+ * (batched messages; bench/dispatch-overhead.mjs), and on the master ingress the master's
+ * CPU is the throughput ceiling. And piscina either queues tasks behind busy threads
  * (concurrentTasksPerWorker > 1) or gives up I/O concurrency (= 1); this pool sends a thread
- * new work exactly when its event loop is free, so awaiting handlers share a thread and
- * CPU-heavy ones never hold up a queue.
+ * work only while its event loop is expected to be free within SYNC_BUDGET_MS, so awaiting
+ * handlers share a thread and CPU-heavy ones never hold up others.
  *
  * It keeps piscina's guarantees: a crashed thread fails only its own tasks and is replaced,
  * a task past its timeout is answered at once and a thread stuck in synchronous code is
@@ -102,6 +115,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private spawnRetry: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  private readonly costs = new RouteCosts(SYNC_BUDGET_MS);
+  private readonly outboxes = new Set<PoolThread>();
+  private flushScheduled = false;
   private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, threadsStarted: 0, threadsReplaced: 0 };
 
   constructor(private readonly options: ThreadPoolOptions) {
@@ -129,10 +145,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     return new Promise<TaskResult>((resolve, reject) => {
       const task: Task = {
         id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
-        queuedAt: performance.now(),
+        queuedAt: performance.now(), cost: this.costs.expected(routeKey),
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
-      const thread = this.availableThread();
+      const thread = this.threadFor(task.cost);
       if (thread) {
         this.send(thread, task);
         return;
@@ -190,12 +206,19 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   // ---- placement -------------------------------------------------------------------------
 
-  /** The oldest thread whose event loop is free: load concentrates, so extra threads go idle and retire. */
-  private availableThread(): PoolThread | undefined {
-    for (const thread of this.threads) {
-      if (thread.state === 'ready' && thread.inSync === null && thread.running.size < this.options.concurrency) return thread;
-    }
+  /**
+   * The oldest thread that can take a task of this cost now. Oldest first so that load
+   * concentrates and threads beyond what the load needs go idle and retire.
+   */
+  private threadFor(cost: number): PoolThread | undefined {
+    for (const thread of this.threads) if (this.accepts(thread, cost)) return thread;
     return undefined;
+  }
+
+  private accepts(thread: PoolThread, cost: number): boolean {
+    return thread.state === 'ready'
+      && thread.running.size < this.options.concurrency
+      && (thread.inSync.length === 0 || thread.syncCost + cost <= SYNC_BUDGET_MS);
   }
 
   private canGrow(): boolean {
@@ -217,35 +240,68 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private send(thread: PoolThread, task: Task): void {
     task.thread = thread;
     thread.running.set(task.id, task);
-    thread.inSync = task;
+    thread.inSync.push(task);
+    thread.syncCost += task.cost;
     if (thread.idleTimer) {
       clearTimeout(thread.idleTimer);
       thread.idleTimer = null;
     }
-    const message: TaskMessage = [ToThread.Task, task.id, task.routeKey, task.request];
-    try {
-      thread.worker.postMessage(message);
-    } catch (err) {
-      // Only a request the headerGetter filled with something uncloneable gets here.
-      thread.running.delete(task.id);
-      thread.inSync = null;
-      this.counters.failed++;
-      this.settle(task, () => task.reject(new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`)));
+    thread.outbox.push([task.id, task.routeKey, task.request]);
+    this.outboxes.add(thread);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the poll phase: every request read from the sockets this turn goes in one message.
+      setImmediate(() => this.flush());
     }
   }
 
-  /** Gives a thread that just became free the oldest queued task, or starts its idle clock. */
-  private feed(thread: PoolThread): void {
-    if (thread.state !== 'ready' || thread.inSync !== null) return;
-    if (thread.running.size < this.options.concurrency) {
-      const next = this.queue.values().next();
-      if (!next.done) {
-        this.queue.delete(next.value);
-        this.send(thread, next.value);
-        return;
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const thread of this.outboxes) {
+      const batch = thread.outbox;
+      thread.outbox = [];
+      if (thread.state === 'retiring') continue; // its tasks were failed when it was doomed
+      try {
+        thread.worker.postMessage([ToThread.Tasks, batch]);
+      } catch {
+        // Only a request the headerGetter filled with something uncloneable gets here:
+        // send one by one so that only that request fails.
+        for (const entry of batch) this.sendAlone(thread, entry);
       }
     }
-    if (thread.running.size === 0) this.armIdleTimer(thread);
+    this.outboxes.clear();
+  }
+
+  private sendAlone(thread: PoolThread, entry: TaskEntry): void {
+    try {
+      thread.worker.postMessage([ToThread.Tasks, [entry]]);
+    } catch (err) {
+      const task = thread.running.get(entry[0]);
+      if (!task) return;
+      this.unschedule(thread, task);
+      thread.running.delete(task.id);
+      this.counters.failed++;
+      this.fail(task, new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`));
+    }
+  }
+
+  /** Removes a task from its thread's synchronous schedule; false if it was not on it. */
+  private unschedule(thread: PoolThread, task: Task): boolean {
+    const index = thread.inSync[0] === task ? 0 : thread.inSync.indexOf(task);
+    if (index < 0) return false;
+    thread.inSync.splice(index, 1);
+    thread.syncCost = thread.inSync.length === 0 ? 0 : thread.syncCost - task.cost;
+    return true;
+  }
+
+  /** Fills a thread's budget from the central queue, or starts its idle clock. */
+  private feed(thread: PoolThread): void {
+    for (const task of this.queue) {
+      if (!this.accepts(thread, task.cost)) break; // FIFO: no overtaking the head
+      this.queue.delete(task);
+      this.send(thread, task);
+    }
+    if (thread.running.size === 0 && thread.state === 'ready') this.armIdleTimer(thread);
   }
 
   // ---- threads ---------------------------------------------------------------------------
@@ -256,7 +312,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       workerData: { ...this.options.threadData, [THREAD_MARK]: true },
       ...(maxThreadMemory > 0 ? { resourceLimits: { maxOldGenerationSizeMb: maxThreadMemory } } : {}),
     });
-    const thread: PoolThread = { worker, state: 'starting', running: new Map(), inSync: null, idleTimer: null, overdue: 0, elu: null };
+    const thread: PoolThread = {
+      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, outbox: [], idleTimer: null, overdue: 0, elu: null,
+    };
     this.threads.push(thread);
     this.counters.threadsStarted++;
     worker.on('message', (message: MessageToMaster) => this.onMessage(thread, message));
@@ -267,23 +325,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private onMessage(thread: PoolThread, message: MessageToMaster): void {
     switch (message[0]) {
-      case ToMaster.Done: {
-        const task = thread.running.get(message[1]);
-        if (!task) return;
-        thread.running.delete(task.id);
-        if (thread.inSync === task) thread.inSync = null;
-        if (task.settled) thread.overdue = Math.max(0, thread.overdue - 1);
-        else this.counters.completed++;
-        const result = message[2];
-        this.settle(task, () => task.resolve(result));
+      case ToMaster.Progress:
+        this.onProgress(thread, message[1]);
         this.feed(thread);
-        return;
-      }
-      case ToMaster.Yield:
-        if (thread.inSync?.id === message[1]) {
-          thread.inSync = null;
-          this.feed(thread);
-        }
         return;
       case ToMaster.Ready:
         thread.state = 'ready';
@@ -297,6 +341,22 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         this.blockSpawning();
         void thread.worker.terminate();
         return;
+    }
+  }
+
+  private onProgress(thread: PoolThread, entries: ProgressEntry[]): void {
+    for (const [id, syncMs, result] of entries) {
+      const task = thread.running.get(id);
+      if (!task) continue;
+      if (this.unschedule(thread, task)) this.costs.record(task.routeKey, syncMs);
+      if (result === null) continue; // still awaiting: only its synchronous part is done
+      thread.running.delete(id);
+      if (task.settled) {
+        thread.overdue = Math.max(0, thread.overdue - 1);
+        continue;
+      }
+      this.counters.completed++;
+      this.settle(task, () => task.resolve(result));
     }
   }
 
@@ -370,14 +430,17 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (!thread) this.queue.delete(task);
     this.settle(task, () => task.reject(new DispatchError('timeout', `no response within ${timeout} ms`)));
     if (!thread) return;
-    if (thread.inSync === task) {
+    if (thread.inSync[0] === task) {
       // The thread is still inside this handler's synchronous code: nothing else can run on
       // it until that returns, which may be never. Replace it.
       this.terminateStuck(thread, `handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`);
       return;
     }
+    // Its late result will be dropped. If it had started and was awaiting, it may be stuck in
+    // synchronous code after an await: the watchdog looks. If it is still waiting behind a
+    // longer handler on the same thread, that handler's own timeout covers the thread.
     thread.overdue++;
-    this.startWatchdog();
+    if (!thread.inSync.includes(task)) this.startWatchdog();
   }
 
   private startWatchdog(): void {
@@ -399,7 +462,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         continue;
       }
       watching = true;
-      if (thread.inSync !== null) {
+      if (thread.inSync.length > 0) {
         // A current task's synchronous part explains a busy loop; if that task is stuck too,
         // its own timeout replaces the thread. Start a fresh window once it is done.
         thread.elu = null;

@@ -1,0 +1,97 @@
+// Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+export function ensureWrk() {
+  if (spawnSync('wrk', ['--version']).error) {
+    console.log('installing wrk (Debian package)');
+    const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit' });
+    if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', 'wrk']).status !== 0) throw new Error('could not install wrk');
+  }
+}
+
+/** Starts a server command; resolves with { url, child } once it logs " listening on ". */
+export function startServer(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => { stopServer(child); reject(new Error(`server did not start:\n${out}`)); }, 20_000);
+    const onData = (chunk) => {
+      out += chunk;
+      for (const line of out.split('\n')) {
+        try {
+          const record = JSON.parse(line);
+          if (record.msg?.includes(' listening on ') && record.url) { clearTimeout(timer); resolve({ url: record.url, child }); return; }
+        } catch { /* not JSON */ }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c) => { out += c; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${out}`)); });
+  });
+}
+
+/** Stops the whole process group (a cluster's workers, gopool's daemon and master). */
+export async function stopServer(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
+  const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** RSS in MB summed over a process and all its descendants. */
+export function treeRssMb(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch { /* exited */ }
+  }
+  let kb = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      kb += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+    } catch { /* exited */ }
+    stack.push(...(children.get(p) ?? []));
+  }
+  return kb / 1024;
+}
+
+function toMs(text) {
+  const m = text.match(/([\d.]+)(us|ms|s)/);
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+/** Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree. */
+export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
+  let peak = 0;
+  const sampler = setInterval(() => { peak = Math.max(peak, treeRssMb(pid)); }, 250);
+  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', url]);
+  let out = '';
+  child.stdout.on('data', (c) => { out += c; });
+  await new Promise((resolve) => child.on('exit', resolve));
+  clearInterval(sampler);
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+  const p50 = toMs(out.match(/50%\s+(\S+)/)?.[1] ?? '');
+  const p99 = toMs(out.match(/99%\s+(\S+)/)?.[1] ?? '');
+  const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50, p99, errors, peakRssMb: peak };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Runs the whole test suite once per Node major that package.json "engines" promises.
+// The machine's own Node runs it first; the other majors come from the npm package `node`
+// (it ships the binary), installed on demand under .node-versions/ (git-ignored).
+//
+//   npm test                        every promised major
+//   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
+//   npm test -- test/pool.test.ts   only some files
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const PROMISED = [20, 22, 24, 26];
+const files = process.argv.slice(2).length > 0
+  ? process.argv.slice(2)
+  : readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', f));
+
+function nodeFor(major) {
+  const current = Number(process.versions.node.split('.')[0]);
+  if (major === current) return process.execPath;
+  const dir = join(root, '.node-versions', String(major));
+  const bin = join(dir, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(bin)) {
+    console.log(`\n== installing Node ${major} from the npm registry into ${dir}`);
+    const npm = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node@${major}`], { stdio: 'inherit' });
+    if (npm.status !== 0 || !existsSync(bin)) throw new Error(`could not install Node ${major}`);
+  }
+  return bin;
+}
+
+const majors = process.env.GOPOOL_TEST_NODES === 'current'
+  ? [Number(process.versions.node.split('.')[0])]
+  : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
+
+let passed = 0;
+let failed = 0;
+const summary = [];
+for (const major of majors) {
+  const node = nodeFor(major);
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\n== test suite on Node ${version}`);
+  const started = Date.now();
+  const result = spawnSync(node, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+  });
+  process.stdout.write(result.stdout);
+  const count = (name) => Number(result.stdout.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const ok = result.status === 0;
+  passed += count('pass');
+  failed += count('fail') + (ok || count('fail') > 0 ? 0 : 1);
+  summary.push(`Node ${version}: ${count('pass')} passed, ${count('fail')} failed in ${Math.round((Date.now() - started) / 1000)} s${ok ? '' : ` (exit ${result.status})`}`);
+}
+console.log(`\n${summary.join('\n')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
