@@ -36,6 +36,13 @@ const majors = process.env.GOPOOL_TEST_NODES === 'current'
 let passed = 0;
 let failed = 0;
 const summary = [];
+
+// The public types: test/types/*.ts must compile, and their @ts-expect-error lines must fail.
+console.log('\n== type checks (tsc --noEmit -p test/tsconfig.json)');
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+if (tsc.status === 0) passed++;
+else failed++;
+summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
 for (const major of majors) {
   const node = nodeFor(major);
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();

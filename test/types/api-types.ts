@@ -1,0 +1,53 @@
+// Compile-time checks of the public types (run by `npm test` through tsc --noEmit).
+// A line marked @ts-expect-error must fail to compile, or tsc reports the marker as unused.
+import gopoolDefault, { gopool, HttpError, reply, type HandlerRequest, type RunningServer } from 'gopool';
+
+declare module 'gopool' {
+  interface GopoolContext {
+    db: { url: string };
+  }
+}
+
+const sameInstance: typeof gopool = gopoolDefault;
+void sameInstance;
+
+gopool.get<{ Params: { id: string }; Querystring: { verbose?: string }; Body: never }>('/users/:id', ({ params, query, ctx }) => {
+  const id: string = params.id;
+  const verbose: string | undefined = query.verbose;
+  const url: string = ctx.db.url;
+  // @ts-expect-error: params has no such key
+  void params.name;
+  return { id, verbose, url };
+});
+
+gopool.post<{ Body: { name: string; tags: string[] } }>('/items', { timeout: 500, runOn: 'pool' }, ({ body }) => {
+  const first: string | undefined = body.tags[0];
+  // @ts-expect-error: body.name is a string
+  const wrong: number = body.name;
+  void wrong;
+  return reply({ name: body.name, first }, { status: 201, headers: { location: '/items/1' } });
+});
+
+// Without generics everything is loosely typed but still safe to read.
+gopool.all('/any', (request: HandlerRequest) => {
+  const params: Record<string, string> = request.params;
+  return { params, method: request.method };
+});
+
+// @ts-expect-error: runOn takes "pool" or "master"
+gopool.get('/bad', { runOn: 'moon' }, () => 1);
+
+gopool.onMaster = async ({ app, ctx }) => {
+  ctx.db = { url: 'postgres://localhost/app' };
+  app.get('/master/ping', async () => ({ ok: true }));
+};
+gopool.headerGetter = (headers) => ({ auth: headers.authorization });
+
+async function start(): Promise<void> {
+  const server: RunningServer | undefined = await gopool.startWithThreadsPool({ port: 0, maxThreads: 2 });
+  // @ts-expect-error: unknown option
+  await gopool.startWithSingle({ port: 0, maxThread: 2 });
+  if (server) await server.close();
+  throw new HttpError(404, 'not found');
+}
+void start;
