@@ -1,30 +1,62 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { bootAppFile } from '../master/boot';
+import { Command, Option } from 'commander';
 import { reportStartFailure } from '../runtime/errors';
+import { logsCommand } from './commands/logs';
+import { reloadCommand, statusCommand, stopCommand } from './commands/manage';
+import { startBackground, startForeground } from './commands/start';
 import { addOptionFlags, readOptionFlags } from './option-flags';
 
 const { version } = require('../../package.json') as { version: string };
 
 const program = new Command('gopool')
-  .description('Run a Node.js HTTP service on an elastic pool of worker threads.')
+  .description('Run a Node.js HTTP service on an elastic pool of worker threads, supervised by a small daemon.')
   .version(version)
   // Usage errors in one line, like every other start-up error (subcommands inherit this).
   .configureOutput({ outputError: (text, write) => write(`gopool: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`) });
 
+/** Runs a command; a failure is one line on stderr and exit code 1. */
+function guarded<A extends unknown[]>(run: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await run(...args);
+      if (typeof code === 'number') process.exit(code);
+    } catch (err) {
+      reportStartFailure(err);
+      process.exit(1);
+    }
+  };
+}
+
 addOptionFlags(
   program
     .command('start')
-    .description('start an app file (.js, .mjs, .cjs or .ts) in the foreground')
-    .argument('<app>', 'the file that registers the routes'),
-).action(async (app: string, raw: Record<string, unknown>) => {
-  try {
-    await bootAppFile(app, readOptionFlags(raw));
-  } catch (err) {
-    reportStartFailure(err);
-    process.exit(1);
-  }
-});
+    .description('start an app file (.js, .mjs, .cjs or .ts): in the foreground, or detached with --daemon')
+    .argument('<app>', 'the file that registers the routes')
+    .addOption(new Option('--daemon', 'detach: run in the background, log to a file, return once the app is ready')),
+).action(guarded(async (app: string, raw: Record<string, unknown>) => {
+  const cli = readOptionFlags(raw);
+  if (raw.daemon === true) return startBackground(app, cli);
+  return startForeground(app, cli);
+}));
+
+program.command('stop').description('stop an instance gracefully: in-flight requests finish first')
+  .argument('[name]', 'instance name (default: the only one running)')
+  .action(guarded((name?: string) => stopCommand(name)));
+
+program.command('reload').description('zero-downtime reload: a new master with fresh code takes over, the old one drains')
+  .argument('[name]', 'instance name (default: the only one running)')
+  .action(guarded((name?: string) => reloadCommand(name)));
+
+program.command('status').description('one line per running instance: state, pid, uptime, restarts, threads, memory')
+  .argument('[name]', 'only this instance')
+  .option('--json', 'print the full status as JSON')
+  .action(guarded((name: string | undefined, opts: { json?: boolean }) => statusCommand(name, opts.json === true)));
+
+program.command('logs').description('print the log of an instance started with --daemon')
+  .argument('[name]', 'instance name (default: the only one running)')
+  .option('-f, --follow', 'keep printing new lines')
+  .option('-n, --lines <n>', 'lines of history to print', '50')
+  .action(guarded((name: string | undefined, opts: { follow?: boolean; lines: string }) => logsCommand(name, Number(opts.lines) || 50, opts.follow === true)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   reportStartFailure(err);

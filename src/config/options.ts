@@ -20,6 +20,8 @@ export interface GopoolOptions {
   name: string;
   logLevel: string;
   infoUrl: string;
+  logMaxBytes: number;
+  logFiles: number;
 }
 
 type Kind = 'int' | 'string';
@@ -75,6 +77,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int('maxThreadMemory', 'max-thread-memory', 'heap limit of one thread in MB; a thread over it is replaced (0: V8 default)', '0', () => 0, 0),
   str('name', 'name', 'instance name, for logs and management commands', 'app file name', () => ''),
   str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
+  int('logMaxBytes', 'log-max-bytes', 'with --daemon: size at which the log file is rotated', '10485760', () => 10 * 1024 * 1024, 1024),
+  int('logFiles', 'log-files', 'with --daemon: rotated log files kept besides the current one', '5', () => 5, 0, 1000),
   { ...str('infoUrl', 'info-url', 'path on the master that answers pool and process stats as JSON (off when empty)', 'off', () => ''), urlPath: true },
 ];
 

@@ -2,36 +2,60 @@ import { basename, extname } from 'node:path';
 import type { Gopool, RunningServer } from '../api/gopool';
 import { gopoolInstance } from '../api/instance';
 import { resolveOptions, type PartialOptions } from '../config/resolve-options';
+import { listenOnHandle, listenOnPort } from '../ingress/listen';
 import { createLogger } from '../runtime/logger';
 import { loadApp, resolveAppFile } from '../runtime/load-app';
 import { markManagedBoot } from './launch';
-import { runPoolMaster } from './run-pool-master';
-import { runSingle } from './run-single';
+import { startServer } from './start-server';
 import { stopOnSignals } from './stop-on-signals';
+import type { SupervisorLink } from './supervisor-link';
 
-/** Loads an app file and starts it: what `gopool start app.js` does in the serving process. */
-export async function bootAppFile(appFile: string, cli: PartialOptions): Promise<RunningServer> {
+/** Loads an app file and starts it: what a supervised master, or the CLI, does. */
+export async function bootAppFile(appFile: string, cli: PartialOptions, link?: SupervisorLink): Promise<RunningServer> {
   const file = resolveAppFile(appFile);
   let finish!: (server: RunningServer | undefined) => void;
   markManagedBoot(new Promise((resolve) => { finish = resolve; }));
   await loadApp(file);
-  const server = await bootLoadedApp(gopoolInstance(), file, cli);
+  const server = await bootLoadedApp(gopoolInstance(), file, cli, link);
   finish(server);
   return server;
 }
 
-/** Starts an app whose file is already loaded (its routes registered). */
-export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: PartialOptions): Promise<RunningServer> {
+/**
+ * Starts an app whose file is already loaded (its routes registered). Supervised, it listens
+ * on the daemon's socket and stops when the daemon says so; standalone, it binds its own
+ * port and stops on SIGTERM / SIGINT.
+ */
+export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: PartialOptions, link?: SupervisorLink): Promise<RunningServer> {
   const file = resolveAppFile(appFile);
   const request = gopool.startRequest ?? { mode: 'pool', options: {} };
   const options = resolveOptions({ code: request.options, env: process.env, cli });
   if (!options.name) options.name = basename(file, extname(file));
   gopool.routes.freeze('the server started');
   const log = createLogger(options.logLevel, 'master');
-  const server = request.mode === 'single'
-    ? await runSingle({ gopool, options, log })
-    : await runPoolMaster({ gopool, options, log, appFile: file });
+  const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
+  const server = await startServer({ gopool, options, log, appFile: file, mode: request.mode, listen });
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
-  stopOnSignals(server, log, options.gracePeriod);
+  if (link) {
+    link.provideStats(() => server.stats());
+    link.once('drain', () => stopAndExit(server, log, 'the daemon asked'));
+    // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => stopAndExit(server, log, 'SIGTERM'));
+    link.ready(server.url, options.gracePeriod);
+  } else {
+    stopOnSignals(server, log, options.gracePeriod);
+  }
   return server;
+}
+
+let stopping = false;
+function stopAndExit(server: RunningServer, log: ReturnType<typeof createLogger>, why: string): void {
+  if (stopping) return;
+  stopping = true;
+  log.info({ why }, 'draining: no new connections, finishing in-flight requests');
+  server.close().then(
+    () => { log.info('stopped'); process.exit(0); },
+    (err: unknown) => { log.error({ err }, 'error while stopping'); process.exit(1); },
+  );
 }

@@ -1,6 +1,7 @@
 import type { Gopool, RunningServer, StartRequest } from '../api/gopool';
 import { GopoolError, reportStartFailure } from '../runtime/errors';
 import { currentRole } from '../runtime/role';
+import { runDaemon } from '../supervision/run-daemon';
 import { bootLoadedApp } from './boot';
 
 /**
@@ -45,7 +46,12 @@ export function requestStart(gopool: Gopool, request: StartRequest): Promise<Run
         reportStartFailure(new GopoolError('cannot tell which file to load in the threads (no script in process.argv[1])'));
         process.exit(1);
       }
-      bootLoadedApp(gopool, appFile, {}).then(resolve, (err: unknown) => {
+      const started = request.mode === 'single'
+        // Single mode: this one process serves, no daemon.
+        ? bootLoadedApp(gopool, appFile, {}).then(resolve)
+        // Pool mode: this process becomes the daemon and starts the master from the same file.
+        : runDaemon({ appFile, cli: {}, code: request.options, execArgv: process.execArgv, background: false }).then((code) => process.exit(code));
+      started.catch((err: unknown) => {
         reportStartFailure(err);
         process.exit(1);
       });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -27,10 +29,15 @@ export interface Running {
   stop(ms?: number): Promise<Exit>;
 }
 
+/** A fresh GOPOOL_HOME: instances of parallel tests never see each other. */
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'gopool-test-'));
+}
+
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NODE_ENV: 'test', ...options.env },
+    env: { ...process.env, NODE_ENV: 'test', GOPOOL_HOME: tempHome(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

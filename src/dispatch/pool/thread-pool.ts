@@ -6,6 +6,7 @@ import { THREAD_MARK } from '../../runtime/role';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { RouteCosts } from './route-costs';
+import { forwardThreadOutput } from './thread-output';
 
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */
@@ -310,8 +311,12 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const { maxThreadMemory } = this.options;
     const worker = new Worker(this.options.threadFile, {
       workerData: { ...this.options.threadData, [THREAD_MARK]: true },
+      stdout: true,
+      stderr: true,
       ...(maxThreadMemory > 0 ? { resourceLimits: { maxOldGenerationSizeMb: maxThreadMemory } } : {}),
     });
+    forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
+    forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, outbox: [], idleTimer: null, overdue: 0, elu: null,
     };

@@ -1,0 +1,25 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * Forwards what a thread's console writes to the master's stdout/stderr, each line prefixed
+ * with the thread's id, so a log says which thread wrote what. (gopool's own JSON logs name
+ * their thread in a field and go to the file descriptor directly.)
+ */
+export function forwardThreadOutput(source: Readable, target: Writable, threadId: number): void {
+  const prefix = `[thread ${threadId}] `;
+  let rest = '';
+  source.setEncoding('utf8');
+  source.on('data', (chunk: string) => {
+    const text = rest + chunk;
+    const end = text.lastIndexOf('\n');
+    if (end < 0) {
+      rest = text;
+      return;
+    }
+    rest = text.slice(end + 1);
+    target.write(prefix + text.slice(0, end).replaceAll('\n', `\n${prefix}`) + '\n');
+  });
+  source.on('end', () => {
+    if (rest) target.write(`${prefix}${rest}\n`);
+  });
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { GopoolOptions } from '../config/options';
+import { GopoolError } from '../runtime/errors';
+import type { TcpHandle } from '../supervision/listen-socket';
+
+/** How the HTTP front gets its socket: its own bind, or a descriptor from the daemon. */
+export type Listen = (app: FastifyInstance, options: GopoolOptions) => Promise<void>;
+
+/** Standalone: bind and listen here, turning the usual socket errors into one clear line. */
+export const listenOnPort: Listen = async (app, options) => {
+  try {
+    await app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === 'EADDRINUSE') throw new GopoolError(`cannot listen on ${where}: address already in use (another server on that port?)`);
+    if (code === 'EACCES') throw new GopoolError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new GopoolError(`cannot listen on ${where}: no such address on this machine`);
+    throw err;
+  }
+};
+
+/** Supervised: listen on this process's own descriptor of the daemon's socket. */
+export function listenOnHandle(getHandle: (host: string, port: number) => Promise<TcpHandle>): Listen {
+  return async (app, options) => {
+    const handle = await getHandle(options.host, options.port);
+    // The host must be explicit: for the default "localhost", fastify opens extra sockets of
+    // its own on every address localhost resolves to, beside the handle.
+    try {
+      await app.listen({ handle, host: options.host } as unknown as Parameters<FastifyInstance['listen']>[0]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new GopoolError(`cannot listen on ${options.host}:${options.port}: address already in use (another server on that port?)`);
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,65 @@
+import { EventEmitter } from 'node:events';
+import type { TcpHandle } from '../supervision/listen-socket';
+import type { MasterStats, ToDaemon, ToMaster } from '../supervision/ipc';
+import { GopoolError } from '../runtime/errors';
+
+/**
+ * The master's end of the IPC channel to its daemon. Emits 'drain' when the daemon asks the
+ * master to stop, and also when the daemon is gone: a master never outlives its supervisor.
+ */
+export class SupervisorLink extends EventEmitter {
+  private pendingHandle: { resolve: (handle: TcpHandle) => void; reject: (err: Error) => void } | undefined;
+  private statsProvider: (() => MasterStats) | undefined;
+
+  constructor() {
+    super();
+    process.on('message', (message: ToMaster, handle?: unknown) => this.onMessage(message, handle));
+    process.on('disconnect', () => this.emit('drain'));
+  }
+
+  requestHandle(host: string, port: number): Promise<TcpHandle> {
+    return new Promise((resolve, reject) => {
+      this.pendingHandle = { resolve, reject };
+      this.send({ t: 'listen', host, port });
+    });
+  }
+
+  ready(url: string, gracePeriod: number): void {
+    this.send({ t: 'ready', url, gracePeriod });
+  }
+
+  /** Reports a start-up failure; resolves once the message is on its way. */
+  fatal(message: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (!process.connected) resolve();
+      else process.send!({ t: 'fatal', message } satisfies ToDaemon, undefined, {}, () => resolve());
+    });
+  }
+
+  provideStats(provider: () => MasterStats): void {
+    this.statsProvider = provider;
+  }
+
+  private send(message: ToDaemon): void {
+    if (process.connected) process.send!(message);
+  }
+
+  private onMessage(message: ToMaster, handle: unknown): void {
+    switch (message.t) {
+      case 'handle':
+        this.pendingHandle?.resolve(handle as TcpHandle);
+        this.pendingHandle = undefined;
+        return;
+      case 'listen-error':
+        this.pendingHandle?.reject(new GopoolError(message.message));
+        this.pendingHandle = undefined;
+        return;
+      case 'drain':
+        this.emit('drain');
+        return;
+      case 'stats?':
+        if (this.statsProvider) this.send({ t: 'stats', id: message.id, stats: this.statsProvider() });
+        return;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/** Messages over the IPC channel between the daemon and its master. */
+import type { PoolStats } from '../dispatch/pool/thread-pool';
+
+export interface MasterStats {
+  pid: number;
+  url: string;
+  uptimeMs: number;
+  memory: NodeJS.MemoryUsage;
+  pool: PoolStats | null;
+}
+
+export type ToDaemon =
+  /** The master resolved its options and wants the listening socket. */
+  | { t: 'listen'; host: string; port: number }
+  /** Listening and able to serve. */
+  | { t: 'ready'; url: string; gracePeriod: number }
+  /** Could not start: the reason, for the user. No restart: it would fail the same way. */
+  | { t: 'fatal'; message: string }
+  | { t: 'stats'; id: number; stats: MasterStats };
+
+export type ToMaster =
+  /** Sent with the socket handle attached. */
+  | { t: 'handle' }
+  | { t: 'listen-error'; message: string }
+  /** Stop accepting, finish in-flight requests, exit 0. */
+  | { t: 'drain' }
+  | { t: 'stats?'; id: number };
+
+/** The master's environment variable carrying what it must load. */
+export const MASTER_SPEC_ENV = 'GOPOOL_MASTER_SPEC';
+
+export interface MasterSpec {
+  appFile: string;
+  /** Options from the command line (weakest layers are resolved in the master). */
+  cli: Record<string, unknown>;
+}
+
+/** The background daemon's environment variable carrying what it must start. */
+export const DAEMON_SPEC_ENV = 'GOPOOL_DAEMON_SPEC';
