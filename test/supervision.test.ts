@@ -1,0 +1,229 @@
+// The daemon, against real processes under load: master crashes, reloads, stops, crash loops,
+// background mode and its management commands.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { get, until } from './helpers/http';
+import { steadyLoad, summarize } from './helpers/load';
+import { CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempHome } from './helpers/processes';
+
+const APP = join(FIXTURES, 'pool-app.js');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function status(home: string, name: string): Promise<any> {
+  const result = await runToEnd(process.execPath, [CLI, 'status', name, '--json'], { env: { GOPOOL_HOME: home } });
+  assert.equal(result.code, 0, result.output);
+  return JSON.parse(result.output)[0];
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+describe('master crash under load', () => {
+  test('kill -9 of the master: no connection refused, only in-flight requests fail, back within 1 s', async () => {
+    const home = tempHome();
+    const app = await startApp(APP, ['--name', 'kill9', '--min-threads', '1'], { GOPOOL_HOME: home });
+    try {
+      const firstPid: number = (await get(`${app.url}/thread`)).json().pid;
+      const load = steadyLoad(`${app.url}/thread`, { connections: 8, durationMs: 4000 });
+      await until(async () => load.outcomes.length > 300);
+      const killedAt = Date.now();
+      process.kill(firstPid, 'SIGKILL');
+      const outcomes = await load.done;
+      const refused = outcomes.filter((o) => o.error === 'ECONNREFUSED');
+      assert.equal(refused.length, 0, `no connection refused (${summarize(outcomes)})`);
+      const failed = outcomes.filter((o) => o.error || o.status !== 200);
+      for (const f of failed) assert.ok(f.start <= killedAt + 100, `a request started ${f.start - killedAt} ms after the kill failed: ${f.error ?? f.status}`);
+      const recovered = outcomes.filter((o) => o.status === 200 && o.pid !== firstPid).sort((a, b) => a.end - b.end)[0];
+      assert.ok(recovered, 'a new master answered');
+      const recoveryMs = recovered.end - killedAt;
+      assert.ok(recoveryMs < 1000, `service back in ${recoveryMs} ms`);
+      process.stdout.write(`  kill -9 under load: ${summarize(outcomes)}; failed ones were in flight; back in ${recoveryMs} ms\n`);
+      await app.waitForLine((line) => line.includes('master died (signal SIGKILL)'));
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('zero-downtime reload', () => {
+  test('gopool reload under continuous load: zero failed requests, a new master takes over', async () => {
+    const home = tempHome();
+    const app = await startApp(APP, ['--name', 'reload', '--min-threads', '1'], { GOPOOL_HOME: home });
+    try {
+      const firstPid: number = (await get(`${app.url}/thread`)).json().pid;
+      const load = steadyLoad(`${app.url}/thread`, { connections: 8, durationMs: 5000 });
+      await until(async () => load.outcomes.length > 300);
+      const reload = await runToEnd(process.execPath, [CLI, 'reload', 'reload'], { env: { GOPOOL_HOME: home } });
+      assert.equal(reload.code, 0, reload.output);
+      assert.match(reload.output, /reloaded: master pid \d+/);
+      const outcomes = await load.done;
+      const failed = outcomes.filter((o) => o.error || o.status !== 200);
+      assert.equal(failed.length, 0, summarize(outcomes));
+      const pids = new Set(outcomes.map((o) => o.pid));
+      assert.ok(pids.has(firstPid) && pids.size === 2, `answered by the old and then the new master: ${[...pids].join(', ')}`);
+      assert.ok(!alive(firstPid), 'the old master exited');
+      process.stdout.write(`  reload under load: ${summarize(outcomes)}\n`);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('SIGHUP to the daemon reloads too', async () => {
+    const home = tempHome();
+    const app = await startApp(APP, ['--name', 'hup'], { GOPOOL_HOME: home });
+    try {
+      const before = await status(home, 'hup');
+      process.kill(before.daemon.pid, 'SIGHUP');
+      await until(async () => (await status(home, 'hup')).masterPid !== before.masterPid && (await get(`${app.url}/thread`)).json().pid !== before.masterPid);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('crash loop', () => {
+  test('a master that keeps dying is restarted with backoff, then given up on: exit non-zero, reason logged', async () => {
+    const started = Date.now();
+    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], { env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '300' }, ms: 60_000 });
+    assert.notEqual(result.code, 0);
+    const records = logRecords(result.output.split('\n'));
+    const deaths = records.filter((r) => String(r.msg).startsWith('master died (exit code 1)'));
+    assert.equal(deaths.length, 5, 'five crashes, then no more restarts');
+    const delays = records.filter((r) => typeof r.delayMs === 'number').map((r) => r.delayMs);
+    assert.deepEqual(delays, [100, 200, 400, 800], 'exponential backoff');
+    assert.ok(records.some((r) => r.level === 60 && String(r.msg).includes('crash loop: 5 crashes within 60 s')), 'the reason is logged');
+    assert.ok(result.output.includes('master crash for the crash-loop test'), 'the crash itself is in the log');
+    process.stdout.write(`  crash loop detected after ${Date.now() - started} ms\n`);
+  });
+});
+
+describe('graceful stop', () => {
+  test('gopool stop lets in-flight slow requests complete, then frees the port and leaves no process', async () => {
+    const home = tempHome();
+    const app = await startApp(APP, ['--name', 'stopper', '--info-url', '/_info'], { GOPOOL_HOME: home });
+    const port = Number(new URL(app.url).port);
+    const { daemon, masterPid } = await status(home, 'stopper');
+    const slow = Array.from({ length: 3 }, () => get(`${app.url}/sleep/1500`));
+    await until(async () => (await get(`${app.url}/_info`)).json().pool.running === 3);
+    const stop = runToEnd(process.execPath, [CLI, 'stop', 'stopper'], { env: { GOPOOL_HOME: home } });
+    const results = await Promise.all(slow);
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200], 'in-flight requests completed');
+    const stopped = await stop;
+    assert.equal(stopped.code, 0, stopped.output);
+    assert.match(stopped.output, /stopper stopped/);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.ok(!alive(daemon.pid) && !alive(masterPid), 'no process left');
+    assert.ok(await portIsFree(port), 'the port is free');
+    assert.ok(!existsSync(join(home, 'stopper.sock')) && !existsSync(join(home, 'stopper.pid')), 'control socket and pid file removed');
+  });
+
+  test('a second signal forces the exit', async () => {
+    const app = await startApp(APP, ['--name', 'force'], { GOPOOL_HOME: tempHome() });
+    const { pid: masterPid } = (await get(`${app.url}/thread`)).json();
+    const slow = get(`${app.url}/sleep/8000`).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the request reach the master
+    app.child.kill('SIGTERM');
+    await app.waitForLine((line) => line.includes('stopping: draining the master'));
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    assert.equal(exit.code, 1);
+    await until(async () => !alive(masterPid));
+    await slow;
+  });
+
+  test('a master whose daemon is killed exits too (no orphans)', async () => {
+    const home = tempHome();
+    const app = await startApp(APP, ['--name', 'orphan'], { GOPOOL_HOME: home });
+    const { daemon, masterPid } = await status(home, 'orphan');
+    process.kill(daemon.pid, 'SIGKILL');
+    await until(async () => !alive(masterPid), 15_000);
+    await app.exited;
+  });
+});
+
+describe('background mode', () => {
+  test('--daemon returns once ready; status, logs, stop find it by name; two names coexist', async () => {
+    const home = tempHome();
+    const env = { GOPOOL_HOME: home };
+    const started = await runToEnd(process.execPath, [CLI, 'start', APP, '--daemon', '--name', 'bg-one', '--port', '0'], { env });
+    assert.equal(started.code, 0, started.output);
+    const url = started.output.match(/on (http:\/\/\S+)/)![1]!;
+    assert.equal((await get(`${url}/thread`)).status, 200, 'ready when start returned');
+    const second = await runToEnd(process.execPath, [CLI, 'start', APP, '--daemon', '--name', 'bg-two', '--port', '0'], { env });
+    assert.equal(second.code, 0, second.output);
+    const duplicate = await runToEnd(process.execPath, [CLI, 'start', APP, '--daemon', '--name', 'bg-one', '--port', '0'], { env });
+    assert.equal(duplicate.code, 1);
+    assert.match(duplicate.output, /an instance named "bg-one" is already running/);
+
+    const table = await runToEnd(process.execPath, [CLI, 'status'], { env });
+    assert.match(table.output, /^bg-one\s+online\s+\d+/m);
+    assert.match(table.output, /^bg-two\s+online\s+\d+/m);
+    const one = await status(home, 'bg-one');
+    assert.ok(one.daemon.rssBytes > 0 && one.daemon.privateBytes > 0 && one.master.pool.threads >= 0);
+    assert.equal(readFileSync(join(home, 'bg-one.pid'), 'utf8').trim(), String(one.daemon.pid));
+    assert.equal((readdirSync(home).includes('bg-one.sock')), true);
+
+    await get(`${url}/log/1`);
+    await until(async () => (await runToEnd(process.execPath, [CLI, 'logs', 'bg-one', '-n', '200'], { env })).output.includes('console line 0 from a handler'));
+    const logs = await runToEnd(process.execPath, [CLI, 'logs', 'bg-one', '-n', '200'], { env });
+    assert.match(logs.output, /listening on http/);
+    assert.match(logs.output, /^\d{4}-\d\d-\d\dT\S+ \[thread \d+\] console line 0 from a handler$/m, 'timestamped, thread identified');
+
+    const follow = run(process.execPath, [CLI, 'logs', 'bg-one', '-f', '-n', '0'], { env });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await get(`${url}/log/1`);
+    await follow.waitForLine((line) => line.includes('console line 0 from a handler'));
+    await follow.stop();
+
+    for (const name of ['bg-one', 'bg-two']) {
+      const { daemon } = await status(home, name);
+      const stop = await runToEnd(process.execPath, [CLI, 'stop', name], { env });
+      assert.equal(stop.code, 0, stop.output);
+      assert.ok(!alive(daemon.pid));
+    }
+    const none = await runToEnd(process.execPath, [CLI, 'status'], { env });
+    assert.match(none.output, /no instance is running/);
+  });
+
+  test('--daemon reports a start failure with its reason and a non-zero exit', async () => {
+    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'broken-throws.mjs'), '--daemon', '--port', '0'], { env: { GOPOOL_HOME: tempHome() } });
+    assert.equal(result.code, 1);
+    assert.match(result.output, /^gopool: app file .* failed to load: Error: the app refuses to load/m);
+  });
+
+  test('logs are rotated by size and the retention limit is kept', async () => {
+    const home = tempHome();
+    const env = { GOPOOL_HOME: home };
+    const started = await runToEnd(process.execPath, [CLI, 'start', APP, '--daemon', '--name', 'rotor', '--port', '0', '--log-max-bytes', '4096', '--log-files', '2'], { env });
+    assert.equal(started.code, 0, started.output);
+    const url = started.output.match(/on (http:\/\/\S+)/)![1]!;
+    for (let i = 0; i < 30; i++) await get(`${url}/log/20`);
+    const stop = await runToEnd(process.execPath, [CLI, 'stop', 'rotor'], { env });
+    assert.equal(stop.code, 0);
+    const files = readdirSync(join(home, 'logs')).sort();
+    assert.deepEqual(files, ['rotor.log', 'rotor.log.1', 'rotor.log.2'], 'current + 2 rotated, older ones dropped');
+    for (const file of files) {
+      const text = readFileSync(join(home, 'logs', file), 'utf8');
+      assert.ok(Buffer.byteLength(text) <= 4096 + 200, `${file} stays near the limit`);
+      for (const line of text.split('\n').filter(Boolean)) {
+        assert.ok(line.startsWith('{') ? JSON.parse(line) : /^\d{4}-\d\d-\d\dT[\d:.]+Z /.test(line), `whole, stamped line: ${line}`);
+      }
+    }
+  });
+});
