@@ -87,7 +87,8 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50, p99, errors, peakRssMb: peak };
+  const refused = errorsLine ? Number(errorsLine[1]) : 0;
+  return { rps, p50, p99, errors, refused, peakRssMb: peak };
 }
 
 export function median(values) {
