@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { reportStartFailure } from '../runtime/errors';
 import { logsCommand } from './commands/logs';
+import { monitCommand } from './commands/monit';
 import { reloadCommand, statusCommand, stopCommand } from './commands/manage';
 import { startBackground, startForeground } from './commands/start';
 import { addOptionFlags, readOptionFlags } from './option-flags';
@@ -51,6 +52,10 @@ program.command('status').description('one line per running instance: state, pid
   .argument('[name]', 'only this instance')
   .option('--json', 'print the full status as JSON')
   .action(guarded((name: string | undefined, opts: { json?: boolean }) => statusCommand(name, opts.json === true)));
+
+program.command('monit').description('a live view of an instance: threads, queue, per-route rates and latency (q to quit)')
+  .argument('[name]', 'instance name (default: the only one running)')
+  .action(guarded((name?: string) => monitCommand(name)));
 
 program.command('logs').description('print the log of an instance started with --daemon')
   .argument('[name]', 'instance name (default: the only one running)')

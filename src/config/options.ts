@@ -22,9 +22,13 @@ export interface GopoolOptions {
   infoUrl: string;
   logMaxBytes: number;
   logFiles: number;
+  metrics: boolean;
+  monitorPort: number;
+  monitorHost: string;
+  monitorToken: string;
 }
 
-type Kind = 'int' | 'string';
+type Kind = 'int' | 'string' | 'bool';
 
 export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions> {
   key: K;
@@ -57,6 +61,10 @@ function str<K extends keyof GopoolOptions>(
   return { key, kind: 'string', flag, env: envName(flag), describe, shownDefault, defaultValue: defaultValue as () => GopoolOptions[K], ...(choices ? { choices } : {}) };
 }
 
+function bool<K extends keyof GopoolOptions>(key: K, flag: string, describe: string, defaultValue: boolean): OptionSpec<K> {
+  return { key, kind: 'bool', flag, env: envName(flag), describe, shownDefault: String(defaultValue), defaultValue: (() => defaultValue) as () => GopoolOptions[K] };
+}
+
 function envName(flag: string): string {
   return `GOPOOL_${flag.toUpperCase().replaceAll('-', '_')}`;
 }
@@ -79,7 +87,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
   int('logMaxBytes', 'log-max-bytes', 'with --daemon: size at which the log file is rotated', '10485760', () => 10 * 1024 * 1024, 1024),
   int('logFiles', 'log-files', 'with --daemon: rotated log files kept besides the current one', '5', () => 5, 0, 1000),
-  { ...str('infoUrl', 'info-url', 'path on the master that answers pool and process stats as JSON (off when empty)', 'off', () => ''), urlPath: true },
+  { ...str('infoUrl', 'info-url', 'path prefix of the monitoring endpoints on the public port: JSON, /metrics, /dashboard, /livez, /readyz (off when empty)', 'off', () => ''), urlPath: true },
+  int('monitorPort', 'monitor-port', 'a separate port for the monitoring endpoints, at its root (0: none)', '0', () => 0, 0, 65535),
+  str('monitorHost', 'monitor-host', 'address of the monitoring port', '127.0.0.1', () => '127.0.0.1'),
+  str('monitorToken', 'monitor-token', 'if set, monitoring endpoints (not /livez, /readyz) want "Authorization: Bearer <token>" or ?token=', 'none', () => ''),
+  bool('metrics', 'metrics', 'collect per-route request metrics (false saves a little CPU per request)', true),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

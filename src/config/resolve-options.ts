@@ -52,6 +52,12 @@ function readEnv(env: NodeJS.ProcessEnv): PartialOptions {
 
 /** Parses a string (CLI or environment) into the option's type. */
 export function parseValue(spec: OptionSpec, raw: string, where: string): unknown {
+  if (spec.kind === 'bool') {
+    const word = raw.trim().toLowerCase();
+    if (['true', '1', 'on', 'yes'].includes(word)) return true;
+    if (['false', '0', 'off', 'no'].includes(word)) return false;
+    throw new GopoolError(`${where} must be true or false, got "${raw}"`);
+  }
   if (spec.kind === 'int') {
     if (!/^-?\d+$/.test(raw.trim())) throw new GopoolError(`${where} must be an integer, got "${raw}"`);
     return checkValue(spec, Number(raw), where);
@@ -60,6 +66,10 @@ export function parseValue(spec: OptionSpec, raw: string, where: string): unknow
 }
 
 function checkValue(spec: OptionSpec, value: unknown, where: string): unknown {
+  if (spec.kind === 'bool') {
+    if (typeof value !== 'boolean') throw new GopoolError(`${where} must be true or false, got ${JSON.stringify(value)}`);
+    return value;
+  }
   if (spec.kind === 'int') {
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new GopoolError(`${where} must be an integer, got ${JSON.stringify(value)}`);
     if (spec.min !== undefined && value < spec.min) throw new GopoolError(`${where} must be at least ${spec.min}, got ${value}`);

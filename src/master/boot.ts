@@ -6,7 +6,7 @@ import { listenOnHandle, listenOnPort } from '../ingress/listen';
 import { createLogger } from '../runtime/logger';
 import { loadApp, resolveAppFile } from '../runtime/load-app';
 import { markManagedBoot } from './launch';
-import { startServer } from './start-server';
+import { startServer, type Server } from './start-server';
 import { stopOnSignals } from './stop-on-signals';
 import type { SupervisorLink } from './supervisor-link';
 
@@ -26,7 +26,7 @@ export async function bootAppFile(appFile: string, cli: PartialOptions, link?: S
  * on the daemon's socket and stops when the daemon says so; standalone, it binds its own
  * port and stops on SIGTERM / SIGINT.
  */
-export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: PartialOptions, link?: SupervisorLink): Promise<RunningServer> {
+export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: PartialOptions, link?: SupervisorLink): Promise<Server> {
   const file = resolveAppFile(appFile);
   const request = gopool.startRequest ?? { mode: 'pool', options: {} };
   const options = resolveOptions({ code: request.options, env: process.env, cli });
@@ -37,7 +37,8 @@ export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: Partia
   const server = await startServer({ gopool, options, log, appFile: file, mode: request.mode, listen });
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
   if (link) {
-    link.provideStats(() => server.stats());
+    link.provideStats(() => server.metrics.snapshot());
+    link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
     link.once('drain', () => stopAndExit(server, log, 'the daemon asked'));
     // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
     process.on('SIGINT', () => undefined);

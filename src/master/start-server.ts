@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Gopool, RunningServer, StartMode } from '../api/gopool';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
@@ -9,7 +10,9 @@ import { gopoolRoutes } from '../ingress/gopool-routes';
 import type { Listen } from '../ingress/listen';
 import { GopoolError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
-import type { MasterStats } from '../supervision/ipc';
+import { monitoringEndpoints } from '../monitoring/endpoints';
+import { Metrics } from '../monitoring/metrics';
+import { startMonitorPort } from '../monitoring/monitor-port';
 import { runOnMaster } from './on-master';
 
 export interface ServerArgs {
@@ -23,7 +26,7 @@ export interface ServerArgs {
 
 export interface Server extends RunningServer {
   pool: ThreadPool | undefined;
-  stats(): MasterStats;
+  metrics: Metrics;
 }
 
 /**
@@ -32,12 +35,15 @@ export interface Server extends RunningServer {
  * inline on this thread instead.
  */
 export async function startServer({ gopool, options, log, appFile, mode, listen }: ServerArgs): Promise<Server> {
-  const startedAt = Date.now();
   const app = createFastify(options, log);
+  const metrics = new Metrics(options.name, mode);
+  if (options.metrics) recordRequests(app, metrics);
   const ctx = await runOnMaster(gopool, app, mode === 'pool');
   const routes = gopool.routes.list();
   const inline = new InlineDispatcher(routes, ctx, log);
-  const pool = mode === 'pool' && routes.some((route) => route.options.runOn !== 'master') ? createPool(gopool, options, log, appFile, ctx) : undefined;
+  const pool = mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
+    ? createPool(gopool, options, log, appFile, ctx, options.metrics ? metrics : undefined)
+    : undefined;
   if (pool) {
     try {
       await pool.start();
@@ -53,36 +59,51 @@ export async function startServer({ gopool, options, log, appFile, mode, listen 
     defaultTimeout: options.timeout,
     log,
   }));
-  let url = '';
-  const stats = (): MasterStats => ({ pid: process.pid, url, uptimeMs: Date.now() - startedAt, memory: process.memoryUsage(), pool: pool?.stats() ?? null });
-  if (options.infoUrl) app.get(options.infoUrl, () => ({ name: options.name, mode, ...stats() }));
+  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   try {
     await listen(app, options);
   } catch (err) {
     await pool?.close(0);
     throw err;
   }
-  const bound = boundUrl(app);
-  url = bound.url;
+  const { url, port } = boundUrl(app);
+  let state: 'serving' | 'draining' = 'serving';
+  metrics.ready = () => state === 'serving' && (pool?.canServe() ?? true);
+  metrics.start(pool, url);
+  const monitor = options.monitorPort ? startMonitorPort(metrics, options, log) : undefined;
   let closing: Promise<void> | undefined;
   return {
     url,
-    port: bound.port,
+    port,
     pool,
-    stats,
+    metrics,
     close() {
       closing ??= (async () => {
+        state = 'draining'; // /readyz answers 503 from now on
         const deadline = Date.now() + options.gracePeriod;
+        await monitor?.close(); // first, so that a reloaded master can take the port over
         await drainHttpServer(app.server, options.gracePeriod);
         await app.close(); // runs the onClose hooks of plugins the user registered in onMaster
         await pool?.close(Math.max(0, deadline - Date.now()));
+        metrics.stop();
       })();
       return closing;
     },
   };
 }
 
-function createPool(gopool: Gopool, options: GopoolOptions, log: Logger, appFile: string, ctx: Record<string, unknown>): ThreadPool {
+/** One hook for every request the master answers, monitoring's own excepted. */
+function recordRequests(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions;
+    if ((route.config as { gopoolInternal?: boolean } | undefined)?.gopoolInternal !== true) {
+      metrics.recordRequest(req.method, route.url ?? '(no route)', reply.statusCode, reply.elapsedTime);
+    }
+    done();
+  });
+}
+
+function createPool(gopool: Gopool, options: GopoolOptions, log: Logger, appFile: string, ctx: Record<string, unknown>, metrics: Metrics | undefined): ThreadPool {
   return new ThreadPool({
     threadFile: join(__dirname, '..', 'dispatch', 'pool', 'thread-main.js'),
     threadData: { appFile, ctx, logLevel: options.logLevel, routeKeys: gopool.routes.list().map((route) => route.key) },
@@ -93,5 +114,6 @@ function createPool(gopool: Gopool, options: GopoolOptions, log: Logger, appFile
     concurrency: options.concurrency,
     maxThreadMemory: options.maxThreadMemory,
     log,
+    ...(metrics ? { onTaskTimes: (waitMs: number, runMs: number) => metrics.recordTask(waitMs, runMs) } : {}),
   });
 }

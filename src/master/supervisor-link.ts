@@ -10,6 +10,8 @@ import { GopoolError } from '../runtime/errors';
 export class SupervisorLink extends EventEmitter {
   private pendingHandle: { resolve: (handle: TcpHandle) => void; reject: (err: Error) => void } | undefined;
   private statsProvider: (() => MasterStats) | undefined;
+  /** The daemon's pid, start time and restart count, once it has sent them. */
+  onDaemonInfo: ((info: { pid: number; startedAt: number; restarts: number }) => void) | undefined;
 
   constructor() {
     super();
@@ -59,6 +61,9 @@ export class SupervisorLink extends EventEmitter {
         return;
       case 'stats?':
         if (this.statsProvider) this.send({ t: 'stats', id: message.id, stats: this.statsProvider() });
+        return;
+      case 'daemon':
+        this.onDaemonInfo?.({ pid: message.pid, startedAt: message.startedAt, restarts: message.restarts });
         return;
     }
   }

@@ -144,6 +144,7 @@ export class Daemon {
         master.ready = true;
         master.url = message.url;
         master.gracePeriod = message.gracePeriod;
+        this.sendTo(master, { t: 'daemon', pid: process.pid, startedAt: this.startedAt, restarts: this.restarts });
         this.onMasterReady(master);
         return;
       case 'fatal':

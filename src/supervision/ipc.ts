@@ -1,13 +1,8 @@
 /** Messages over the IPC channel between the daemon and its master. */
-import type { PoolStats } from '../dispatch/pool/thread-pool';
+import type { MetricsSnapshot } from '../monitoring/metrics';
 
-export interface MasterStats {
-  pid: number;
-  url: string;
-  uptimeMs: number;
-  memory: NodeJS.MemoryUsage;
-  pool: PoolStats | null;
-}
+/** What a master reports about itself: its metrics snapshot. */
+export type MasterStats = MetricsSnapshot;
 
 export type ToDaemon =
   /** The master resolved its options and wants the listening socket. */
@@ -24,7 +19,9 @@ export type ToMaster =
   | { t: 'listen-error'; message: string }
   /** Stop accepting, finish in-flight requests, exit 0. */
   | { t: 'drain' }
-  | { t: 'stats?'; id: number };
+  | { t: 'stats?'; id: number }
+  /** Sent once the master is ready: the daemon's own figures, for the master's metrics. */
+  | { t: 'daemon'; pid: number; startedAt: number; restarts: number };
 
 /** The master's environment variable carrying what it must load. */
 export const MASTER_SPEC_ENV = 'GOPOOL_MASTER_SPEC';

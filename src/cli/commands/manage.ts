@@ -39,21 +39,24 @@ export async function statusCommand(name: string | undefined, json: boolean): Pr
     process.stdout.write('gopool: no instance is running\n');
     return;
   }
-  const rows = statuses.map((s) => 'daemon' in s ? row(s) : [s.name, s.state, '-', '-', '-', '-', '-', '-', '-', s.error]);
-  printTable(['name', 'state', 'pid', 'uptime', 'restarts', 'threads', 'queue', 'memory', 'daemon', 'url'], rows);
+  const rows = statuses.map((s) => 'daemon' in s ? row(s) : [s.name, s.state, '-', '-', '-', '-', '-', '-', '-', '-', '-', s.error]);
+  printTable(['name', 'state', 'pid', 'uptime', 'restarts', 'threads', 'queue', 'req/s', 'p99', 'memory', 'daemon', 'url'], rows);
 }
 
 function row(s: InstanceStatus): string[] {
-  const pool = s.master?.pool;
+  const m = s.master;
+  const pool = m?.pool;
   return [
     s.name,
     s.state + (s.error ? ` (${s.error})` : ''),
     String(s.masterPid ?? '-'),
-    s.master ? duration(s.master.uptimeMs) : '-',
+    m ? duration(m.uptimeMs) : '-',
     String(s.restarts),
-    pool ? `${pool.threads}` : '-',
+    pool ? `${pool.threads}/${pool.maxThreads}` : m ? 'single' : '-',
     pool ? String(pool.queued) : '-',
-    s.master ? `${mb(s.master.memory.rss)}` : '-',
+    m ? m.total.rps.toFixed(1) : '-',
+    m ? `${m.total.latencyMs.p99.toFixed(1)} ms` : '-',
+    m ? mb(m.master.rssBytes) : '-',
     `${mb(s.daemon.rssBytes)} (${mb(s.daemon.privateBytes)} own)`,
     s.url ?? '-',
   ];

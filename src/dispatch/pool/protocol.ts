@@ -24,6 +24,8 @@ export const enum ToMaster {
   Progress = 2,
   /** [Fatal, message]: the thread could not start (app failed to load, routes differ). */
   Fatal = 3,
+  /** [Heap, usedBytes, totalBytes]: sent every second, for monitoring. */
+  Heap = 4,
 }
 
 export type TaskEntry = [id: number, routeKey: string, request: TaskRequest];
@@ -34,7 +36,8 @@ export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire];
 export type MessageToMaster =
   | [ToMaster.Ready]
   | [ToMaster.Progress, ProgressEntry[]]
-  | [ToMaster.Fatal, string];
+  | [ToMaster.Fatal, string]
+  | [ToMaster.Heap, number, number];
 
 /** What the master puts in every thread's workerData. */
 export interface ThreadData {

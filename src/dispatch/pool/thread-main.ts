@@ -99,6 +99,11 @@ async function main(): Promise<void> {
     else if (message[0] === ToThread.Retire) port.close();
   });
   post([ToMaster.Ready]);
+  // Heap use for monitoring; unref'd, so it never keeps a retiring thread alive.
+  setInterval(() => {
+    const { heapUsed, heapTotal } = process.memoryUsage();
+    post([ToMaster.Heap, heapUsed, heapTotal]);
+  }, 1000).unref();
 }
 
 void main();

@@ -21,6 +21,8 @@ export interface ThreadPoolOptions {
   /** Old-generation heap limit per thread in MB; 0 leaves V8's default. */
   maxThreadMemory: number;
   log: Logger;
+  /** Called for every answered task, with how long it queued and ran (ms). For metrics. */
+  onTaskTimes?: (waitMs: number, runMs: number) => void;
 }
 
 interface Task {
@@ -32,6 +34,7 @@ interface Task {
   timer: NodeJS.Timeout;
   thread: PoolThread | null;
   queuedAt: number;
+  sentAt: number;
   /** Expected synchronous run time in ms, fixed when the task is sent. */
   cost: number;
   /** The client has its answer (result, 504, ...); a late result is dropped. */
@@ -59,6 +62,17 @@ interface PoolThread {
   /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
   overdue: number;
   elu: EventLoopUtilization | null;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+/** One thread, as monitoring sees it. */
+export interface ThreadSnapshot {
+  threadId: number;
+  state: ThreadState;
+  running: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
 }
 
 export interface PoolStats {
@@ -146,7 +160,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     return new Promise<TaskResult>((resolve, reject) => {
       const task: Task = {
         id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
-        queuedAt: performance.now(), cost: this.costs.expected(routeKey),
+        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey),
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
       const thread = this.threadFor(task.cost);
@@ -180,9 +194,21 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     };
   }
 
-  /** Worker objects, for metrics (event-loop utilization) and tests. */
-  workers(): Worker[] {
-    return this.threads.map((thread) => thread.worker);
+  /** Each thread's state, load and heap, with its Worker (for event-loop utilization). */
+  threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
+    return this.threads.map((t) => ({
+      threadId: t.worker.threadId, state: t.state, running: t.running.size - t.overdue,
+      heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
+    }));
+  }
+
+  /** Can the pool take work now (a thread ready, or one may be started)? For /readyz. */
+  canServe(): boolean {
+    return !this.closing && (this.threads.some((t) => t.state === 'ready') || this.canGrow());
+  }
+
+  get limits(): { minThreads: number; maxThreads: number } {
+    return { minThreads: this.options.minThreads, maxThreads: this.options.maxThreads };
   }
 
   /**
@@ -240,6 +266,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private send(thread: PoolThread, task: Task): void {
     task.thread = thread;
+    task.sentAt = performance.now();
     thread.running.set(task.id, task);
     thread.inSync.push(task);
     thread.syncCost += task.cost;
@@ -319,6 +346,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, outbox: [], idleTimer: null, overdue: 0, elu: null,
+      heapUsed: 0, heapTotal: 0,
     };
     this.threads.push(thread);
     this.counters.threadsStarted++;
@@ -339,6 +367,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
         this.emit('thread-ready', thread.worker.threadId);
         this.feed(thread);
+        return;
+      case ToMaster.Heap:
+        thread.heapUsed = message[1];
+        thread.heapTotal = message[2];
         return;
       case ToMaster.Fatal:
         this.options.log.error({ thread: thread.worker.threadId }, `a thread could not start: ${message[1]}`);
@@ -361,6 +393,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         continue;
       }
       this.counters.completed++;
+      this.options.onTaskTimes?.(task.sentAt - task.queuedAt, performance.now() - task.sentAt);
       this.settle(task, () => task.resolve(result));
     }
   }

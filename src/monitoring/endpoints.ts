@@ -1,0 +1,60 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { dashboardPage } from './dashboard-page';
+import type { Metrics } from './metrics';
+import { renderPrometheus } from './prometheus';
+
+/** Route config that keeps monitoring's own requests out of the request metrics. */
+export const INTERNAL_ROUTE = { gopoolInternal: true };
+
+export interface EndpointOptions {
+  /** Path prefix: the `infoUrl` on the public port, '' on the monitoring port. */
+  prefix: string;
+  /** When set, every endpoint but /livez and /readyz wants `Authorization: Bearer <token>` or `?token=`. */
+  token: string;
+}
+
+/**
+ * The monitoring endpoints: `<prefix>` (JSON, the original's infoUrl), `<prefix>/metrics`
+ * (Prometheus), `<prefix>/history` (the last ten minutes, per second), `<prefix>/dashboard`
+ * (a live page), `<prefix>/livez` and `<prefix>/readyz` (health, never behind the token).
+ */
+export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) {
+  const base = options.prefix.replace(/\/+$/, '');
+  const guard = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    if (!options.token || authorized(req, options.token)) return true;
+    reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'monitoring needs a token' });
+    return false;
+  };
+  return async function endpoints(app: FastifyInstance): Promise<void> {
+    const config = INTERNAL_ROUTE;
+    app.get(base || '/', { config }, (req, reply) => {
+      if (guard(req, reply)) reply.send(metrics.snapshot());
+    });
+    app.get(`${base}/metrics`, { config }, (req, reply) => {
+      if (guard(req, reply)) reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(metrics));
+    });
+    app.get(`${base}/history`, { config }, (req, reply) => {
+      if (guard(req, reply)) reply.send(metrics.historyPoints());
+    });
+    app.get(`${base}/dashboard`, { config }, (req, reply) => {
+      if (guard(req, reply)) reply.type('text/html; charset=utf-8').send(dashboardPage(base));
+    });
+    app.get(`${base}/livez`, { config }, (_req, reply) => {
+      reply.send({ live: true });
+    });
+    app.get(`${base}/readyz`, { config }, (_req, reply) => {
+      const ready = metrics.ready();
+      reply.code(ready ? 200 : 503).send({ ready });
+    });
+  };
+}
+
+function authorized(req: FastifyRequest, token: string): boolean {
+  const header = req.headers.authorization;
+  const given = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as Record<string, unknown> | undefined)?.token;
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,171 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
+import { RouteMetrics, type RouteSnapshot } from './route-metrics';
+import { CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+
+/** What the daemon tells its master about itself, for the master's metrics. */
+export interface DaemonInfo {
+  pid: number;
+  startedAt: number;
+  restarts: number;
+}
+
+export interface MetricsSnapshot {
+  /** Server time of the snapshot (ms since the epoch). */
+  time: number;
+  name: string;
+  mode: string;
+  pid: number;
+  url: string;
+  uptimeMs: number;
+  ready: boolean;
+  master: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; eventLoopDelayP99Ms: number; eventLoopUtilization: number };
+  pool: (PoolStats & { minThreads: number; maxThreads: number; waitMs: Percentiles; runMs: Percentiles }) | null;
+  threads: Array<ThreadSnapshot & { utilization: number }>;
+  total: { rps: number; latencyMs: Percentiles };
+  routes: RouteSnapshot[];
+  daemon: (DaemonInfo & { uptimeMs: number }) | null;
+}
+
+/** One point per second, for the dashboard's charts. */
+export interface HistoryPoint {
+  t: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  threads: number;
+  busy: number;
+  queued: number;
+}
+
+const HISTORY_POINTS = 600; // ten minutes
+
+/**
+ * Everything monitoring knows, collected in the master. Requests are recorded on the
+ * request path (a few array increments); the rest is sampled once a second.
+ */
+export class Metrics {
+  private readonly routes = new Map<string, RouteMetrics>();
+  private readonly total = new RouteMetrics('*', '*');
+  readonly poolWait = new WindowHistogram();
+  readonly poolRun = new WindowHistogram();
+  readonly poolWaitTotal = new CumulativeHistogram();
+  readonly poolRunTotal = new CumulativeHistogram();
+  private pool: ThreadPool | undefined;
+  private daemon: DaemonInfo | null = null;
+  private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private eventLoopDelayP99 = 0;
+  private masterElu: EventLoopUtilization = performance.eventLoopUtilization();
+  private masterUtilization = 0;
+  private readonly threadElu = new Map<number, EventLoopUtilization>();
+  private readonly threadUtilization = new Map<number, number>();
+  private readonly history: HistoryPoint[] = [];
+  private ticker: NodeJS.Timeout | null = null;
+  private url = '';
+  private readonly startedAt = Date.now();
+  /** Set by the server: false while starting and once draining. */
+  ready: () => boolean = () => false;
+
+  constructor(private readonly name: string, private readonly mode: string) {}
+
+  start(pool: ThreadPool | undefined, url: string): void {
+    this.pool = pool;
+    this.url = url;
+    this.eventLoopDelay.enable();
+    this.ticker = setInterval(() => this.tick(), 1000);
+    this.ticker.unref();
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.eventLoopDelay.disable();
+  }
+
+  setDaemon(info: DaemonInfo): void {
+    this.daemon = info;
+  }
+
+  /** The request path: called once per answered request. */
+  recordRequest(method: string, route: string, status: number, ms: number): void {
+    const now = Date.now();
+    const key = `${method} ${route}`;
+    let metrics = this.routes.get(key);
+    if (metrics === undefined) {
+      metrics = new RouteMetrics(method, route);
+      this.routes.set(key, metrics);
+    }
+    metrics.record(status, ms, now);
+    this.total.record(status, ms, now);
+  }
+
+  recordTask(waitMs: number, runMs: number): void {
+    const now = Date.now();
+    this.poolWait.record(waitMs, now);
+    this.poolRun.record(runMs, now);
+    this.poolWaitTotal.record(waitMs);
+    this.poolRunTotal.record(runMs);
+  }
+
+  routeMetrics(): RouteMetrics[] {
+    return [...this.routes.values()];
+  }
+
+  snapshot(): MetricsSnapshot {
+    const now = Date.now();
+    const memory = process.memoryUsage();
+    const total = this.total.snapshot(now);
+    return {
+      time: now,
+      name: this.name,
+      mode: this.mode,
+      pid: process.pid,
+      url: this.url,
+      uptimeMs: now - this.startedAt,
+      ready: this.ready(),
+      master: {
+        rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal,
+        eventLoopDelayP99Ms: this.eventLoopDelayP99, eventLoopUtilization: this.masterUtilization,
+      },
+      pool: this.pool ? { ...this.pool.stats(), ...this.pool.limits, waitMs: this.poolWait.percentiles(now), runMs: this.poolRun.percentiles(now) } : null,
+      threads: (this.pool?.threadSnapshots() ?? []).map(({ worker: _worker, ...thread }) => ({ ...thread, utilization: this.threadUtilization.get(thread.threadId) ?? 0 })),
+      total: { rps: total.rps, latencyMs: total.latencyMs },
+      routes: [...this.routes.values()].map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
+      daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
+    };
+  }
+
+  historyPoints(): HistoryPoint[] {
+    return this.history;
+  }
+
+  /** Once a second: event-loop figures and a history point. */
+  private tick(): void {
+    this.eventLoopDelayP99 = this.eventLoopDelay.percentile(99) / 1e6;
+    this.eventLoopDelay.reset();
+    const elu = performance.eventLoopUtilization();
+    this.masterUtilization = performance.eventLoopUtilization(elu, this.masterElu).utilization;
+    this.masterElu = elu;
+    const seen = new Set<number>();
+    for (const thread of this.pool?.threadSnapshots() ?? []) {
+      seen.add(thread.threadId);
+      const current = thread.worker.performance.eventLoopUtilization();
+      const previous = this.threadElu.get(thread.threadId);
+      if (previous) this.threadUtilization.set(thread.threadId, thread.worker.performance.eventLoopUtilization(current, previous).utilization);
+      this.threadElu.set(thread.threadId, current);
+    }
+    for (const id of this.threadElu.keys()) {
+      if (!seen.has(id)) {
+        this.threadElu.delete(id);
+        this.threadUtilization.delete(id);
+      }
+    }
+    const now = Date.now();
+    const latency = this.total.window.percentiles(now);
+    const stats = this.pool?.stats();
+    this.history.push({
+      t: now, rps: this.total.rate(now), p50: latency.p50, p99: latency.p99,
+      threads: stats?.threads ?? 0, busy: stats?.busyThreads ?? 0, queued: stats?.queued ?? 0,
+    });
+    if (this.history.length > HISTORY_POINTS) this.history.shift();
+  }
+}

@@ -1,0 +1,60 @@
+import { CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+
+/** Per route: requests by status class, latency over the window and since start. */
+export class RouteMetrics {
+  readonly statusClasses = new Float64Array(6); // index 1..5 for 1xx..5xx
+  readonly window = new WindowHistogram();
+  readonly cumulative = new CumulativeHistogram();
+  /** Requests per second over the last few seconds, from the per-second counts below. */
+  private readonly perSecond = new Float64Array(RATE_SECONDS + 1);
+  private readonly secondEpoch = new Float64Array(RATE_SECONDS + 1).fill(-1);
+
+  constructor(readonly method: string, readonly route: string) {}
+
+  record(status: number, ms: number, now: number): void {
+    const cls = Math.floor(status / 100);
+    this.statusClasses[cls >= 1 && cls <= 5 ? cls : 5]!++;
+    this.window.record(ms, now);
+    this.cumulative.record(ms);
+    const second = Math.floor(now / 1000);
+    const i = second % this.perSecond.length;
+    if (this.secondEpoch[i] !== second) {
+      this.perSecond[i] = 0;
+      this.secondEpoch[i] = second;
+    }
+    this.perSecond[i]!++;
+  }
+
+  /** Average requests/s over the last RATE_SECONDS complete seconds. */
+  rate(now: number): number {
+    const current = Math.floor(now / 1000);
+    let total = 0;
+    for (let i = 0; i < this.perSecond.length; i++) {
+      const age = current - this.secondEpoch[i]!;
+      if (age >= 1 && age <= RATE_SECONDS) total += this.perSecond[i]!;
+    }
+    return total / RATE_SECONDS;
+  }
+
+  snapshot(now: number): RouteSnapshot {
+    return {
+      method: this.method,
+      route: this.route,
+      count: this.cumulative.count,
+      rps: this.rate(now),
+      status: { '2xx': this.statusClasses[2]!, '3xx': this.statusClasses[3]!, '4xx': this.statusClasses[4]!, '5xx': this.statusClasses[5]!, '1xx': this.statusClasses[1]! },
+      latencyMs: this.window.percentiles(now),
+    };
+  }
+}
+
+export const RATE_SECONDS = 5;
+
+export interface RouteSnapshot {
+  method: string;
+  route: string;
+  count: number;
+  rps: number;
+  status: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx', number>;
+  latencyMs: Percentiles;
+}
