@@ -66,6 +66,26 @@ export function treeRssMb(pid) {
   return kb / 1024;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+}
+
+/** The pids of a process's children. */
+export function childPids(pid) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
 function toMs(text) {
   const m = text.match(/([\d.]+)(us|ms|s)/);
   if (!m) return NaN;
@@ -82,13 +102,14 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(sampler);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
+  const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
   const p50 = toMs(out.match(/50%\s+(\S+)/)?.[1] ?? '');
   const p99 = toMs(out.match(/99%\s+(\S+)/)?.[1] ?? '');
   const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
-  return { rps, p50, p99, errors, refused, peakRssMb: peak };
+  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak };
 }
 
 export function median(values) {

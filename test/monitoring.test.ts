@@ -134,7 +134,7 @@ describe('health, token and the monitoring port', () => {
     const slow = get(`${app.url}/sleep/1500`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     app.child.kill('SIGTERM');
-    await app.waitForLine((line) => line.includes('draining'));
+    await app.waitForLine((line) => line.includes('draining: no new connections'));
     // Same kept-alive connection: the draining master still answers it.
     const during = await ask('/_gopool/readyz');
     assert.equal(during.status, 503);

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
-import { CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
 
 /** What the daemon tells its master about itself, for the master's metrics. */
 export interface DaemonInfo {
@@ -45,8 +45,8 @@ const HISTORY_POINTS = 600; // ten minutes
  * request path (a few array increments); the rest is sampled once a second.
  */
 export class Metrics {
-  private readonly routes = new Map<string, RouteMetrics>();
-  private readonly total = new RouteMetrics('*', '*');
+  /** route pattern → method → metrics: two lookups on strings fastify keeps, no key to build. */
+  private readonly routes = new Map<string, Map<string, RouteMetrics>>();
   readonly poolWait = new WindowHistogram();
   readonly poolRun = new WindowHistogram();
   readonly poolWaitTotal = new CumulativeHistogram();
@@ -87,33 +87,47 @@ export class Metrics {
 
   /** The request path: called once per answered request. */
   recordRequest(method: string, route: string, status: number, ms: number): void {
-    const now = Date.now();
-    const key = `${method} ${route}`;
-    let metrics = this.routes.get(key);
+    let byMethod = this.routes.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.routes.set(route, byMethod);
+    }
+    let metrics = byMethod.get(method);
     if (metrics === undefined) {
       metrics = new RouteMetrics(method, route);
-      this.routes.set(key, metrics);
+      byMethod.set(method, metrics);
     }
-    metrics.record(status, ms, now);
-    this.total.record(status, ms, now);
+    metrics.record(status, ms, Date.now());
   }
 
   recordTask(waitMs: number, runMs: number): void {
     const now = Date.now();
-    this.poolWait.record(waitMs, now);
-    this.poolRun.record(runMs, now);
-    this.poolWaitTotal.record(waitMs);
-    this.poolRunTotal.record(runMs);
+    const wait = bucketOf(waitMs);
+    const run = bucketOf(runMs);
+    this.poolWait.recordBucket(wait, now);
+    this.poolRun.recordBucket(run, now);
+    this.poolWaitTotal.recordBucket(wait, waitMs);
+    this.poolRunTotal.recordBucket(run, runMs);
   }
 
   routeMetrics(): RouteMetrics[] {
-    return [...this.routes.values()];
+    const out: RouteMetrics[] = [];
+    for (const byMethod of this.routes.values()) out.push(...byMethod.values());
+    return out;
+  }
+
+  /** All routes together, merged when asked rather than recorded twice per request. */
+  private totals(now: number): { rps: number; latencyMs: Percentiles } {
+    const routes = this.routeMetrics();
+    let rps = 0;
+    for (const route of routes) rps += route.rate(now);
+    return { rps, latencyMs: WindowHistogram.percentilesOf(routes.map((route) => route.window), now) };
   }
 
   snapshot(): MetricsSnapshot {
     const now = Date.now();
     const memory = process.memoryUsage();
-    const total = this.total.snapshot(now);
+    const total = this.totals(now);
     return {
       time: now,
       name: this.name,
@@ -129,7 +143,7 @@ export class Metrics {
       pool: this.pool ? { ...this.pool.stats(), ...this.pool.limits, waitMs: this.poolWait.percentiles(now), runMs: this.poolRun.percentiles(now) } : null,
       threads: (this.pool?.threadSnapshots() ?? []).map(({ worker: _worker, ...thread }) => ({ ...thread, utilization: this.threadUtilization.get(thread.threadId) ?? 0 })),
       total: { rps: total.rps, latencyMs: total.latencyMs },
-      routes: [...this.routes.values()].map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
+      routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
     };
   }
@@ -160,10 +174,10 @@ export class Metrics {
       }
     }
     const now = Date.now();
-    const latency = this.total.window.percentiles(now);
+    const total = this.totals(now);
     const stats = this.pool?.stats();
     this.history.push({
-      t: now, rps: this.total.rate(now), p50: latency.p50, p99: latency.p99,
+      t: now, rps: total.rps, p50: total.latencyMs.p50, p99: total.latencyMs.p99,
       threads: stats?.threads ?? 0, busy: stats?.busyThreads ?? 0, queued: stats?.queued ?? 0,
     });
     if (this.history.length > HISTORY_POINTS) this.history.shift();

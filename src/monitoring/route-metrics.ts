@@ -1,4 +1,4 @@
-import { CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
 
 /** Per route: requests by status class, latency over the window and since start. */
 export class RouteMetrics {
@@ -12,11 +12,12 @@ export class RouteMetrics {
   constructor(readonly method: string, readonly route: string) {}
 
   record(status: number, ms: number, now: number): void {
-    const cls = Math.floor(status / 100);
+    const cls = (status / 100) | 0;
     this.statusClasses[cls >= 1 && cls <= 5 ? cls : 5]!++;
-    this.window.record(ms, now);
-    this.cumulative.record(ms);
-    const second = Math.floor(now / 1000);
+    const bucket = bucketOf(ms);
+    this.window.recordBucket(bucket, now);
+    this.cumulative.recordBucket(bucket, ms);
+    const second = (now / 1000) | 0;
     const i = second % this.perSecond.length;
     if (this.secondEpoch[i] !== second) {
       this.perSecond[i] = 0;
@@ -27,7 +28,7 @@ export class RouteMetrics {
 
   /** Average requests/s over the last RATE_SECONDS complete seconds. */
   rate(now: number): number {
-    const current = Math.floor(now / 1000);
+    const current = (now / 1000) | 0;
     let total = 0;
     for (let i = 0; i < this.perSecond.length; i++) {
       const age = current - this.secondEpoch[i]!;
