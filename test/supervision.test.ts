@@ -1,13 +1,13 @@
 // The daemon, against real processes under load: master crashes, reloads, stops, crash loops,
 // background mode and its management commands.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { get, until } from './helpers/http';
 import { steadyLoad, summarize } from './helpers/load';
-import { CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempHome } from './helpers/processes';
+import { CLI, FIXTURES, ROOT, logRecords, run, runToEnd, startApp, tempHome } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 
@@ -79,6 +79,32 @@ describe('zero-downtime reload', () => {
       assert.ok(pids.has(firstPid) && pids.size === 2, `answered by the old and then the new master: ${[...pids].join(', ')}`);
       assert.ok(!alive(firstPid), 'the old master exited');
       process.stdout.write(`  reload under load: ${summarize(outcomes)}\n`);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('reload loads the code afresh', async () => {
+    // The app lives under the repository so that require('gopool') resolves.
+    const dir = join(ROOT, 'test', '.tmp', `reload-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'app.js');
+    const version = (v: string) => `const { gopool } = require('gopool');\ngopool.get('/version', () => ({ version: '${v}' }));\nmodule.exports = gopool;\n`;
+    writeFileSync(file, version('one'));
+    const home = tempHome();
+    const app = await startApp(file, ['--name', 'fresh'], { GOPOOL_HOME: home });
+    try {
+      assert.deepEqual((await get(`${app.url}/version`)).json(), { version: 'one' });
+      writeFileSync(file, version('two'));
+      const reload = await runToEnd(process.execPath, [CLI, 'reload', 'fresh'], { env: { GOPOOL_HOME: home } });
+      assert.equal(reload.code, 0, reload.output);
+      assert.deepEqual((await get(`${app.url}/version`)).json(), { version: 'two' });
+      // A reload that cannot load the new code keeps the old master serving.
+      writeFileSync(file, 'this is not javascript');
+      const failed = await runToEnd(process.execPath, [CLI, 'reload', 'fresh'], { env: { GOPOOL_HOME: home } });
+      assert.equal(failed.code, 1);
+      assert.match(failed.output, /reload failed: app file .* failed to load: SyntaxError/);
+      assert.deepEqual((await get(`${app.url}/version`)).json(), { version: 'two' });
     } finally {
       await app.stop();
     }
@@ -177,7 +203,8 @@ describe('background mode', () => {
     const one = await status(home, 'bg-one');
     assert.ok(one.daemon.rssBytes > 0 && one.daemon.privateBytes > 0 && one.master.pool.threads >= 0);
     assert.equal(readFileSync(join(home, 'bg-one.pid'), 'utf8').trim(), String(one.daemon.pid));
-    assert.equal((readdirSync(home).includes('bg-one.sock')), true);
+    assert.equal(statSync(join(home, 'bg-one.sock')).mode & 0o777, 0o600, 'only the owner can use the control socket');
+    assert.equal(statSync(home).mode & 0o777, 0o700);
 
     await get(`${url}/log/1`);
     await until(async () => (await runToEnd(process.execPath, [CLI, 'logs', 'bg-one', '-n', '200'], { env })).output.includes('console line 0 from a handler'));
@@ -205,6 +232,23 @@ describe('background mode', () => {
     const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'broken-throws.mjs'), '--daemon', '--port', '0'], { env: { GOPOOL_HOME: tempHome() } });
     assert.equal(result.code, 1);
     assert.match(result.output, /^gopool: app file .* failed to load: Error: the app refuses to load/m);
+  });
+
+  test('a crash loop in the background: the daemon stays, status says errored and why', async () => {
+    const home = tempHome();
+    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '300' };
+    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], { env });
+    assert.equal(started.code, 0, started.output);
+    const s = await until(async () => {
+      const current = await status(home, 'loopy');
+      return current.state === 'errored' ? current : undefined;
+    }, 30_000);
+    assert.match(s.error, /crash loop: 5 crashes within 60 s; last: exit code 1/);
+    assert.equal(s.restarts, 4);
+    const table = await runToEnd(process.execPath, [CLI, 'status'], { env });
+    assert.match(table.output, /^loopy\s+errored \(crash loop/m);
+    const stop = await runToEnd(process.execPath, [CLI, 'stop', 'loopy'], { env });
+    assert.equal(stop.code, 0, stop.output);
   });
 
   test('logs are rotated by size and the retention limit is kept', async () => {
