@@ -132,7 +132,7 @@ describe('health, token and the monitoring port', () => {
     });
     assert.equal((await ask('/_gopool/readyz')).status, 200);
     const slow = get(`${app.url}/sleep/1500`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(async () => (await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret' } })).json().pool.running === 1);
     app.child.kill('SIGTERM');
     await app.waitForLine((line) => line.includes('draining: no new connections'));
     // Same kept-alive connection: the draining master still answers it.

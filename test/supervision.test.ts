@@ -160,10 +160,10 @@ describe('graceful stop', () => {
   });
 
   test('a second signal forces the exit', async () => {
-    const app = await startApp(APP, ['--name', 'force'], { GOPOOL_HOME: tempHome() });
+    const app = await startApp(APP, ['--name', 'force', '--info-url', '/_info'], { GOPOOL_HOME: tempHome() });
     const { pid: masterPid } = (await get(`${app.url}/thread`)).json();
     const slow = get(`${app.url}/sleep/8000`).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the request reach the master
+    await until(async () => (await get(`${app.url}/_info`)).json().pool.running === 1);
     app.child.kill('SIGTERM');
     await app.waitForLine((line) => line.includes('stopping: draining the master'));
     app.child.kill('SIGTERM');
@@ -212,8 +212,8 @@ describe('background mode', () => {
     assert.match(logs.output, /listening on http/);
     assert.match(logs.output, /^\d{4}-\d\d-\d\dT\S+ \[thread \d+\] console line 0 from a handler$/m, 'timestamped, thread identified');
 
-    const follow = run(process.execPath, [CLI, 'logs', 'bg-one', '-f', '-n', '0'], { env });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const follow = run(process.execPath, [CLI, 'logs', 'bg-one', '-f', '-n', '1'], { env });
+    await follow.waitForLine(() => true); // the tail is printed: it follows from here
     await get(`${url}/log/1`);
     await follow.waitForLine((line) => line.includes('console line 0 from a handler'));
     await follow.stop();
