@@ -15,6 +15,11 @@ export function renderPrometheus(metrics: Metrics): string {
     const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escape(String(v))}"`).join(',');
     out.push(`${name}${pairs ? `{${pairs}}` : ''} ${formatNumber(value)}`);
   };
+  /** A family with one unlabelled sample. */
+  const single = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
+    family(name, type, help);
+    sample(name, {}, value);
+  };
   const histogram = (name: string, labels: Record<string, string | number>, h: CumulativeHistogram): void => {
     let cumulative = 0;
     PROMETHEUS_BUCKETS_S.forEach((le, i) => {
@@ -26,8 +31,7 @@ export function renderPrometheus(metrics: Metrics): string {
     sample(`${name}_count`, labels, h.count);
   };
 
-  family('gopool_up', 'gauge', 'Whether the master is ready to serve (1) or starting or draining (0).');
-  sample('gopool_up', {}, s.ready ? 1 : 0);
+  single('gopool_up', 'gauge', 'Whether the master is ready to serve (1) or starting or draining (0).', s.ready ? 1 : 0);
 
   const routes = metrics.routeMetrics();
   family('gopool_http_requests_total', 'counter', 'HTTP requests answered, by route and status class.');
@@ -40,23 +44,17 @@ export function renderPrometheus(metrics: Metrics): string {
   for (const r of routes) histogram('gopool_http_request_duration_seconds', { method: r.method, route: r.route }, r.cumulative);
 
   if (s.pool) {
-    family('gopool_pool_threads', 'gauge', 'Worker threads alive.');
-    sample('gopool_pool_threads', {}, s.pool.threads);
-    family('gopool_pool_threads_min', 'gauge', 'The min-threads setting.');
-    sample('gopool_pool_threads_min', {}, s.pool.minThreads);
-    family('gopool_pool_threads_max', 'gauge', 'The max-threads setting.');
-    sample('gopool_pool_threads_max', {}, s.pool.maxThreads);
-    family('gopool_pool_busy_threads', 'gauge', 'Threads running at least one request.');
-    sample('gopool_pool_busy_threads', {}, s.pool.busyThreads);
-    family('gopool_pool_queue_depth', 'gauge', 'Requests waiting in the central queue.');
-    sample('gopool_pool_queue_depth', {}, s.pool.queued);
+    single('gopool_pool_threads', 'gauge', 'Worker threads alive.', s.pool.threads);
+    single('gopool_pool_threads_min', 'gauge', 'The min-threads setting.', s.pool.minThreads);
+    single('gopool_pool_threads_max', 'gauge', 'The max-threads setting.', s.pool.maxThreads);
+    single('gopool_pool_busy_threads', 'gauge', 'Threads running at least one request.', s.pool.busyThreads);
+    single('gopool_pool_queue_depth', 'gauge', 'Requests waiting in the central queue.', s.pool.queued);
     family('gopool_pool_tasks_total', 'counter', 'Requests handed to the pool, by outcome.');
     sample('gopool_pool_tasks_total', { outcome: 'completed' }, s.pool.completed);
     sample('gopool_pool_tasks_total', { outcome: 'failed' }, s.pool.failed);
     sample('gopool_pool_tasks_total', { outcome: 'timed_out' }, s.pool.timedOut);
     sample('gopool_pool_tasks_total', { outcome: 'rejected' }, s.pool.rejected);
-    family('gopool_pool_threads_replaced_total', 'counter', 'Threads that crashed, ran out of memory or got stuck, and were replaced.');
-    sample('gopool_pool_threads_replaced_total', {}, s.pool.threadsReplaced);
+    single('gopool_pool_threads_replaced_total', 'counter', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', s.pool.threadsReplaced);
     family('gopool_pool_task_wait_seconds', 'histogram', 'Time a request waited for a thread.');
     histogram('gopool_pool_task_wait_seconds', {}, metrics.poolWaitTotal);
     family('gopool_pool_task_run_seconds', 'histogram', 'Time from handing a request to a thread to its result.');
@@ -67,20 +65,14 @@ export function renderPrometheus(metrics: Metrics): string {
     for (const t of s.threads) sample('gopool_thread_heap_used_bytes', { thread: t.threadId }, t.heapUsedBytes);
   }
 
-  family('gopool_master_event_loop_delay_p99_seconds', 'gauge', 'p99 event-loop delay of the master over the last second.');
-  sample('gopool_master_event_loop_delay_p99_seconds', {}, s.master.eventLoopDelayP99Ms / 1000);
-  family('gopool_master_event_loop_utilization_ratio', 'gauge', 'Share of the last second the master was busy.');
-  sample('gopool_master_event_loop_utilization_ratio', {}, s.master.eventLoopUtilization);
-  family('gopool_master_resident_memory_bytes', 'gauge', 'Resident memory of the master process (threads included).');
-  sample('gopool_master_resident_memory_bytes', {}, s.master.rssBytes);
-  family('gopool_master_heap_used_bytes', 'gauge', 'V8 heap in use on the master thread.');
-  sample('gopool_master_heap_used_bytes', {}, s.master.heapUsedBytes);
+  single('gopool_master_event_loop_delay_p99_seconds', 'gauge', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);
+  single('gopool_master_event_loop_utilization_ratio', 'gauge', 'Share of the last second the master was busy.', s.master.eventLoopUtilization);
+  single('gopool_master_resident_memory_bytes', 'gauge', 'Resident memory of the master process (threads included).', s.master.rssBytes);
+  single('gopool_master_heap_used_bytes', 'gauge', 'V8 heap in use on the master thread.', s.master.heapUsedBytes);
 
   if (s.daemon) {
-    family('gopool_daemon_restarts_total', 'counter', 'Times the daemon restarted a master that died.');
-    sample('gopool_daemon_restarts_total', {}, s.daemon.restarts);
-    family('gopool_daemon_uptime_seconds', 'gauge', 'Seconds since the daemon started.');
-    sample('gopool_daemon_uptime_seconds', {}, s.daemon.uptimeMs / 1000);
+    single('gopool_daemon_restarts_total', 'counter', 'Times the daemon restarted a master that died.', s.daemon.restarts);
+    single('gopool_daemon_uptime_seconds', 'gauge', 'Seconds since the daemon started.', s.daemon.uptimeMs / 1000);
   }
   return `${out.join('\n')}\n`;
 }
