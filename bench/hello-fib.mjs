@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Quick comparison for the README: hello and fib(30) requests/s, gopool vs single-process
-// fastify, side by side in one run, median of ROUNDS rounds. (The full suite: bench/run.mjs.)
+// hello and fib(30): gopool against single-process fastify, node cluster (one worker per CPU)
+// and the original's design (fastify + piscina), side by side in one run, median of ROUNDS.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWrk, median, startServer, stopServer, wrk } from './lib.mjs';
 
@@ -8,9 +11,21 @@ const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 
+/** A free port, for the cluster (its workers must agree on one). */
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 const servers = {
   'fastify (1 process)': () => startServer(process.execPath, [join(root, 'bench/apps/fastify-single.js')], { PORT: '0' }),
-  gopool: () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'), '--port', '0'], {}),
+  'node cluster (1 worker per CPU)': async () => startServer(process.execPath, [join(root, 'bench/apps/node-cluster.js')], { PORT: String(await freePort()) }),
+  'fastify + piscina (the original design)': () => startServer(process.execPath, [join(root, 'bench/apps/fastify-piscina.js')], { PORT: '0' }),
+  gopool: () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'), '--port', '0'], { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) }),
 };
 const scenarios = {
   hello: { path: '/hello', connections: 50 },

@@ -1,0 +1,20 @@
+// Baseline: node's cluster module with one fastify worker per CPU (what pm2 -i N does).
+const cluster = require('node:cluster');
+const { availableParallelism } = require('node:os');
+
+if (cluster.isPrimary) {
+  const workers = Number(process.env.WORKERS ?? availableParallelism());
+  let listening = 0;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('listening', (_worker, address) => {
+    if (++listening === workers) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${address.port}`, url: `http://127.0.0.1:${address.port}` }));
+  });
+  process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(0); });
+} else {
+  const fastify = require('fastify')({ logger: false });
+  const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+  fastify.get('/hello', async () => ({ hello: 'world' }));
+  fastify.get('/fib/:n', async (req) => ({ value: fib(Number(req.params.n)) }));
+  // Workers share the primary's port (round-robin): PORT must be fixed, 0 would differ per worker.
+  fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+}
