@@ -37,6 +37,25 @@ describe('elastic threads', () => {
   });
 });
 
+describe('cheap requests overtake heavy ones', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
+  after(() => app.stop());
+
+  test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
+    for (let i = 0; i < 5; i++) await get(`${app.url}/thread`); // its cost is measured: cheap
+    await get(`${app.url}/spin/300`); // so is this one: heavy
+    const heavy = Array.from({ length: 8 }, () => get(`${app.url}/spin/300`));
+    await until(async () => (await info(app)).queued >= 5);
+    const started = Date.now();
+    assert.equal((await get(`${app.url}/thread`)).status, 200);
+    const waited = Date.now() - started;
+    // FIFO would put it behind ~6 × 300 ms / 2 threads; it only waits for a thread to free.
+    assert.ok(waited < 500, `the cheap request took ${waited} ms`);
+    assert.ok((await Promise.all(heavy)).every((r) => r.status === 200));
+  });
+});
+
 describe('back pressure', () => {
   let app: App;
   before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']); });
