@@ -43,8 +43,9 @@ describe('cheap requests overtake heavy ones', () => {
   after(() => app.stop());
 
   test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
-    for (let i = 0; i < 5; i++) await get(`${app.url}/thread`); // its cost is measured: cheap
-    await get(`${app.url}/spin/300`); // so is this one: heavy
+    // Let the pool measure both routes: /thread cheap, /spin heavy.
+    for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
+    await get(`${app.url}/spin/300`);
     const heavy = Array.from({ length: 8 }, () => get(`${app.url}/spin/300`));
     await until(async () => (await info(app)).queued >= 5);
     const started = Date.now();

@@ -3,18 +3,27 @@
  * report. The pool uses it to decide how much work a thread may be promised at once.
  */
 export class RouteCosts {
-  private readonly costs = new Map<string, number>();
+  private readonly costs = new Map<string, { mean: number; samples: number }>();
 
   /** A route never measured counts as filling a thread's budget: it goes alone until known. */
   constructor(private readonly unknownCost: number) {}
 
   expected(routeKey: string): number {
-    return this.costs.get(routeKey) ?? this.unknownCost;
+    return this.costs.get(routeKey)?.mean ?? this.unknownCost;
   }
 
-  /** Exponentially weighted: recent behaviour dominates, one outlier does not. */
+  /**
+   * A plain average over the first samples (a cold thread's first calls are slow: one must not
+   * dominate), then exponentially weighted, so recent behaviour counts most.
+   */
   record(routeKey: string, syncMs: number): void {
-    const previous = this.costs.get(routeKey);
-    this.costs.set(routeKey, previous === undefined ? syncMs : previous * 0.8 + syncMs * 0.2);
+    const cost = this.costs.get(routeKey);
+    if (cost === undefined) {
+      this.costs.set(routeKey, { mean: syncMs, samples: 1 });
+      return;
+    }
+    cost.samples++;
+    const weight = Math.max(0.2, 1 / cost.samples);
+    cost.mean += (syncMs - cost.mean) * weight;
   }
 }
