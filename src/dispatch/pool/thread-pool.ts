@@ -5,6 +5,7 @@ import type { Logger } from '../../runtime/logger';
 import { THREAD_MARK } from '../../runtime/role';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
+import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { forwardThreadOutput } from './thread-output';
 
@@ -35,10 +36,8 @@ interface Task {
   thread: PoolThread | null;
   queuedAt: number;
   sentAt: number;
-  /** Expected synchronous run time in ms, fixed when the task is sent. */
+  /** Expected synchronous run time in ms, fixed when the task is queued. */
   cost: number;
-  /** For a queued heavy task: the expected run time of cheap tasks sent ahead of it. */
-  overtakenMs: number;
   /** The client has its answer (result, 504, ...); a late result is dropped. */
   settled: boolean;
 }
@@ -104,13 +103,6 @@ const WATCHDOG_INTERVAL_MS = 500;
  * pipeline dozens of cheap handlers per message.
  */
 const SYNC_BUDGET_MS = 1;
-/**
- * How much cheap work may overtake a waiting heavy task. Cheap tasks (measured under
- * SYNC_BUDGET_MS) go first, so that a hello is not stuck behind a queue of fib(30)s; once
- * this much of their measured run time has gone ahead of the heavy task at the head, it goes
- * first, so that a flood of cheap ones cannot starve it.
- */
-const MAX_OVERTAKEN_MS = 50;
 /** Back-off after a thread fails to start, so a broken app file does not spin. */
 const SPAWN_BACKOFF_MIN_MS = 100;
 const SPAWN_BACKOFF_MAX_MS = 10_000;
@@ -131,12 +123,7 @@ const SPAWN_BACKOFF_MAX_MS = 10_000;
  */
 export class ThreadPool extends EventEmitter implements Dispatcher {
   private readonly threads: PoolThread[] = [];
-  /**
-   * The central queue, in two lanes by measured cost. Sets are insertion-ordered: each lane is
-   * FIFO, and a timed-out task leaves in O(1).
-   */
-  private readonly cheapQueue = new Set<Task>();
-  private readonly heavyQueue = new Set<Task>();
+  private readonly queue = new CentralQueue<Task>(SYNC_BUDGET_MS);
   private nextId = 1;
   private closing = false;
   private spawnBlockedUntil = 0;
@@ -173,7 +160,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     return new Promise<TaskResult>((resolve, reject) => {
       const task: Task = {
         id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
-        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey), overtakenMs: 0,
+        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey),
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
       const thread = this.threadFor(task.cost);
@@ -183,12 +170,12 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       }
       if (this.canGrow()) this.spawn();
       // Each starting thread will take one queued task the moment it is ready.
-      if (this.queued() >= this.options.maxQueue + this.startingCount()) {
+      if (this.queue.size >= this.options.maxQueue + this.startingCount()) {
         this.counters.rejected++;
         this.fail(task, new DispatchError('queue-full', 'every thread is busy and the queue is full'));
         return;
       }
-      (task.cost < SYNC_BUDGET_MS ? this.cheapQueue : this.heavyQueue).add(task);
+      this.queue.add(task);
     });
   }
 
@@ -203,7 +190,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
     return {
       threads: this.threads.length, startingThreads: this.startingCount(), busyThreads: busy,
-      queued: this.queued(), running, overdue, ...this.counters,
+      queued: this.queue.size, running, overdue, ...this.counters,
     };
   }
 
@@ -231,15 +218,13 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   async close(grace: number): Promise<void> {
     this.closing = true;
     const deadline = Date.now() + grace;
-    while (this.queued() + this.stats().running > 0 && Date.now() < deadline) {
+    while (this.queue.size + this.stats().running > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now())));
         this.once('task-settled', () => { clearTimeout(timer); resolve(); });
       });
     }
-    for (const task of [...this.cheapQueue, ...this.heavyQueue]) this.fail(task, new DispatchError('closed', 'the server shut down before this request ran'));
-    this.cheapQueue.clear();
-    this.heavyQueue.clear();
+    for (const task of this.queue.drain()) this.fail(task, new DispatchError('closed', 'the server shut down before this request ran'));
     if (this.spawnRetry) clearTimeout(this.spawnRetry);
     if (this.watchdog) clearInterval(this.watchdog);
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
@@ -336,27 +321,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     return true;
   }
 
-  private queued(): number {
-    return this.cheapQueue.size + this.heavyQueue.size;
-  }
-
-  /** The task to hand out next: the oldest cheap one, unless the oldest heavy one has been overtaken enough. */
-  private nextQueued(): Task | undefined {
-    const heavy = this.heavyQueue.values().next().value;
-    const cheap = this.cheapQueue.values().next().value;
-    if (heavy && (!cheap || heavy.overtakenMs >= MAX_OVERTAKEN_MS)) return heavy;
-    return cheap;
-  }
-
   /** Fills a thread's budget from the central queue, or starts its idle clock. */
   private feed(thread: PoolThread): void {
-    for (let task = this.nextQueued(); task; task = this.nextQueued()) {
+    for (let task = this.queue.peek(); task; task = this.queue.peek()) {
       if (!this.accepts(thread, task.cost)) break; // no overtaking within the chosen lane
-      if (this.heavyQueue.delete(task) === false) {
-        this.cheapQueue.delete(task);
-        const heavy = this.heavyQueue.values().next().value;
-        if (heavy) heavy.overtakenMs += task.cost;
-      }
+      this.queue.take(task);
       this.send(thread, task);
     }
     if (thread.running.size === 0 && thread.state === 'ready') this.armIdleTimer(thread);
@@ -461,8 +430,8 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       return;
     }
     while (this.liveCount() < this.options.minThreads) this.spawn();
-    if (this.queued() > this.startingCount() && this.liveCount() < this.options.maxThreads) this.spawn();
-    if (this.liveCount() === 0 && this.queued() > 0) this.spawn();
+    if (this.queue.size > this.startingCount() && this.liveCount() < this.options.maxThreads) this.spawn();
+    if (this.liveCount() === 0 && this.queue.size > 0) this.spawn();
   }
 
   private blockSpawning(): void {
@@ -470,9 +439,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
     // No thread can serve the queue now: answer it rather than let every request time out.
     if (!this.threads.some((t) => t.state === 'ready')) {
-      for (const task of [...this.cheapQueue, ...this.heavyQueue]) this.fail(task, new DispatchError('no-thread', 'no thread could start; see the log'));
-      this.cheapQueue.clear();
-      this.heavyQueue.clear();
+      for (const task of this.queue.drain()) this.fail(task, new DispatchError('no-thread', 'no thread could start; see the log'));
     }
   }
 
@@ -496,10 +463,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (task.settled) return;
     this.counters.timedOut++;
     const thread = task.thread;
-    if (!thread) {
-      this.cheapQueue.delete(task);
-      this.heavyQueue.delete(task);
-    }
+    if (!thread) this.queue.remove(task);
     this.settle(task, () => task.reject(new DispatchError('timeout', `no response within ${timeout} ms`)));
     if (!thread) return;
     if (thread.inSync[0] === task) {
