@@ -7,7 +7,7 @@ import { createLogger } from '../runtime/logger';
 import { loadApp, resolveAppFile } from '../runtime/load-app';
 import { markManagedBoot } from './launch';
 import { startServer, type Server } from './start-server';
-import { stopOnSignals } from './stop-on-signals';
+import { stopAndExit, stopOnSignals } from './stop-on-signals';
 import type { SupervisorLink } from './supervisor-link';
 
 /** Loads an app file and starts it: what a supervised master, or the CLI, does. */
@@ -39,24 +39,13 @@ export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: Partia
   if (link) {
     link.provideStats(() => server.metrics.snapshot());
     link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
-    link.once('drain', () => stopAndExit(server, log, 'the daemon asked'));
+    link.once('drain', () => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
     // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
     process.on('SIGINT', () => undefined);
-    process.on('SIGTERM', () => stopAndExit(server, log, 'SIGTERM'));
+    process.on('SIGTERM', () => stopAndExit(server, log, options.gracePeriod, 'SIGTERM'));
     link.ready(server.url, options.gracePeriod);
   } else {
     stopOnSignals(server, log, options.gracePeriod);
   }
   return server;
-}
-
-let stopping = false;
-function stopAndExit(server: RunningServer, log: ReturnType<typeof createLogger>, why: string): void {
-  if (stopping) return;
-  stopping = true;
-  log.info({ why }, 'draining: no new connections, finishing in-flight requests');
-  server.close().then(
-    () => { log.info('stopped'); process.exit(0); },
-    (err: unknown) => { log.error({ err }, 'error while stopping'); process.exit(1); },
-  );
 }

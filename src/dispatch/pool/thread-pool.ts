@@ -540,6 +540,6 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     task.settled = true;
     clearTimeout(task.timer);
     answer();
-    this.emit('task-settled');
+    if (this.closing) this.emit('task-settled'); // only close() waits on it
   }
 }
