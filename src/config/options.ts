@@ -11,12 +11,14 @@ export interface GopoolOptions {
   timeout: number;
   minThreads: number;
   maxThreads: number;
+  ingressThreads: number;
   maxQueue: number;
   idleTimeout: number;
   concurrency: number;
   bodyLimit: number;
   gracePeriod: number;
   maxThreadMemory: number;
+  youngGenerationMb: number;
   name: string;
   logLevel: string;
   infoUrl: string;
@@ -77,12 +79,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int('timeout', 'timeout', 'milliseconds a handler may take before the client gets 504', '10000', () => 10000, 1),
   int('minThreads', 'min-threads', 'worker threads kept alive when idle', '0', () => 0, 0, 1024),
   int('maxThreads', 'max-threads', 'worker threads at most', 'CPU count', cpus, 1, 1024),
+  int('ingressThreads', 'ingress-threads', 'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle (0: the master accepts alone)', 'CPU count', cpus, 0, 1024),
   int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
   int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
   int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),
   int('bodyLimit', 'body-limit', 'largest request body in bytes; a larger one gets 413', '1048576', () => 1048576, 1),
   int('gracePeriod', 'grace-period', 'milliseconds in-flight requests get to finish on stop or reload', '10000', () => 10000, 0),
   int('maxThreadMemory', 'max-thread-memory', 'heap limit of one thread in MB; a thread over it is replaced (0: V8 default)', '0', () => 0, 0),
+  int('youngGenerationMb', 'young-generation-mb', "young-generation (nursery) size of each thread in MB; V8 grows it to tens of MB per thread under load (0: V8 default)", '6', () => 6, 0, 1024),
   str('name', 'name', 'instance name, for logs and management commands', 'app file name', () => ''),
   str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
   int('logMaxBytes', 'log-max-bytes', 'with --daemon: size at which the log file is rotated', '10485760', () => 10 * 1024 * 1024, 1024),

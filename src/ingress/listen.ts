@@ -22,17 +22,27 @@ export const listenOnPort: Listen = async (app, options) => {
 
 /** Supervised: listen on this process's own descriptor of the daemon's socket. */
 export function listenOnHandle(getHandle: (host: string, port: number) => Promise<TcpHandle>): Listen {
-  return async (app, options) => {
-    const handle = await getHandle(options.host, options.port);
-    // The host must be explicit: for the default "localhost", fastify opens extra sockets of
-    // its own on every address localhost resolves to, beside the handle.
-    try {
-      await app.listen({ handle, host: options.host } as unknown as Parameters<FastifyInstance['listen']>[0]);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new GopoolError(`cannot listen on ${options.host}:${options.port}: address already in use (another server on that port?)`);
-      }
-      throw err;
+  return async (app, options) => listenOn(app, await getHandle(options.host, options.port), options);
+}
+
+/**
+ * An ingress thread: listen on a descriptor number the master received from the daemon.
+ * Each thread has its own descriptor of the one socket, so a thread that exits closes only
+ * its own and the others keep accepting.
+ */
+export function listenOnDescriptor(app: FastifyInstance, fd: number, options: GopoolOptions): Promise<void> {
+  return listenOn(app, { fd }, options);
+}
+
+async function listenOn(app: FastifyInstance, handle: TcpHandle | { fd: number }, options: GopoolOptions): Promise<void> {
+  // The host must be explicit: for the default "localhost", fastify opens extra sockets of
+  // its own on every address localhost resolves to, beside the handle.
+  try {
+    await app.listen({ handle, host: options.host } as unknown as Parameters<FastifyInstance['listen']>[0]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new GopoolError(`cannot listen on ${options.host}:${options.port}: address already in use (another server on that port?)`);
     }
-  };
+    throw err;
+  }
 }

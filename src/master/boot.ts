@@ -34,7 +34,8 @@ export async function bootLoadedApp(gopool: Gopool, appFile: string, cli: Partia
   gopool.routes.freeze('the server started');
   const log = createLogger(options.logLevel, 'master');
   const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
-  const server = await startServer({ gopool, options, log, appFile: file, mode: request.mode, listen });
+  const descriptors = link ? () => link.requestHandle(options.host, options.port) : undefined;
+  const server = await startServer({ gopool, options, log, appFile: file, mode: request.mode, listen, ...(descriptors ? { descriptors } : {}) });
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
   if (link) {
     link.provideStats(() => server.metrics.snapshot());

@@ -8,7 +8,8 @@ import { GopoolError } from '../runtime/errors';
  * master to stop, and also when the daemon is gone: a master never outlives its supervisor.
  */
 export class SupervisorLink extends EventEmitter {
-  private pendingHandle: { resolve: (handle: TcpHandle) => void; reject: (err: Error) => void } | undefined;
+  /** Descriptors asked for and not yet received; the daemon answers in order. */
+  private readonly pendingHandles: Array<{ resolve: (handle: TcpHandle) => void; reject: (err: Error) => void }> = [];
   private statsProvider: (() => MasterStats) | undefined;
   /** The daemon's pid, start time and restart count, once it has sent them. */
   onDaemonInfo: ((info: { pid: number; startedAt: number; restarts: number }) => void) | undefined;
@@ -21,7 +22,11 @@ export class SupervisorLink extends EventEmitter {
 
   requestHandle(host: string, port: number): Promise<TcpHandle> {
     return new Promise((resolve, reject) => {
-      this.pendingHandle = { resolve, reject };
+      if (!process.connected) {
+        reject(new GopoolError('the daemon is gone'));
+        return;
+      }
+      this.pendingHandles.push({ resolve, reject });
       this.send({ t: 'listen', host, port });
     });
   }
@@ -49,12 +54,10 @@ export class SupervisorLink extends EventEmitter {
   private onMessage(message: ToMaster, handle: unknown): void {
     switch (message.t) {
       case 'handle':
-        this.pendingHandle?.resolve(handle as TcpHandle);
-        this.pendingHandle = undefined;
+        this.pendingHandles.shift()?.resolve(handle as TcpHandle);
         return;
       case 'listen-error':
-        this.pendingHandle?.reject(new GopoolError(message.message));
-        this.pendingHandle = undefined;
+        this.pendingHandles.shift()?.reject(new GopoolError(message.message));
         return;
       case 'drain':
         this.emit('drain');

@@ -1,5 +1,7 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
+import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
 import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
 
@@ -27,6 +29,11 @@ export interface MetricsSnapshot {
   daemon: (DaemonInfo & { uptimeMs: number }) | null;
 }
 
+/** Threads besides the pool's that monitoring shows (ingress threads). */
+export interface ThreadSource {
+  threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }>;
+}
+
 /** One point per second, for the dashboard's charts. */
 export interface HistoryPoint {
   t: number;
@@ -52,6 +59,7 @@ export class Metrics {
   readonly poolWaitTotal = new CumulativeHistogram();
   readonly poolRunTotal = new CumulativeHistogram();
   private pool: ThreadPool | undefined;
+  private ingress: ThreadSource | undefined;
   private daemon: DaemonInfo | null = null;
   private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private eventLoopDelayP99 = 0;
@@ -68,8 +76,9 @@ export class Metrics {
 
   constructor(private readonly name: string, private readonly mode: string) {}
 
-  start(pool: ThreadPool | undefined, url: string): void {
+  start(pool: ThreadPool | undefined, url: string, ingress?: ThreadSource): void {
     this.pool = pool;
+    this.ingress = ingress;
     this.url = url;
     this.eventLoopDelay.enable();
     this.ticker = setInterval(() => this.tick(), 1000);
@@ -87,6 +96,16 @@ export class Metrics {
 
   /** The request path: called once per answered request. */
   recordRequest(method: string, route: string, status: number, ms: number): void {
+    this.routeFor(method, route).record(status, ms, Date.now());
+  }
+
+  /** Requests answered by ingress threads, aggregated there. */
+  recordTally(rows: TallyEntry[]): void {
+    const now = Date.now();
+    for (const [method, route, status, bucket, count, sumMs] of rows) this.routeFor(method, route).recordMany(status, bucket, count, sumMs, now);
+  }
+
+  private routeFor(method: string, route: string): RouteMetrics {
     let byMethod = this.routes.get(route);
     if (byMethod === undefined) {
       byMethod = new Map();
@@ -97,7 +116,7 @@ export class Metrics {
       metrics = new RouteMetrics(method, route);
       byMethod.set(method, metrics);
     }
-    metrics.record(status, ms, Date.now());
+    return metrics;
   }
 
   recordTask(waitMs: number, runMs: number): void {
@@ -141,11 +160,16 @@ export class Metrics {
         eventLoopDelayP99Ms: this.eventLoopDelayP99, eventLoopUtilization: this.masterUtilization,
       },
       pool: this.pool ? { ...this.pool.stats(), ...this.pool.limits, waitMs: this.poolWait.percentiles(now), runMs: this.poolRun.percentiles(now) } : null,
-      threads: (this.pool?.threadSnapshots() ?? []).map(({ worker: _worker, ...thread }) => ({ ...thread, utilization: this.threadUtilization.get(thread.threadId) ?? 0 })),
+      threads: this.allThreads().map(({ worker: _worker, ...thread }) => ({ ...thread, utilization: this.threadUtilization.get(thread.threadId) ?? 0 })),
       total: { rps: total.rps, latencyMs: total.latencyMs },
       routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
     };
+  }
+
+  private allThreads(): Array<ThreadSnapshot & { worker: Worker }> {
+    const pool = this.pool?.threadSnapshots() ?? [];
+    return this.ingress ? [...this.ingress.threadSnapshots(), ...pool] : pool;
   }
 
   historyPoints(): HistoryPoint[] {
@@ -160,7 +184,7 @@ export class Metrics {
     this.masterUtilization = performance.eventLoopUtilization(elu, this.masterElu).utilization;
     this.masterElu = elu;
     const seen = new Set<number>();
-    for (const thread of this.pool?.threadSnapshots() ?? []) {
+    for (const thread of this.allThreads()) {
       seen.add(thread.threadId);
       const current = thread.worker.performance.eventLoopUtilization();
       const previous = this.threadElu.get(thread.threadId);

@@ -12,18 +12,22 @@ export class RouteMetrics {
   constructor(readonly method: string, readonly route: string) {}
 
   record(status: number, ms: number, now: number): void {
+    this.recordMany(status, bucketOf(ms), 1, ms, now);
+  }
+
+  /** `count` requests of one status whose latencies fell in one bucket and sum to `sumMs`. */
+  recordMany(status: number, bucket: number, count: number, sumMs: number, now: number): void {
     const cls = (status / 100) | 0;
-    this.statusClasses[cls >= 1 && cls <= 5 ? cls : 5]!++;
-    const bucket = bucketOf(ms);
-    this.window.recordBucket(bucket, now);
-    this.cumulative.recordBucket(bucket, ms);
+    this.statusClasses[cls >= 1 && cls <= 5 ? cls : 5]! += count;
+    this.window.recordBucket(bucket, now, count);
+    this.cumulative.recordBucket(bucket, sumMs, count);
     const second = (now / 1000) | 0;
     const i = second % this.perSecond.length;
     if (this.secondEpoch[i] !== second) {
       this.perSecond[i] = 0;
       this.secondEpoch[i] = second;
     }
-    this.perSecond[i]!++;
+    this.perSecond[i]! += count;
   }
 
   /** Average requests/s over the last RATE_SECONDS complete seconds. */

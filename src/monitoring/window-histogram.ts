@@ -39,14 +39,14 @@ export class WindowHistogram {
     this.recordBucket(bucketOf(ms), now);
   }
 
-  recordBucket(bucket: number, now: number): void {
+  recordBucket(bucket: number, now: number, count = 1): void {
     const epoch = Math.floor(now / SLOT_MS);
     const index = epoch % SLOTS;
     if (this.slotEpoch[index] !== epoch) {
       this.slots[index]!.fill(0);
       this.slotEpoch[index] = epoch;
     }
-    this.slots[index]![bucket]!++;
+    this.slots[index]![bucket]! += count;
   }
 
   /** Adds this window's live counts into `into` (for percentiles over several histograms). */
@@ -115,9 +115,10 @@ export class CumulativeHistogram {
     this.recordBucket(bucketOf(ms), ms);
   }
 
-  recordBucket(bucket: number, ms: number): void {
-    this.counts[PROMETHEUS_OF_BUCKET[bucket]!]!++;
+  /** `count` measurements in one bucket whose durations sum to `ms`. */
+  recordBucket(bucket: number, ms: number, count = 1): void {
+    this.counts[PROMETHEUS_OF_BUCKET[bucket]!]! += count;
     this.sum += ms / 1000;
-    this.count++;
+    this.count += count;
   }
 }

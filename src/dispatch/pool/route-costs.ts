@@ -26,4 +26,11 @@ export class RouteCosts {
     const weight = Math.max(0.2, 1 / cost.samples);
     cost.mean += (syncMs - cost.mean) * weight;
   }
+
+  /** Takes a cost measured elsewhere as the current estimate. */
+  set(routeKey: string, costMs: number): void {
+    const cost = this.costs.get(routeKey);
+    if (cost === undefined) this.costs.set(routeKey, { mean: costMs, samples: 1 });
+    else cost.mean = costMs;
+  }
 }

@@ -3,6 +3,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
 import { THREAD_MARK } from '../../runtime/role';
+import { threadResourceLimits } from '../../runtime/thread-limits';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { CentralQueue } from './central-queue';
@@ -21,6 +22,8 @@ export interface ThreadPoolOptions {
   concurrency: number;
   /** Old-generation heap limit per thread in MB; 0 leaves V8's default. */
   maxThreadMemory: number;
+  /** Young-generation size per thread in MB; 0 leaves V8's default. */
+  youngGenerationMb: number;
   log: Logger;
   /** Called for every answered task, with how long it queued and ran (ms). For metrics. */
   onTaskTimes?: (waitMs: number, runMs: number) => void;
@@ -70,6 +73,8 @@ interface PoolThread {
 /** One thread, as monitoring sees it. */
 export interface ThreadSnapshot {
   threadId: number;
+  /** `pool`: runs tasks from the central queue; `ingress`: accepts connections itself. */
+  role: 'pool' | 'ingress';
   state: ThreadState;
   running: number;
   heapUsedBytes: number;
@@ -122,6 +127,9 @@ const SPAWN_BACKOFF_MAX_MS = 10_000;
  * terminated, the queue is bounded, idle threads retire.
  */
 export class ThreadPool extends EventEmitter implements Dispatcher {
+  /** Synchronous run time below which a route counts as cheap (see SYNC_BUDGET_MS). */
+  static readonly CHEAP_MS = SYNC_BUDGET_MS;
+
   private readonly threads: PoolThread[] = [];
   private readonly queue = new CentralQueue<Task>(SYNC_BUDGET_MS);
   private nextId = 1;
@@ -179,6 +187,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     });
   }
 
+  /** What a route's handler is expected to cost in synchronous run time (ms). */
+  expectedCost(routeKey: string): number {
+    return this.costs.expected(routeKey);
+  }
+
   stats(): PoolStats {
     let running = 0;
     let overdue = 0;
@@ -197,7 +210,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   /** Each thread's state, load and heap, with its Worker (for event-loop utilization). */
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
-      threadId: t.worker.threadId, state: t.state, running: t.running.size - t.overdue,
+      threadId: t.worker.threadId, role: 'pool' as const, state: t.state, running: t.running.size - t.overdue,
       heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
     }));
   }
@@ -339,7 +352,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       workerData: { ...this.options.threadData, [THREAD_MARK]: true },
       stdout: true,
       stderr: true,
-      ...(maxThreadMemory > 0 ? { resourceLimits: { maxOldGenerationSizeMb: maxThreadMemory } } : {}),
+      ...threadResourceLimits(maxThreadMemory, this.options.youngGenerationMb),
     });
     forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);

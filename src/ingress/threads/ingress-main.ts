@@ -1,0 +1,128 @@
+/**
+ * Entry of an ingress thread. It loads the user's app file like a pool thread, then serves
+ * HTTP itself on its own descriptor of the listening socket: cheap routes run right here
+ * (no thread crossing at all), the rest goes to the master (see protocol.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gopoolInstance } from '../../api/instance';
+import { AdaptiveDispatcher } from '../../dispatch/adaptive-dispatcher';
+import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
+import { RequestTally } from '../../monitoring/request-tally';
+import { loadApp } from '../../runtime/load-app';
+import { createLogger } from '../../runtime/logger';
+import { createFastify } from '../create-fastify';
+import { drainHttpServer } from '../drain';
+import { gopoolRoutes } from '../gopool-routes';
+import { listenOnDescriptor } from '../listen';
+import { ConnectionShedder } from '../shed-connections';
+import { MasterLink } from './master-link';
+import { FromIngress, type IngressData, type InjectRequest } from './protocol';
+
+const data = workerData as IngressData;
+const log = createLogger(data.options.logLevel, 'ingress');
+const link = new MasterLink(parentPort!);
+/** How often request counts go to the master's metrics. */
+const TALLY_EVERY_MS = 500;
+
+async function main(): Promise<void> {
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled promise rejection in a thread (work a handler did not await)');
+  });
+  let app: FastifyInstance;
+  try {
+    app = await serve();
+  } catch (err) {
+    link.post([FromIngress.Fatal, err instanceof Error ? err.message : String(err)]);
+    return;
+  }
+  const shedder = new ConnectionShedder(app.server);
+  link.onShed = () => shedder.shedAll();
+  link.post([FromIngress.Listening]);
+  const heap = setInterval(() => {
+    const { heapUsed, heapTotal } = process.memoryUsage();
+    link.post([FromIngress.Heap, heapUsed, heapTotal]);
+  }, 1000);
+  heap.unref();
+  link.onDrain = (graceMs) => {
+    clearInterval(heap);
+    void drainHttpServer(app.server, graceMs).then(() => {
+      flushTally();
+      link.post([FromIngress.Drained]);
+      link.close();
+    });
+  };
+}
+
+let tally: RequestTally | undefined;
+
+function flushTally(): void {
+  const rows = tally?.take() ?? [];
+  if (rows.length > 0) link.post([FromIngress.Requests, rows]);
+}
+
+async function serve(): Promise<FastifyInstance> {
+  await loadApp(data.appFile);
+  const gopool = gopoolInstance();
+  const routes = gopool.routes.list();
+  const known = new Set(routes.map((route) => route.key));
+  const missing = data.routeKeys.filter((key) => !known.has(key));
+  if (missing.length > 0) throw new Error(`routes registered in the master are missing in a thread: ${missing.join(', ')} (route registration must not depend on the role)`);
+
+  const app = createFastify(data.options, log);
+  if (data.options.metrics) {
+    const counts = new RequestTally();
+    tally = counts;
+    app.addHook('onResponse', (req, reply, done) => {
+      // Requests handed to the master's fastify (no route here) are counted there.
+      const url = req.routeOptions.url;
+      if (url !== undefined) counts.record(req.method, url, reply.statusCode, reply.elapsedTime);
+      done();
+    });
+    setInterval(flushTally, TALLY_EVERY_MS).unref();
+  }
+  const inline = new InlineDispatcher(routes, data.ctx, log);
+  const adaptive = new AdaptiveDispatcher(inline, link, data.cheapMs);
+  link.onCost = (routeKey, cost) => adaptive.learn(routeKey, cost);
+  await app.register(gopoolRoutes({
+    routes,
+    dispatcherFor: (route) => (route.options.runOn === 'master' ? link : adaptive),
+    headerGetter: gopool.headerGetter,
+    defaultTimeout: data.options.timeout,
+    log,
+  }));
+  app.setNotFoundHandler((req, reply) => void forwardToMaster(req, reply));
+  await listenOnDescriptor(app, data.fd, data.options);
+  return app;
+}
+
+/** Hop-by-hop and length headers: this thread's own server sets them for its connection. */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+/**
+ * A route this fastify does not have: maybe one the user added to the master's fastify in
+ * onMaster, or monitoring, or a real 404. The master's fastify answers it through inject().
+ */
+async function forwardToMaster(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body: encodeBody(req.body) };
+  try {
+    const response = await link.inject(request);
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined && !NOT_FORWARDED.has(name)) reply.header(name, value);
+    }
+    reply.code(response.status).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+  } catch (err) {
+    log.error({ err }, 'the master could not answer a forwarded request');
+    reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: 'the master could not answer this request' });
+  }
+}
+
+/** fastify has parsed the body already; the master's fastify parses it again. */
+function encodeBody(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+void main();

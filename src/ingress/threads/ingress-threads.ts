@@ -1,0 +1,331 @@
+/**
+ * The master's side of the ingress threads: starts them when the accepting threads are busy,
+ * retires them when the load would fit on fewer, answers what they hand over, replaces none
+ * on its own (the load decides), and terminates one that stops responding.
+ */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { Server } from 'node:http';
+import { DispatchError, type Dispatcher } from '../../dispatch/task';
+import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
+import { forwardThreadOutput } from '../../dispatch/pool/thread-output';
+import type { TallyEntry } from '../../monitoring/request-tally';
+import type { Logger } from '../../runtime/logger';
+import { THREAD_MARK } from '../../runtime/role';
+import { threadResourceLimits } from '../../runtime/thread-limits';
+import type { TcpHandle } from '../../supervision/listen-socket';
+import { ConnectionShedder } from '../shed-connections';
+import { FromIngress, ToIngress, type DispatchEntry, type IngressData, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress, type ResultEntry } from './protocol';
+
+export interface IngressThreadsOptions {
+  /** Compiled ingress-main.js. */
+  threadFile: string;
+  data: Omit<IngressData, 'fd'>;
+  /** Ingress threads at most. */
+  max: number;
+  /** How long the load must fit on fewer acceptors before one thread retires (ms). */
+  idleTimeout: number;
+  /** A thread that sends nothing for this long (ms) is blocked in synchronous code. */
+  stuckAfter: number;
+  gracePeriod: number;
+  maxThreadMemory: number;
+  /** Young-generation size per thread in MB; 0 leaves V8's default. */
+  youngGenerationMb: number;
+  /** A new descriptor of the listening socket, from the daemon. */
+  requestDescriptor: () => Promise<TcpHandle>;
+  /** Where a handed-over route runs: the pool, or the master for `runOn: "master"`. */
+  dispatcherFor: (routeKey: string) => Dispatcher;
+  /** The pool's expected synchronous cost of a route (ms), or -1 when not known. */
+  costOf: (routeKey: string) => number;
+  inject: (request: InjectRequest) => Promise<InjectResponse>;
+  onRequests: ((rows: TallyEntry[]) => void) | undefined;
+  /** The master's own HTTP server: it sheds connections when a thread starts, too. */
+  masterServer: Server;
+  log: Logger;
+}
+
+type State = 'starting' | 'listening' | 'draining';
+
+interface IngressThread {
+  worker: Worker;
+  state: State;
+  /** The master's copy of the descriptor: closed here only if the thread never listened on it. */
+  handle: TcpHandle;
+  listened: boolean;
+  outbox: ResultEntry[];
+  inFlight: number;
+  heapUsed: number;
+  heapTotal: number;
+  lastHeard: number;
+  elu: EventLoopUtilization;
+  drained: (() => void) | null;
+}
+
+/** Average event-loop utilization of the accepting threads above which one more starts. */
+const SCALE_UP_AT = 0.5;
+/** One thread retires when the load would keep one fewer below this average. */
+const SCALE_DOWN_BELOW = 0.35;
+const TICK_MS = 1000;
+/** A drained thread whose handlers left background work running gets this long to finish it. */
+const RETIRE_GRACE_MS = 30_000;
+const SPAWN_BACKOFF_MIN_MS = 1000;
+const SPAWN_BACKOFF_MAX_MS = 60_000;
+
+export class IngressThreads {
+  private readonly threads: IngressThread[] = [];
+  private readonly masterShedder: ConnectionShedder;
+  private ticker: NodeJS.Timeout | null = null;
+  private masterElu = performance.eventLoopUtilization();
+  private quietSince = 0;
+  private spawning = false;
+  private spawnBlockedUntil = 0;
+  private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+  private closing = false;
+  private readonly outboxes = new Set<IngressThread>();
+  private flushScheduled = false;
+  readonly counters = { started: 0, crashed: 0, retired: 0 };
+
+  constructor(private readonly options: IngressThreadsOptions) {
+    this.masterShedder = new ConnectionShedder(options.masterServer);
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  /** Starts one thread now (tests, and a deployment that knows its load). */
+  async grow(): Promise<void> {
+    await this.spawn();
+  }
+
+  get listening(): number {
+    return this.threads.filter((t) => t.state === 'listening').length;
+  }
+
+  threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
+    return this.threads.map((t) => ({
+      threadId: t.worker.threadId, role: 'ingress' as const,
+      state: t.state === 'listening' ? 'ready' as const : t.state === 'starting' ? 'starting' as const : 'retiring' as const,
+      running: t.inFlight, heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
+    }));
+  }
+
+  /** Every thread stops accepting and finishes its requests within `graceMs`, then exits. */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await Promise.all(this.threads.map((thread) => this.drain(thread, graceMs)));
+    await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+  }
+
+  // ---- scaling ---------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = Date.now();
+    const masterNow = performance.eventLoopUtilization();
+    let sum = performance.eventLoopUtilization(masterNow, this.masterElu).utilization;
+    this.masterElu = masterNow;
+    let acceptors = 1;
+    for (const thread of [...this.threads]) {
+      if (thread.state !== 'listening') continue;
+      if (now - thread.lastHeard > this.options.stuckAfter) {
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it has not responded for ${now - thread.lastHeard} ms (blocked in synchronous code?)`);
+        this.counters.crashed++;
+        void thread.worker.terminate();
+        continue;
+      }
+      const elu = thread.worker.performance.eventLoopUtilization();
+      sum += thread.worker.performance.eventLoopUtilization(elu, thread.elu).utilization;
+      thread.elu = elu;
+      acceptors++;
+    }
+    if (sum / acceptors > SCALE_UP_AT) {
+      this.quietSince = 0;
+      if (this.canGrow(now)) void this.spawn();
+      return;
+    }
+    const fitsOnFewer = acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
+    if (!fitsOnFewer) {
+      this.quietSince = 0;
+      return;
+    }
+    if (this.quietSince === 0) this.quietSince = now;
+    if (now - this.quietSince >= this.options.idleTimeout) {
+      this.quietSince = now; // one at a time, each after a full quiet period
+      const newest = [...this.threads].reverse().find((t) => t.state === 'listening');
+      if (newest) {
+        this.counters.retired++;
+        void this.drain(newest, this.options.gracePeriod).then(() => {
+          setTimeout(() => void newest.worker.terminate(), RETIRE_GRACE_MS).unref();
+        });
+      }
+    }
+  }
+
+  private canGrow(now: number): boolean {
+    const live = this.threads.filter((t) => t.state !== 'draining').length;
+    return !this.closing && !this.spawning && live < this.options.max && now >= this.spawnBlockedUntil;
+  }
+
+  private async spawn(): Promise<void> {
+    this.spawning = true;
+    let handle: TcpHandle;
+    try {
+      handle = await this.options.requestDescriptor();
+    } catch (err) {
+      this.spawning = false;
+      this.blockSpawning(`no descriptor of the listening socket: ${(err as Error).message}`);
+      return;
+    }
+    if (this.closing) {
+      handle.close();
+      this.spawning = false;
+      return;
+    }
+    const { maxThreadMemory } = this.options;
+    const worker = new Worker(this.options.threadFile, {
+      workerData: { ...this.options.data, fd: handle.fd, [THREAD_MARK]: true } satisfies IngressData & { [THREAD_MARK]: boolean },
+      stdout: true,
+      stderr: true,
+      ...threadResourceLimits(maxThreadMemory, this.options.youngGenerationMb),
+    });
+    forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
+    forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
+    const thread: IngressThread = {
+      worker, state: 'starting', handle, listened: false, outbox: [], inFlight: 0, heapUsed: 0, heapTotal: 0,
+      lastHeard: Date.now(), elu: worker.performance.eventLoopUtilization(), drained: null,
+    };
+    this.threads.push(thread);
+    this.counters.started++;
+    worker.on('message', (message: MessageFromIngress) => this.onMessage(thread, message));
+    worker.on('error', (err) => {
+      this.counters.crashed++;
+      this.options.log.error({ err, thread: worker.threadId }, `ingress thread ${worker.threadId} crashed; its connections were reset`);
+    });
+    worker.on('exit', () => this.onExit(thread));
+    await new Promise<void>((resolve) => {
+      const done = (): void => { this.spawning = false; resolve(); };
+      worker.once('exit', done);
+      worker.on('message', (message: MessageFromIngress) => {
+        if (message[0] === FromIngress.Listening || message[0] === FromIngress.Fatal) done();
+      });
+    });
+  }
+
+  private blockSpawning(why: string): void {
+    this.options.log.error(`an ingress thread could not start: ${why}; requests are accepted by the master meanwhile`);
+    this.spawnBlockedUntil = Date.now() + this.spawnBackoff;
+    this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
+  }
+
+  private onExit(thread: IngressThread): void {
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    // Never listened: the descriptor is still only the master's. Once a thread listened on
+    // it, the thread's exit closed it, and closing it here could close a reused number.
+    if (!thread.listened) thread.handle.close();
+    thread.drained?.();
+  }
+
+  private drain(thread: IngressThread, graceMs: number): Promise<void> {
+    if (thread.state === 'draining' && thread.drained) return Promise.resolve();
+    thread.state = 'draining';
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, graceMs + 1000);
+      function finish(): void {
+        clearTimeout(timer);
+        thread.drained = null;
+        resolve();
+      }
+      thread.drained = finish;
+      this.post(thread, [ToIngress.Drain, graceMs]);
+    });
+  }
+
+  // ---- messages --------------------------------------------------------------------------
+
+  private post(thread: IngressThread, message: MessageToIngress): void {
+    try {
+      thread.worker.postMessage(message);
+    } catch (err) {
+      this.options.log.error({ err }, 'message to an ingress thread failed');
+    }
+  }
+
+  private onMessage(thread: IngressThread, message: MessageFromIngress): void {
+    thread.lastHeard = Date.now();
+    switch (message[0]) {
+      case FromIngress.Dispatch:
+        for (const entry of message[1]) this.dispatch(thread, entry);
+        return;
+      case FromIngress.Inject:
+        this.inject(thread, message[1], message[2]);
+        return;
+      case FromIngress.Requests:
+        this.options.onRequests?.(message[1]);
+        return;
+      case FromIngress.Heap:
+        thread.heapUsed = message[1];
+        thread.heapTotal = message[2];
+        return;
+      case FromIngress.Listening:
+        thread.listened = true;
+        if (thread.state === 'starting') thread.state = 'listening';
+        this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+        // Share the kept-alive connections with the newcomer.
+        this.masterShedder.shedAll();
+        for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed]);
+        return;
+      case FromIngress.Fatal:
+        this.blockSpawning(message[1]);
+        void thread.worker.terminate();
+        return;
+      case FromIngress.Drained:
+        thread.drained?.();
+        return;
+    }
+  }
+
+  private dispatch(thread: IngressThread, [id, routeKey, request, timeout]: DispatchEntry): void {
+    thread.inFlight++;
+    this.options.dispatcherFor(routeKey).run(routeKey, request, timeout).then(
+      (result) => this.answer(thread, [id, result, null, '', this.options.costOf(routeKey)]),
+      (err: unknown) => {
+        const failure = err instanceof DispatchError ? err.failure : 'error';
+        this.answer(thread, [id, null, failure, err instanceof Error ? err.message : String(err), this.options.costOf(routeKey)]);
+      },
+    );
+  }
+
+  private answer(thread: IngressThread, entry: ResultEntry): void {
+    thread.inFlight--;
+    thread.outbox.push(entry);
+    this.outboxes.add(thread);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const thread of this.outboxes) {
+      const batch = thread.outbox;
+      thread.outbox = [];
+      this.post(thread, [ToIngress.Results, batch]);
+    }
+    this.outboxes.clear();
+  }
+
+  private inject(thread: IngressThread, id: number, request: InjectRequest): void {
+    this.options.inject(request).then(
+      (response) => this.post(thread, [ToIngress.Injected, id, response]),
+      (err: unknown) => {
+        this.options.log.error({ err }, 'a request forwarded by an ingress thread failed');
+        const body = new TextEncoder().encode(JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
+        this.post(thread, [ToIngress.Injected, id, { status: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body }]);
+      },
+    );
+  }
+}

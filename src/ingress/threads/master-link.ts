@@ -1,0 +1,107 @@
+/**
+ * The ingress thread's end of its MessagePort: hands requests to the master and matches the
+ * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../../dispatch/task';
+import {
+  FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
+} from './protocol';
+
+interface Pending<T> {
+  resolve: (value: T) => void;
+  reject: (err: Error) => void;
+}
+
+export class MasterLink implements Dispatcher {
+  private nextId = 1;
+  private readonly dispatched = new Map<number, Pending<TaskResult> & { routeKey: string }>();
+  private readonly injected = new Map<number, Pending<InjectResponse>>();
+  private outbox: DispatchEntry[] = [];
+  private flushScheduled = false;
+  /** Called with the pool's expected cost of a route, from every answer. */
+  onCost: ((routeKey: string, cost: number) => void) | undefined;
+  onShed: (() => void) | undefined;
+  onDrain: ((graceMs: number) => void) | undefined;
+
+  constructor(private readonly port: MessagePort) {
+    port.on('message', (message: MessageToIngress) => this.onMessage(message));
+  }
+
+  post(message: MessageFromIngress): void {
+    this.port.postMessage(message);
+  }
+
+  /** Done: the thread exits once its event loop has nothing left to do. */
+  close(): void {
+    this.port.close();
+  }
+
+  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.dispatched.set(id, { resolve, reject, routeKey });
+      this.outbox.push([id, routeKey, request, timeout]);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  inject(request: InjectRequest): Promise<InjectResponse> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.injected.set(id, { resolve, reject });
+      this.post([FromIngress.Inject, id, request]);
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    try {
+      this.post([FromIngress.Dispatch, batch]);
+    } catch {
+      // Only a request the headerGetter filled with something uncloneable gets here.
+      for (const entry of batch) {
+        try {
+          this.post([FromIngress.Dispatch, [entry]]);
+        } catch (err) {
+          const pending = this.dispatched.get(entry[0]);
+          this.dispatched.delete(entry[0]);
+          pending?.reject(new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`));
+        }
+      }
+    }
+  }
+
+  private onMessage(message: MessageToIngress): void {
+    switch (message[0]) {
+      case ToIngress.Results:
+        for (const [id, result, failure, text, cost] of message[1]) {
+          const pending = this.dispatched.get(id);
+          if (!pending) continue;
+          this.dispatched.delete(id);
+          if (result !== null) pending.resolve(result);
+          else if (failure === 'error' || failure === null) pending.reject(new Error(text));
+          else pending.reject(new DispatchError(failure, text));
+          if (cost >= 0) this.onCost?.(pending.routeKey, cost);
+        }
+        return;
+      case ToIngress.Injected: {
+        const pending = this.injected.get(message[1]);
+        this.injected.delete(message[1]);
+        pending?.resolve(message[2]);
+        return;
+      }
+      case ToIngress.Shed:
+        this.onShed?.();
+        return;
+      case ToIngress.Drain:
+        this.onDrain?.(message[1]);
+        return;
+    }
+  }
+}
