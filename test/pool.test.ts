@@ -13,7 +13,7 @@ const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
 
 describe('elastic threads', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']); });
   after(() => app.stop());
 
   test('threads start on demand up to max-threads and retire after idle-timeout', async () => {
@@ -39,7 +39,7 @@ describe('elastic threads', () => {
 
 describe('cheap requests overtake heavy ones', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
   after(() => app.stop());
 
   test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
@@ -59,7 +59,7 @@ describe('cheap requests overtake heavy ones', () => {
 
 describe('back pressure', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']); });
   after(() => app.stop());
 
   test('a full queue answers 503 with Retry-After at once', async () => {
@@ -80,7 +80,7 @@ describe('back pressure', () => {
 
 describe('timeouts and stuck threads', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '2']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '2']); });
   after(() => app.stop());
 
   test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
@@ -114,7 +114,7 @@ describe('timeouts and stuck threads', () => {
 
 describe('faults stay local', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']); });
   after(() => app.stop());
 
   test('a thread that crashes fails only its own requests and is replaced', async () => {
@@ -136,7 +136,7 @@ describe('faults stay local', () => {
 
 describe('I/O-bound handlers share a thread', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']); });
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']); });
   after(() => app.stop());
 
   test('one thread serves 50 awaiting requests at once', async () => {
@@ -160,7 +160,7 @@ describe('idle threads never stall', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/done`;
-    app = await startApp(APP, ['--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
+    app = await startApp(APP, ['--ingress-threads', '0', '--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
   });
   after(async () => { await app.stop(); server.close(); });
 

@@ -12,6 +12,7 @@ export interface GopoolOptions {
   minThreads: number;
   maxThreads: number;
   ingressThreads: number;
+  minIngressThreads: number;
   maxQueue: number;
   idleTimeout: number;
   concurrency: number;
@@ -80,6 +81,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int('minThreads', 'min-threads', 'worker threads kept alive when idle', '0', () => 0, 0, 1024),
   int('maxThreads', 'max-threads', 'worker threads at most', 'CPU count', cpus, 1, 1024),
   int('ingressThreads', 'ingress-threads', 'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle (0: the master accepts alone)', 'CPU count', cpus, 0, 1024),
+  int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '0', () => 0, 0, 1024),
   int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
   int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
   int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),

@@ -76,7 +76,7 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
   const ingress = mode === 'pool' && descriptors && ingressAllowed(options, customized, log)
     ? createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, metrics, descriptors })
     : undefined;
-  ingress?.start();
+  await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving' && (pool?.canServe() ?? true);
   metrics.start(pool, url, ingress);
@@ -157,6 +157,7 @@ function createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, 
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: [...routes.keys()], cheapMs: ThreadPool.CHEAP_MS },
     max: options.ingressThreads,
+    min: options.minIngressThreads,
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),
     gracePeriod: options.gracePeriod,

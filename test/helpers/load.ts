@@ -13,8 +13,10 @@ export interface Outcome {
 export interface Load {
   /** Outcomes so far (live). */
   outcomes: Outcome[];
-  /** Resolves when the load has stopped by itself (duration or count reached). */
+  /** Resolves when the load has stopped (duration or count reached, or stop()). */
   done: Promise<Outcome[]>;
+  /** Ends the load early: requests in flight finish, no new ones start. */
+  stop(): void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface Load {
 export function steadyLoad(url: string, { connections, durationMs, maxRequests = 1_000_000 }: { connections: number; durationMs: number; maxRequests?: number }): Load {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const outcomes: Outcome[] = [];
-  const deadline = Date.now() + durationMs;
+  let deadline = Date.now() + durationMs;
   let issued = 0;
   const one = (): Promise<void> => new Promise((resolve) => {
     const outcome: Outcome = { start: Date.now(), end: 0 };
@@ -59,7 +61,7 @@ export function steadyLoad(url: string, { connections, durationMs, maxRequests =
     agent.destroy();
     return outcomes;
   });
-  return { outcomes, done };
+  return { outcomes, done, stop: () => { deadline = 0; } };
 }
 
 export function summarize(outcomes: Outcome[]): string {

@@ -68,6 +68,7 @@ interface PoolThread {
   elu: EventLoopUtilization | null;
   heapUsed: number;
   heapTotal: number;
+  completed: number;
 }
 
 /** One thread, as monitoring sees it. */
@@ -75,6 +76,8 @@ export interface ThreadSnapshot {
   threadId: number;
   /** `pool`: runs tasks from the central queue; `ingress`: accepts connections itself. */
   role: 'pool' | 'ingress';
+  /** Requests it answered. */
+  requests: number;
   state: ThreadState;
   running: number;
   heapUsedBytes: number;
@@ -210,7 +213,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   /** Each thread's state, load and heap, with its Worker (for event-loop utilization). */
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
-      threadId: t.worker.threadId, role: 'pool' as const, state: t.state, running: t.running.size - t.overdue,
+      threadId: t.worker.threadId, role: 'pool' as const, state: t.state, running: t.running.size - t.overdue, requests: t.completed,
       heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
     }));
   }
@@ -358,7 +361,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, outbox: [], idleTimer: null, overdue: 0, elu: null,
-      heapUsed: 0, heapTotal: 0,
+      heapUsed: 0, heapTotal: 0, completed: 0,
     };
     this.threads.push(thread);
     this.counters.threadsStarted++;
@@ -405,6 +408,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         continue;
       }
       this.counters.completed++;
+      thread.completed++;
       this.options.onTaskTimes?.(task.sentAt - task.queuedAt, performance.now() - task.sentAt);
       this.settle(task, () => task.resolve(result));
     }

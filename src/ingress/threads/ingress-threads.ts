@@ -23,6 +23,8 @@ export interface IngressThreadsOptions {
   data: Omit<IngressData, 'fd'>;
   /** Ingress threads at most. */
   max: number;
+  /** Ingress threads started at once and kept when idle. */
+  min: number;
   /** How long the load must fit on fewer acceptors before one thread retires (ms). */
   idleTimeout: number;
   /** A thread that sends nothing for this long (ms) is blocked in synchronous code. */
@@ -57,6 +59,8 @@ interface IngressThread {
   heapUsed: number;
   heapTotal: number;
   lastHeard: number;
+  /** Requests it answered, as counted by its metrics. */
+  requests: number;
   elu: EventLoopUtilization;
   drained: (() => void) | null;
 }
@@ -89,14 +93,11 @@ export class IngressThreads {
     this.masterShedder = new ConnectionShedder(options.masterServer);
   }
 
-  start(): void {
+  /** Starts the minimum, then follows the load. */
+  async start(): Promise<void> {
+    for (let i = 0; i < Math.min(this.options.min, this.options.max); i++) await this.spawn();
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
-  }
-
-  /** Starts one thread now (tests, and a deployment that knows its load). */
-  async grow(): Promise<void> {
-    await this.spawn();
   }
 
   get listening(): number {
@@ -107,7 +108,7 @@ export class IngressThreads {
     return this.threads.map((t) => ({
       threadId: t.worker.threadId, role: 'ingress' as const,
       state: t.state === 'listening' ? 'ready' as const : t.state === 'starting' ? 'starting' as const : 'retiring' as const,
-      running: t.inFlight, heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
+      running: t.inFlight, requests: t.requests, heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
     }));
   }
 
@@ -140,12 +141,17 @@ export class IngressThreads {
       thread.elu = elu;
       acceptors++;
     }
+    const live = this.threads.filter((t) => t.state !== 'draining').length;
+    if (live < Math.min(this.options.min, this.options.max) && this.canGrow(now)) {
+      void this.spawn(); // replaces a crashed or stuck one
+      return;
+    }
     if (sum / acceptors > SCALE_UP_AT) {
       this.quietSince = 0;
       if (this.canGrow(now)) void this.spawn();
       return;
     }
-    const fitsOnFewer = acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
+    const fitsOnFewer = live > this.options.min && acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
     if (!fitsOnFewer) {
       this.quietSince = 0;
       return;
@@ -194,7 +200,7 @@ export class IngressThreads {
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: IngressThread = {
       worker, state: 'starting', handle, listened: false, outbox: [], inFlight: 0, heapUsed: 0, heapTotal: 0,
-      lastHeard: Date.now(), elu: worker.performance.eventLoopUtilization(), drained: null,
+      lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null,
     };
     this.threads.push(thread);
     this.counters.started++;
@@ -263,6 +269,7 @@ export class IngressThreads {
         this.inject(thread, message[1], message[2]);
         return;
       case FromIngress.Requests:
+        for (const row of message[1]) thread.requests += row[4];
         this.options.onRequests?.(message[1]);
         return;
       case FromIngress.Heap:

@@ -1,0 +1,129 @@
+// Ingress threads: threads that accept connections on their own descriptors of the daemon's
+// socket. Cheap routes run where they were accepted, heavy ones go through the central
+// queue, routes only the master's fastify has are forwarded to it, and metrics count all.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { get, until } from './helpers/http';
+import { steadyLoad } from './helpers/load';
+import { FIXTURES, startApp, logRecords, type App } from './helpers/processes';
+
+const APP = join(FIXTURES, 'pool-app.js');
+const info = async (app: App) => (await get(`${app.url}/_info`)).json();
+const ingressIds = async (app: App): Promise<number[]> =>
+  (await info(app)).threads.filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready').map((t: { threadId: number }) => t.threadId);
+
+/** One request on a connection of its own, so the kernel picks the accepting thread afresh. */
+function fresh(url: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 20_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+describe('ingress threads', () => {
+  let app: App;
+  let ingress: number[];
+  before(async () => {
+    app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2']);
+    ingress = await until(async () => { const ids = await ingressIds(app); return ids.length === 2 && ids; });
+  });
+  after(() => app.stop());
+
+  test('they accept connections and answer cheap routes themselves', async () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 300 && seen.size < 2; i++) {
+      const { status, body } = await fresh(`${app.url}/thread`);
+      assert.equal(status, 200);
+      const { threadId } = JSON.parse(body) as { threadId: number };
+      if (ingress.includes(threadId)) seen.add(threadId);
+    }
+    assert.deepEqual([...seen].sort(), [...ingress].sort(), 'both ingress threads answered /thread on connections they accepted');
+  });
+
+  test('a CPU-heavy route goes to the central queue, not the accepting thread', async () => {
+    // Each ingress thread runs an unmeasured route once to measure it; from then on it is sent away.
+    for (let i = 0; i < 12; i++) assert.equal((await fresh(`${app.url}/spin/20`)).status, 200);
+    const before = (await info(app)).pool.completed;
+    const ran = await Promise.all(Array.from({ length: 8 }, async () => JSON.parse((await fresh(`${app.url}/spin/20`)).body).threadId as number));
+    assert.ok(ran.every((id) => !ingress.includes(id)), `spin ran on pool threads, not ingress threads ${ingress}: ${ran}`);
+    assert.ok((await info(app)).pool.completed >= before + 8);
+  });
+
+  test("routes added in onMaster, monitoring and unknown paths are answered through any thread", async () => {
+    for (let i = 0; i < 30; i++) {
+      const master = await fresh(`${app.url}/master/thread`);
+      assert.equal(master.status, 200);
+      assert.equal(JSON.parse(master.body).threadId, 0, 'the master answered its own route');
+      const missing = await fresh(`${app.url}/no/such/route`);
+      assert.equal(missing.status, 404);
+      assert.equal(JSON.parse(missing.body).statusCode, 404);
+      assert.equal((await fresh(`${app.url}/_info`)).status, 200);
+    }
+  });
+
+  test('requests they answer are counted in the metrics, per thread and per route', async () => {
+    const routeCount = async () => (await info(app)).routes.find((r: { route: string }) => r.route === '/thread')?.count ?? 0;
+    const base = await routeCount();
+    for (let i = 0; i < 100; i++) await fresh(`${app.url}/thread`);
+    await until(async () => (await routeCount()) >= base + 100);
+    const threads = (await info(app)).threads.filter((t: { role: string }) => t.role === 'ingress');
+    assert.ok(threads.some((t: { requests: number }) => t.requests > 0));
+  });
+
+  test('a graceful stop lets requests in flight on ingress threads finish', async () => {
+    let started = 0;
+    const callbacks = http.createServer((_req, res) => { started++; res.end(); });
+    await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
+    const callback = `http://127.0.0.1:${(callbacks.address() as { port: number }).port}/`;
+    const inflight = Array.from({ length: 10 }, () => fresh(`${app.url}/started-then-sleep/600?callback=${encodeURIComponent(callback)}`));
+    await until(async () => started === 10);
+    const stopped = app.stop();
+    const results = await Promise.all(inflight);
+    callbacks.close();
+    assert.ok(results.every((r) => r.status === 200), `every in-flight request completed: ${results.map((r) => r.status)}`);
+    assert.equal((await stopped).code, 0);
+  });
+});
+
+describe('ingress threads follow the load', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--ingress-threads', '2']); });
+  after(() => app.stop());
+
+  test('none while idle; they start when the master is busy and take connections over', async () => {
+    assert.deepEqual(await ingressIds(app), []);
+    const load = steadyLoad(`${app.url}/thread`, { connections: 32, durationMs: 30_000, maxRequests: 400_000 });
+    let threads: number[] = [];
+    try {
+      threads = await until(async () => { const ids = await ingressIds(app); return ids.length > 0 && ids; }, 25_000);
+      // The master sheds kept-alive connections when a thread starts; the load lands there too.
+      await until(async () => (await info(app)).threads.some((t: { role: string; requests: number }) => t.role === 'ingress' && t.requests > 0), 25_000);
+    } finally {
+      load.stop();
+      const outcomes = await load.done;
+      const failed = outcomes.filter((o) => o.status !== 200);
+      assert.equal(failed.length, 0, `no request failed while threads started: ${JSON.stringify(failed.slice(0, 3))}`);
+    }
+    assert.ok(threads.length > 0);
+  });
+});
+
+describe('ingress threads stay off when onMaster customizes fastify', () => {
+  let app: App;
+  before(async () => { app = await startApp(join(FIXTURES, 'hooked-app.js'), ['--info-url', '/_info', '--min-ingress-threads', '2']); });
+  after(() => app.stop());
+
+  test('every request passes the hook, and the log says why no thread accepts', async () => {
+    for (let i = 0; i < 20; i++) assert.equal((await fresh(`${app.url}/thread`)).headers['x-hooked'], 'yes');
+    assert.deepEqual(await ingressIds(app), []);
+    assert.ok(logRecords(app.lines).some((r) => String(r.msg).includes('ingress threads are off')));
+  });
+});
