@@ -41,31 +41,6 @@ export async function stopServer(child) {
   clearTimeout(timer);
 }
 
-/** RSS in MB summed over a process and all its descendants. */
-export function treeRssMb(pid) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch { /* exited */ }
-  }
-  let kb = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-    } catch { /* exited */ }
-    stack.push(...(children.get(p) ?? []));
-  }
-  return kb / 1024;
-}
-
 /** CPU seconds (user + system, all threads) a process has used so far. */
 export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -95,7 +70,12 @@ function toMs(text) {
 /** Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree. */
 export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, treeRssMb(pid)); }, 250);
+  let peakPss = 0;
+  const sampler = setInterval(() => {
+    const memory = treeMemoryMb(pid);
+    peak = Math.max(peak, memory.rssMb);
+    peakPss = Math.max(peakPss, memory.pssMb);
+  }, 250);
   const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', url]);
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
@@ -109,11 +89,38 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
-  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak };
+  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakPssMb: peakPss };
 }
 
+/** The median of the finite values (a wrk figure it could not print is NaN, and skipped). */
 export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A process and all its descendants. */
+export function treePids(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...childPids(out[i]));
+  return out;
+}
+
+/**
+ * Memory of a process tree, two ways: RSS summed (counts the Node binary's shared pages once
+ * per process, so several processes look bigger than they are) and PSS summed (shared pages
+ * split between the processes that map them: what the tree really costs the machine).
+ */
+export function treeMemoryMb(pid) {
+  let rss = 0;
+  let pss = 0;
+  for (const p of treePids(pid)) {
+    try {
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+      rss += Number(rollup.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
+      pss += Number(rollup.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+    } catch { /* exited */ }
+  }
+  return { rssMb: rss / 1024, pssMb: pss / 1024 };
 }
