@@ -6,7 +6,6 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { steadyLoad } from './helpers/load';
 import { FIXTURES, startApp, logRecords, type App } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
@@ -90,29 +89,6 @@ describe('ingress threads', () => {
     callbacks.close();
     assert.ok(results.every((r) => r.status === 200), `every in-flight request completed: ${results.map((r) => r.status)}`);
     assert.equal((await stopped).code, 0);
-  });
-});
-
-describe('ingress threads follow the load', () => {
-  let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--ingress-threads', '2']); });
-  after(() => app.stop());
-
-  test('none while idle; they start when the master is busy and take connections over', async () => {
-    assert.deepEqual(await ingressIds(app), []);
-    const load = steadyLoad(`${app.url}/thread`, { connections: 32, durationMs: 30_000, maxRequests: 400_000 });
-    let threads: number[] = [];
-    try {
-      threads = await until(async () => { const ids = await ingressIds(app); return ids.length > 0 && ids; }, 25_000);
-      // The master sheds kept-alive connections when a thread starts; the load lands there too.
-      await until(async () => (await info(app)).threads.some((t: { role: string; requests: number }) => t.role === 'ingress' && t.requests > 0), 25_000);
-    } finally {
-      load.stop();
-      const outcomes = await load.done;
-      const failed = outcomes.filter((o) => o.status !== 200);
-      assert.equal(failed.length, 0, `no request failed while threads started: ${JSON.stringify(failed.slice(0, 3))}`);
-    }
-    assert.ok(threads.length > 0);
   });
 });
 
