@@ -8,6 +8,7 @@ import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } fro
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
+import { TurnBatches } from '../turn-batches';
 import { forwardThreadOutput } from './thread-output';
 
 export interface ThreadPoolOptions {
@@ -60,8 +61,6 @@ interface PoolThread {
    */
   inSync: Task[];
   syncCost: number;
-  /** Tasks to send at the end of this turn of the event loop, in one message. */
-  outbox: TaskEntry[];
   idleTimer: NodeJS.Timeout | null;
   /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
   overdue: number;
@@ -142,8 +141,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private spawnRetry: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private readonly costs = new RouteCosts(SYNC_BUDGET_MS);
-  private readonly outboxes = new Set<PoolThread>();
-  private flushScheduled = false;
+  private readonly outbox = new TurnBatches<PoolThread, TaskEntry>((thread, batch) => this.sendBatch(thread, batch));
   private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, threadsStarted: 0, threadsReplaced: 0 };
 
   constructor(private readonly options: ThreadPoolOptions) {
@@ -289,30 +287,18 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       clearTimeout(thread.idleTimer);
       thread.idleTimer = null;
     }
-    thread.outbox.push([task.id, task.routeKey, task.request]);
-    this.outboxes.add(thread);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // After the poll phase: every request read from the sockets this turn goes in one message.
-      setImmediate(() => this.flush());
-    }
+    this.outbox.add(thread, [task.id, task.routeKey, task.request]);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    for (const thread of this.outboxes) {
-      const batch = thread.outbox;
-      thread.outbox = [];
-      if (thread.state === 'retiring') continue; // its tasks were failed when it was doomed
-      try {
-        thread.worker.postMessage([ToThread.Tasks, batch]);
-      } catch {
-        // Only a request the headerGetter filled with something uncloneable gets here:
-        // send one by one so that only that request fails.
-        for (const entry of batch) this.sendAlone(thread, entry);
-      }
+  private sendBatch(thread: PoolThread, batch: TaskEntry[]): void {
+    if (thread.state === 'retiring') return; // its tasks were failed when it was doomed
+    try {
+      thread.worker.postMessage([ToThread.Tasks, batch]);
+    } catch {
+      // Only a request the headerGetter filled with something uncloneable gets here:
+      // send one by one so that only that request fails.
+      for (const entry of batch) this.sendAlone(thread, entry);
     }
-    this.outboxes.clear();
   }
 
   private sendAlone(thread: PoolThread, entry: TaskEntry): void {
@@ -360,7 +346,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: PoolThread = {
-      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, outbox: [], idleTimer: null, overdue: 0, elu: null,
+      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, idleTimer: null, overdue: 0, elu: null,
       heapUsed: 0, heapTotal: 0, completed: 0,
     };
     this.threads.push(thread);

@@ -7,6 +7,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Server } from 'node:http';
 import { DispatchError, type Dispatcher } from '../../dispatch/task';
+import { TurnBatches } from '../../dispatch/turn-batches';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { forwardThreadOutput } from '../../dispatch/pool/thread-output';
 import type { TallyEntry } from '../../monitoring/request-tally';
@@ -54,7 +55,6 @@ interface IngressThread {
   /** The master's copy of the descriptor: closed here only if the thread never listened on it. */
   handle: TcpHandle;
   listened: boolean;
-  outbox: ResultEntry[];
   inFlight: number;
   heapUsed: number;
   heapTotal: number;
@@ -85,8 +85,7 @@ export class IngressThreads {
   private spawnBlockedUntil = 0;
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
-  private readonly outboxes = new Set<IngressThread>();
-  private flushScheduled = false;
+  private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) => this.post(thread, [ToIngress.Results, batch]));
   readonly counters = { started: 0, crashed: 0, retired: 0 };
 
   constructor(private readonly options: IngressThreadsOptions) {
@@ -199,7 +198,7 @@ export class IngressThreads {
     forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
     forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
     const thread: IngressThread = {
-      worker, state: 'starting', handle, listened: false, outbox: [], inFlight: 0, heapUsed: 0, heapTotal: 0,
+      worker, state: 'starting', handle, listened: false, inFlight: 0, heapUsed: 0, heapTotal: 0,
       lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null,
     };
     this.threads.push(thread);
@@ -307,22 +306,7 @@ export class IngressThreads {
 
   private answer(thread: IngressThread, entry: ResultEntry): void {
     thread.inFlight--;
-    thread.outbox.push(entry);
-    this.outboxes.add(thread);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    for (const thread of this.outboxes) {
-      const batch = thread.outbox;
-      thread.outbox = [];
-      this.post(thread, [ToIngress.Results, batch]);
-    }
-    this.outboxes.clear();
+    this.results.add(thread, entry);
   }
 
   private inject(thread: IngressThread, id: number, request: InjectRequest): void {

@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../../dispatch/task';
+import { TurnBatches } from '../../dispatch/turn-batches';
 import {
   FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
 } from './protocol';
@@ -17,8 +18,8 @@ export class MasterLink implements Dispatcher {
   private nextId = 1;
   private readonly dispatched = new Map<number, Pending<TaskResult> & { routeKey: string }>();
   private readonly injected = new Map<number, Pending<InjectResponse>>();
-  private outbox: DispatchEntry[] = [];
-  private flushScheduled = false;
+  /** One destination, the master: keyed by `true`. */
+  private readonly outbox = new TurnBatches<true, DispatchEntry>((_, batch) => this.sendBatch(batch));
   /** Called with the pool's expected cost of a route, from every answer. */
   onCost: ((routeKey: string, cost: number) => void) | undefined;
   onShed: (() => void) | undefined;
@@ -41,11 +42,7 @@ export class MasterLink implements Dispatcher {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.dispatched.set(id, { resolve, reject, routeKey });
-      this.outbox.push([id, routeKey, request, timeout]);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.outbox.add(true, [id, routeKey, request, timeout]);
     });
   }
 
@@ -57,10 +54,7 @@ export class MasterLink implements Dispatcher {
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.outbox;
-    this.outbox = [];
+  private sendBatch(batch: DispatchEntry[]): void {
     try {
       this.post([FromIngress.Dispatch, batch]);
     } catch {

@@ -1,0 +1,29 @@
+/**
+ * Entries collected per destination during one turn of the event loop and handed to `send`
+ * once per destination at its end (setImmediate runs after the poll phase, so everything
+ * read from the sockets this turn travels together). A postMessage per entry costs about
+ * 13 µs, a batched entry about 3 µs (bench/dispatch-overhead.mjs).
+ */
+export class TurnBatches<K, E> {
+  private batches = new Map<K, E[]>();
+  private scheduled = false;
+
+  constructor(private readonly send: (destination: K, batch: E[]) => void) {}
+
+  add(destination: K, entry: E): void {
+    const batch = this.batches.get(destination);
+    if (batch === undefined) this.batches.set(destination, [entry]);
+    else batch.push(entry);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batches = this.batches;
+    this.batches = new Map();
+    for (const [destination, batch] of batches) this.send(destination, batch);
+  }
+}
