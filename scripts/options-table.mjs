@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Prints the options table of the README from the option specs (src/config/options.ts), so
 // the README, --help and the code share one source. A test checks the README contains it.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -12,4 +13,12 @@ export function optionsTable() {
   return ['| option (code) | flag | environment | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(optionsTable());
+// `--write`: replace the table in README.md between its markers.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] !== '--write') console.log(optionsTable());
+  else {
+    const readme = join(import.meta.dirname, '..', 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    writeFileSync(readme, text.replace(/(<!-- options-table:start -->\n)[\s\S]*?(\n<!-- options-table:end -->)/, (_, start, end) => `${start}${optionsTable()}${end}`));
+  }
+}

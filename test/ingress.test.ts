@@ -2,6 +2,7 @@
 // socket. Cheap routes run where they were accepted, heavy ones go through the central
 // queue, routes only the master's fastify has are forwarded to it, and metrics count all.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,13 +15,17 @@ const ingressIds = async (app: App): Promise<number[]> =>
   (await info(app)).threads.filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready').map((t: { threadId: number }) => t.threadId);
 
 /** One request on a connection of its own, so the kernel picks the accepting thread afresh. */
-function fresh(url: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function fresh(url: string, { keepAlive = false } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: 20_000 }, (res) => {
+    // keepAlive: ask the server to keep the connection (to see its answer), then drop it here.
+    const req = http.get(url, { agent: false, timeout: 20_000, ...(keepAlive ? { headers: { connection: 'keep-alive' } } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode!, body, headers: res.headers });
+      });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -54,6 +59,32 @@ describe('ingress threads', () => {
     const ran = await Promise.all(Array.from({ length: 8 }, async () => JSON.parse((await fresh(`${app.url}/spin/20`)).body).threadId as number));
     assert.ok(ran.every((id) => !ingress.includes(id)), `spin ran on pool threads, not ingress threads ${ingress}: ${ran}`);
     assert.ok((await info(app)).pool.completed >= before + 8);
+  });
+
+  test("runOn 'pool' runs on worker threads however cheap; connections the master accepts close after one response", async () => {
+    let masterAccepted = 0;
+    for (let i = 0; i < 200; i++) {
+      const pinned = await fresh(`${app.url}/pinned`);
+      assert.equal(pinned.status, 200);
+      const { threadId } = JSON.parse(pinned.body) as { threadId: number };
+      assert.ok(threadId !== 0 && !ingress.includes(threadId), `/pinned ran on pool thread, not ${threadId}`);
+      // /thread answers on the ingress thread that accepted; a pool thread's id means the master accepted.
+      const where = await fresh(`${app.url}/thread`, { keepAlive: true });
+      if (!ingress.includes(JSON.parse(where.body).threadId as number)) {
+        masterAccepted++;
+        assert.equal(where.headers.connection, 'close', 'the master hands its connections off to the ingress threads');
+      } else {
+        assert.equal(where.headers.connection, 'keep-alive', 'ingress threads keep their connections');
+      }
+      if (i >= 20 && masterAccepted > 0) break;
+    }
+    assert.ok(masterAccepted > 0, 'the master still accepted some connections');
+  });
+
+  test("the master's own nursery is capped like the threads' (young-generation-mb 6: semi-spaces of 2 MB)", async () => {
+    const { pid } = await info(app);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
   });
 
   test("routes added in onMaster, monitoring and unknown paths are answered through any thread", async () => {

@@ -9,5 +9,5 @@ test('README options table matches the option specs', async () => {
   const { optionsTable } = (await import(join(ROOT, 'scripts', 'options-table.mjs'))) as { optionsTable: () => string };
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.split('<!-- options-table:start -->\n')[1]?.split('\n<!-- options-table:end -->')[0];
-  assert.equal(section, optionsTable(), 'regenerate with: node scripts/options-table.mjs');
+  assert.equal(section, optionsTable(), 'regenerate with: node scripts/options-table.mjs --write');
 });

@@ -62,7 +62,7 @@ function validateRouteOptions(method: string, path: string, options: RouteOption
   if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout > 0)) {
     throw new TypeError(`gopool: route option timeout of ${method} ${path} must be a positive integer (milliseconds)`);
   }
-  if (options.runOn !== undefined && options.runOn !== 'pool' && options.runOn !== 'master') {
-    throw new TypeError(`gopool: route option runOn of ${method} ${path} must be "pool" or "master"`);
+  if (options.runOn !== undefined && options.runOn !== 'auto' && options.runOn !== 'pool' && options.runOn !== 'master') {
+    throw new TypeError(`gopool: route option runOn of ${method} ${path} must be "auto", "pool" or "master"`);
   }
 }

@@ -35,14 +35,17 @@ export interface HandlerRequest<G extends RouteGeneric = RouteGeneric> {
 export type Handler<G extends RouteGeneric = RouteGeneric> = (request: HandlerRequest<G>) => unknown;
 
 /** Where a handler runs. */
-export type RunOn = 'pool' | 'master';
+export type RunOn = 'auto' | 'pool' | 'master';
 
 export interface RouteOptions {
   /** Milliseconds before the client gets 504; defaults to the `timeout` option. */
   timeout?: number;
   /**
-   * `pool` (default): on a worker thread. `master`: inline on the master thread, for
-   * handlers so cheap that crossing a thread costs more than running them.
+   * `auto` (default): measured; while its synchronous run time stays under `cheapRouteMs`
+   * (1 ms) it runs inline on the ingress thread that accepted the connection (crossing a
+   * thread would cost more than the handler), otherwise on a worker thread. On connections
+   * the master accepted it runs on a worker thread: a handler's bug never costs the master.
+   * `pool`: always on a worker thread. `master`: always inline on the master thread.
    */
   runOn?: RunOn;
 }

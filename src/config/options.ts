@@ -13,6 +13,7 @@ export interface GopoolOptions {
   maxThreads: number;
   ingressThreads: number;
   minIngressThreads: number;
+  cheapRouteMs: number;
   maxQueue: number;
   idleTimeout: number;
   concurrency: number;
@@ -82,13 +83,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int('maxThreads', 'max-threads', 'worker threads at most', 'CPU count', cpus, 1, 1024),
   int('ingressThreads', 'ingress-threads', 'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle (0: the master accepts alone)', 'CPU count', cpus, 0, 1024),
   int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '0', () => 0, 0, 1024),
+  int('cheapRouteMs', 'cheap-route-ms', 'a runOn "auto" route whose handler measures under this many ms of synchronous time runs inline on the thread that accepted its connection, heavier ones on worker threads (0: always on worker threads)', '1', () => 1, 0, 1000),
   int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
   int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
   int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),
   int('bodyLimit', 'body-limit', 'largest request body in bytes; a larger one gets 413', '1048576', () => 1048576, 1),
   int('gracePeriod', 'grace-period', 'milliseconds in-flight requests get to finish on stop or reload', '10000', () => 10000, 0),
   int('maxThreadMemory', 'max-thread-memory', 'heap limit of one thread in MB; a thread over it is replaced (0: V8 default)', '0', () => 0, 0),
-  int('youngGenerationMb', 'young-generation-mb', "young-generation (nursery) size of each thread in MB; V8 grows it to tens of MB per thread under load (0: V8 default)", '6', () => 6, 0, 1024),
+  int('youngGenerationMb', 'young-generation-mb', "young-generation (nursery) size of each thread in MB, the master's main thread included; V8 grows it to tens of MB per thread under load (0: V8 default)", '6', () => 6, 0, 1024),
   str('name', 'name', 'instance name, for logs and management commands', 'app file name', () => ''),
   str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
   int('logMaxBytes', 'log-max-bytes', 'with --daemon: size at which the log file is rotated', '10485760', () => 10 * 1024 * 1024, 1024),

@@ -8,10 +8,16 @@ import type { Socket } from 'node:net';
  * gets `Connection: close` on its next response (closing an idle one outright would race a
  * client that is just sending on it). The reconnects are spread by the kernel over every
  * listener, and the idle new thread is the quickest to take them.
+ *
+ * `handingOff` does the same for every response, for as long as it is set: the master sets
+ * it while ingress threads listen, so its connections move to them within one request each
+ * and the master is left to coordinate (and never runs a handler of their routes itself).
  */
 export class ConnectionShedder {
   private readonly sockets = new Set<Socket>();
   private readonly marked = new WeakSet<Socket>();
+  /** Every response closes its connection: the client reconnects, most likely elsewhere. */
+  handingOff = false;
 
   constructor(server: Server) {
     server.on('connection', (socket: Socket) => {
@@ -19,7 +25,9 @@ export class ConnectionShedder {
       socket.once('close', () => this.sockets.delete(socket));
     });
     server.prependListener('request', (req, res) => {
-      if (this.marked.has(req.socket)) {
+      if (this.handingOff) {
+        res.shouldKeepAlive = false;
+      } else if (this.marked.has(req.socket)) {
         this.marked.delete(req.socket);
         res.shouldKeepAlive = false;
       }

@@ -60,6 +60,8 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
   }
   await app.register(gopoolRoutes({
     routes,
+    // On the master, handlers other than runOn "master" always run on the pool: a handler's
+    // bug (a throw in a timer, an endless loop) then costs a worker thread, never the master.
     dispatcherFor: (route) => (pool && route.options.runOn !== 'master' ? pool : inline),
     headerGetter: gopool.headerGetter,
     defaultTimeout: options.timeout,
@@ -155,7 +157,7 @@ function createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, 
   const routes = new Map(gopool.routes.list().map((route) => [route.key, route] as const));
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
-    data: { appFile, ctx, options, routeKeys: [...routes.keys()], cheapMs: ThreadPool.CHEAP_MS },
+    data: { appFile, ctx, options, routeKeys: [...routes.keys()] },
     max: options.ingressThreads,
     min: options.minIngressThreads,
     idleTimeout: options.idleTimeout,

@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path';
 import { resolveOptions, type PartialOptions } from '../config/resolve-options';
 import { GopoolError } from '../runtime/errors';
+import { masterExecArgv } from '../runtime/thread-limits';
 import { createDaemonLog } from './daemon-log';
 import { Daemon } from './daemon';
 import { RotatingLogFile } from './log-file';
@@ -33,7 +34,7 @@ export async function runDaemon(launch: DaemonLaunch): Promise<number> {
     name,
     appFile: launch.appFile,
     cli: { ...launch.cli, name },
-    execArgv: launch.execArgv,
+    execArgv: masterExecArgv(launch.execArgv, options.youngGenerationMb),
     log,
     ...(logFile ? { logFile } : {}),
     ...(launch.onStarted ? { onStarted: launch.onStarted } : {}),

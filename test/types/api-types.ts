@@ -34,7 +34,8 @@ gopool.all('/any', (request: HandlerRequest) => {
   return { params, method: request.method };
 });
 
-// @ts-expect-error: runOn takes "pool" or "master"
+gopool.get('/auto', { runOn: 'auto' }, () => 1);
+// @ts-expect-error: runOn takes "auto", "pool" or "master"
 gopool.get('/bad', { runOn: 'moon' }, () => 1);
 
 gopool.onMaster = async ({ app, ctx }) => {

@@ -129,9 +129,6 @@ const SPAWN_BACKOFF_MAX_MS = 10_000;
  * terminated, the queue is bounded, idle threads retire.
  */
 export class ThreadPool extends EventEmitter implements Dispatcher {
-  /** Synchronous run time below which a route counts as cheap (see SYNC_BUDGET_MS). */
-  static readonly CHEAP_MS = SYNC_BUDGET_MS;
-
   private readonly threads: PoolThread[] = [];
   private readonly queue = new CentralQueue<Task>(SYNC_BUDGET_MS);
   private nextId = 1;

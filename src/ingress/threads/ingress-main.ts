@@ -82,11 +82,11 @@ async function serve(): Promise<FastifyInstance> {
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
   const inline = new InlineDispatcher(routes, data.ctx, log);
-  const adaptive = new AdaptiveDispatcher(inline, link, data.cheapMs);
+  const adaptive = new AdaptiveDispatcher(inline, link, data.options.cheapRouteMs);
   link.onCost = (routeKey, cost) => adaptive.learn(routeKey, cost);
   await app.register(gopoolRoutes({
     routes,
-    dispatcherFor: (route) => (route.options.runOn === 'master' ? link : adaptive),
+    dispatcherFor: (route) => (route.options.runOn === undefined || route.options.runOn === 'auto' ? adaptive : link),
     headerGetter: gopool.headerGetter,
     defaultTimeout: data.options.timeout,
     log,

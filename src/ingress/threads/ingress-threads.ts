@@ -42,7 +42,7 @@ export interface IngressThreadsOptions {
   costOf: (routeKey: string) => number;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
-  /** The master's own HTTP server: it sheds connections when a thread starts, too. */
+  /** The master's own HTTP server: it hands its connections off while ingress threads listen. */
   masterServer: Server;
   log: Logger;
 }
@@ -69,6 +69,7 @@ interface IngressThread {
 const SCALE_UP_AT = 0.5;
 /** One thread retires when the load would keep one fewer below this average. */
 const SCALE_DOWN_BELOW = 0.35;
+const LAST_RETIRES_BELOW = 0.15;
 const TICK_MS = 1000;
 /** A drained thread whose handlers left background work running gets this long to finish it. */
 const RETIRE_GRACE_MS = 30_000;
@@ -121,12 +122,21 @@ export class IngressThreads {
 
   // ---- scaling ---------------------------------------------------------------------------
 
+  /**
+   * The load is measured on the accepting threads: the master while no ingress thread
+   * listens, the ingress threads once they do (the master then hands its connections off and
+   * only coordinates). One more starts when they average over SCALE_UP_AT; the newest retires
+   * when the load would keep one fewer under SCALE_DOWN_BELOW for `idleTimeout`. The last one
+   * retires under LAST_RETIRES_BELOW: the master, which runs no handlers of their routes and
+   * forwards them to the pool instead, carries that load at a higher cost.
+   */
   private tick(): void {
     const now = Date.now();
     const masterNow = performance.eventLoopUtilization();
-    let sum = performance.eventLoopUtilization(masterNow, this.masterElu).utilization;
+    const masterLoad = performance.eventLoopUtilization(masterNow, this.masterElu).utilization;
     this.masterElu = masterNow;
-    let acceptors = 1;
+    let sum = 0;
+    let acceptors = 0;
     for (const thread of [...this.threads]) {
       if (thread.state !== 'listening') continue;
       if (now - thread.lastHeard > this.options.stuckAfter) {
@@ -140,6 +150,10 @@ export class IngressThreads {
       thread.elu = elu;
       acceptors++;
     }
+    if (acceptors === 0) {
+      sum = masterLoad;
+      acceptors = 1;
+    }
     const live = this.threads.filter((t) => t.state !== 'draining').length;
     if (live < Math.min(this.options.min, this.options.max) && this.canGrow(now)) {
       void this.spawn(); // replaces a crashed or stuck one
@@ -150,7 +164,8 @@ export class IngressThreads {
       if (this.canGrow(now)) void this.spawn();
       return;
     }
-    const fitsOnFewer = live > this.options.min && acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
+    const fitsOnFewer = live > this.options.min && this.listening > 0
+      && sum < (acceptors > 1 ? SCALE_DOWN_BELOW * (acceptors - 1) : LAST_RETIRES_BELOW);
     if (!fitsOnFewer) {
       this.quietSince = 0;
       return;
@@ -231,11 +246,18 @@ export class IngressThreads {
     // it, the thread's exit closed it, and closing it here could close a reused number.
     if (!thread.listened) thread.handle.close();
     thread.drained?.();
+    this.updateHandOff();
+  }
+
+  /** The master keeps its connections only while no ingress thread accepts. */
+  private updateHandOff(): void {
+    this.masterShedder.handingOff = !this.closing && this.listening > 0;
   }
 
   private drain(thread: IngressThread, graceMs: number): Promise<void> {
     if (thread.state === 'draining' && thread.drained) return Promise.resolve();
     thread.state = 'draining';
+    this.updateHandOff();
     return new Promise((resolve) => {
       const timer = setTimeout(finish, graceMs + 1000);
       function finish(): void {
@@ -279,8 +301,8 @@ export class IngressThreads {
         thread.listened = true;
         if (thread.state === 'starting') thread.state = 'listening';
         this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+        this.updateHandOff();
         // Share the kept-alive connections with the newcomer.
-        this.masterShedder.shedAll();
         for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed]);
         return;
       case FromIngress.Fatal:

@@ -82,6 +82,4 @@ export interface IngressData {
   routeKeys: string[];
   /** Its own descriptor of the daemon's listening socket. */
   fd: number;
-  /** Routes whose handler runs synchronously for less than this (ms) run on the thread. */
-  cheapMs: number;
 }
