@@ -10,24 +10,47 @@ export function ensureWrk() {
   }
 }
 
-/** Starts a server command; resolves with { url, child } once it logs " listening on ". */
-export function startServer(command, args, env = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/**
+ * Starts a server command; resolves with { url, child } once it logs " listening on " with its
+ * url, or, given `readyUrl` (a server that logs no such line), once that URL answers 200.
+ */
+export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(cwd ? { cwd } : {}) });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { stopServer(child); reject(new Error(`server did not start:\n${out}`)); }, 20_000);
-    const onData = (chunk) => {
+    let settled = false;
+    const done = (error, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) { void stopServer(child); reject(error); } else resolve(value);
+    };
+    const timer = setTimeout(() => done(new Error(`server did not start:\n${out}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
       out += chunk;
+      if (readyUrl) return;
       for (const line of out.split('\n')) {
         try {
           const record = JSON.parse(line);
-          if (record.msg?.includes(' listening on ') && record.url) { clearTimeout(timer); resolve({ url: record.url, child }); return; }
+          if (record.msg?.includes(' listening on ') && record.url) { done(null, { url: record.url, child }); return; }
         } catch { /* not JSON */ }
       }
-    };
-    child.stdout.on('data', onData);
+    });
     child.stderr.on('data', (c) => { out += c; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${out}`)); });
+    child.on('exit', (code) => done(new Error(`server exited (${code}):\n${out}`)));
+    if (readyUrl) {
+      const poll = async () => {
+        while (!settled) {
+          try {
+            const response = await fetch(readyUrl);
+            await response.arrayBuffer();
+            if (response.ok) { done(null, { url: new URL(readyUrl).origin, child }); return; }
+          } catch { /* not yet */ }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      void poll();
+    }
   });
 }
 
@@ -70,11 +93,11 @@ function toMs(text) {
 /** Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree. */
 export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   let peak = 0;
-  let peakPss = 0;
+  let peakFootprint = 0;
   const sampler = setInterval(() => {
     const memory = treeMemoryMb(pid);
     peak = Math.max(peak, memory.rssMb);
-    peakPss = Math.max(peakPss, memory.pssMb);
+    peakFootprint = Math.max(peakFootprint, memory.footprintMb);
   }, 250);
   const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', url]);
   let out = '';
@@ -83,13 +106,14 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   clearInterval(sampler);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
   const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
-  const p50 = toMs(out.match(/50%\s+(\S+)/)?.[1] ?? '');
-  const p99 = toMs(out.match(/99%\s+(\S+)/)?.[1] ?? '');
+  // Anchored: a "+/- Stdev" column such as 75.99% also contains "99%".
+  const p50 = toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? '');
+  const p99 = toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? '');
   const errorsLine = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
-  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakPssMb: peakPss };
+  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
 }
 
 /** The median of the finite values (a wrk figure it could not print is NaN, and skipped). */
@@ -108,19 +132,37 @@ export function treePids(pid) {
 }
 
 /**
- * Memory of a process tree, two ways: RSS summed (counts the Node binary's shared pages once
- * per process, so several processes look bigger than they are) and PSS summed (shared pages
- * split between the processes that map them: what the tree really costs the machine).
+ * Memory of a process tree, two ways:
+ * - rssMb: RSS summed over the processes. It counts the pages of files they share (the node
+ *   binary, libraries) once per process, so several processes look bigger than they are.
+ * - footprintMb: what the tree would take of a machine it ran on alone: every process's own
+ *   memory, plus each file's resident pages once (the most any of its processes has of it).
+ *   Unlike PSS, it does not depend on what else runs on the machine (other node processes
+ *   share the binary's pages and would lower every server's PSS by different amounts).
  */
 export function treeMemoryMb(pid) {
   let rss = 0;
-  let pss = 0;
+  let own = 0;
+  const files = new Map();
   for (const p of treePids(pid)) {
+    let smaps;
     try {
-      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
-      rss += Number(rollup.match(/^Rss:\s+(\d+)/m)?.[1] ?? 0);
-      pss += Number(rollup.match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
-    } catch { /* exited */ }
+      smaps = readFileSync(`/proc/${p}/smaps`, 'utf8');
+    } catch { continue; } // exited
+    const perFile = new Map();
+    let path = '';
+    for (const line of smaps.split('\n')) {
+      const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/);
+      if (header) { path = header[1]; continue; }
+      if (!line.startsWith('Rss:')) continue;
+      const kb = Number(line.slice(4).trim().split(' ')[0]);
+      rss += kb;
+      if (path.startsWith('/') && !path.endsWith('(deleted)')) perFile.set(path, (perFile.get(path) ?? 0) + kb);
+      else own += kb;
+    }
+    for (const [file, kb] of perFile) files.set(file, Math.max(files.get(file) ?? 0, kb));
   }
-  return { rssMb: rss / 1024, pssMb: pss / 1024 };
+  let shared = 0;
+  for (const kb of files.values()) shared += kb;
+  return { rssMb: rss / 1024, footprintMb: (own + shared) / 1024 };
 }

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Runs the whole test suite once per Node major that package.json "engines" promises.
-// The machine's own Node runs it first; the other majors come from the npm package `node`
-// (it ships the binary), installed on demand under .node-versions/ (git-ignored).
+// The machine's own Node runs it first; the other majors come from scripts/node-versions.mjs.
 //
 //   npm test                        every promised major
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
@@ -9,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeBinary } from './node-versions.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
 // promtool (package prometheus) validates the metrics text, chromium renders the dashboard.
@@ -36,19 +36,6 @@ const files = process.argv.slice(2).length > 0
   ? process.argv.slice(2)
   : readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', f));
 
-function nodeFor(major) {
-  const current = Number(process.versions.node.split('.')[0]);
-  if (major === current) return process.execPath;
-  const dir = join(root, '.node-versions', String(major));
-  const bin = join(dir, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(bin)) {
-    console.log(`\n== installing Node ${major} from the npm registry into ${dir}`);
-    const npm = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node@${major}`], { stdio: 'inherit' });
-    if (npm.status !== 0 || !existsSync(bin)) throw new Error(`could not install Node ${major}`);
-  }
-  return bin;
-}
-
 const majors = process.env.GOPOOL_TEST_NODES === 'current'
   ? [Number(process.versions.node.split('.')[0])]
   : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
@@ -66,7 +53,7 @@ if (tsc.status === 0) passed++;
 else failed++;
 summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
 for (const major of majors) {
-  const node = nodeFor(major);
+  const node = nodeBinary(major);
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`\n== test suite on Node ${version}`);
   const started = Date.now();

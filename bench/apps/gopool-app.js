@@ -1,6 +1,7 @@
-// The bench app for gopool: the same routes, handlers on the thread pool.
+// The bench app for gopool: the same routes; gopool decides where each handler runs.
 const { gopool } = require('gopool');
-const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
-gopool.get('/hello', () => ({ hello: 'world' }));
-gopool.get('/fib/:n', ({ params }) => ({ value: fib(Number(params.n)) }));
+const { hello, fib, item } = require('./handlers');
+gopool.get('/hello', () => hello());
+gopool.get('/fib/:n', ({ params }) => fib(params.n));
+gopool.get('/db', () => item());
 module.exports = gopool;

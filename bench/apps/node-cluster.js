@@ -11,10 +11,6 @@ if (cluster.isPrimary) {
   });
   process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(0); });
 } else {
-  const fastify = require('fastify')({ logger: false });
-  const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
-  fastify.get('/hello', async () => ({ hello: 'world' }));
-  fastify.get('/fib/:n', async (req) => ({ value: fib(Number(req.params.n)) }));
   // Workers share the primary's port (round-robin): PORT must be fixed, 0 would differ per worker.
-  fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  require('./fastify-routes')().listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 }

@@ -1,0 +1,22 @@
+// The work every bench app does, whatever runs it: a JSON hello, fib(n) (CPU), and one row
+// from PostgreSQL (I/O; DATABASE_URL, set by bench/suite.mjs). Each process or thread that
+// serves /db opens its own pg pool of PG_POOL_MAX connections, on first use.
+const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+let pool;
+function database() {
+  if (!pool) {
+    const { Pool } = require('pg');
+    pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.PG_POOL_MAX ?? 10) });
+  }
+  return pool;
+}
+
+const ITEMS = 1000;
+async function item() {
+  const id = 1 + Math.floor(Math.random() * ITEMS);
+  const { rows } = await database().query({ name: 'item', text: 'SELECT id, name, price FROM items WHERE id = $1', values: [id] });
+  return rows[0];
+}
+
+module.exports = { hello: () => ({ hello: 'world' }), fib: (n) => ({ value: fib(Number(n)) }), item };
