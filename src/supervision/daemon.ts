@@ -130,6 +130,9 @@ export class Daemon {
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
     };
     child.on('message', (message: ToDaemon) => this.onMasterMessage(master, message));
+    // A message sent to a master that is dying fails asynchronously (EPIPE, channel closed),
+    // as an 'error' event: unheard, it would crash the daemon. Its exit is handled below.
+    child.on('error', (err) => this.options.log.warn({ err, masterPid: child.pid }, 'a message to the master failed (it is exiting?)'));
     child.once('exit', (code, signal) => this.onMasterExit(master, code, signal));
     this.options.log.debug({ masterPid: child.pid }, 'master starting');
     return master;
