@@ -1,4 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { THREAD_MARK } from '../../runtime/role';
+import { threadResourceLimits } from '../../runtime/thread-limits';
 
 /**
  * Forwards what a thread's console writes to the master's stdout/stderr, each line prefixed
@@ -22,4 +25,20 @@ export function forwardThreadOutput(source: Readable, target: Writable, threadId
   source.on('end', () => {
     if (rest) target.write(`${prefix}${rest}\n`);
   });
+}
+
+/**
+ * Starts one of gopool's threads (a pool or an ingress thread): marked as a thread for role
+ * detection, with the memory limits of the options, its console forwarded line by line.
+ */
+export function startThread(file: string, workerData: object, maxThreadMemory: number, youngGenerationMb: number): Worker {
+  const worker = new Worker(file, {
+    workerData: { ...workerData, [THREAD_MARK]: true },
+    stdout: true,
+    stderr: true,
+    ...threadResourceLimits(maxThreadMemory, youngGenerationMb),
+  });
+  forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
+  forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
+  return worker;
 }

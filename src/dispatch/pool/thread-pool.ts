@@ -2,14 +2,12 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { THREAD_MARK } from '../../runtime/role';
-import { threadResourceLimits } from '../../runtime/thread-limits';
 import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
-import { forwardThreadOutput } from './thread-output';
+import { startThread } from './thread-output';
 
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */
@@ -333,15 +331,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   // ---- threads ---------------------------------------------------------------------------
 
   private spawn(): PoolThread {
-    const { maxThreadMemory } = this.options;
-    const worker = new Worker(this.options.threadFile, {
-      workerData: { ...this.options.threadData, [THREAD_MARK]: true },
-      stdout: true,
-      stderr: true,
-      ...threadResourceLimits(maxThreadMemory, this.options.youngGenerationMb),
-    });
-    forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
-    forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
+    const worker = startThread(this.options.threadFile, this.options.threadData, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, idleTimer: null, overdue: 0, elu: null,
       heapUsed: 0, heapTotal: 0, completed: 0,

@@ -9,11 +9,9 @@ import type { Server } from 'node:http';
 import { DispatchError, type Dispatcher } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
-import { forwardThreadOutput } from '../../dispatch/pool/thread-output';
+import { startThread } from '../../dispatch/pool/thread-output';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
-import { THREAD_MARK } from '../../runtime/role';
-import { threadResourceLimits } from '../../runtime/thread-limits';
 import type { TcpHandle } from '../../supervision/listen-socket';
 import { ConnectionShedder } from '../shed-connections';
 import { FromIngress, ToIngress, type DispatchEntry, type IngressData, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress, type ResultEntry } from './protocol';
@@ -203,15 +201,8 @@ export class IngressThreads {
       this.spawning = false;
       return;
     }
-    const { maxThreadMemory } = this.options;
-    const worker = new Worker(this.options.threadFile, {
-      workerData: { ...this.options.data, fd: handle.fd, [THREAD_MARK]: true } satisfies IngressData & { [THREAD_MARK]: boolean },
-      stdout: true,
-      stderr: true,
-      ...threadResourceLimits(maxThreadMemory, this.options.youngGenerationMb),
-    });
-    forwardThreadOutput(worker.stdout, process.stdout, worker.threadId);
-    forwardThreadOutput(worker.stderr, process.stderr, worker.threadId);
+    const data: IngressData = { ...this.options.data, fd: handle.fd };
+    const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: IngressThread = {
       worker, state: 'starting', handle, listened: false, inFlight: 0, heapUsed: 0, heapTotal: 0,
       lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null,
