@@ -36,7 +36,9 @@ describe('ingress threads', () => {
   let app: App;
   let ingress: number[];
   before(async () => {
-    app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2']);
+    // cheap-route-ms 50: /thread must stay on the thread that accepted it (its id tells the tests
+    // who accepted). At the default 1 ms, one preemption on a busy 2-core machine can send it away once.
+    app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2', '--cheap-route-ms', '50']);
     ingress = await until(async () => { const ids = await ingressIds(app); return ids.length === 2 && ids; });
   });
   after(() => app.stop());
@@ -54,9 +56,9 @@ describe('ingress threads', () => {
 
   test('a CPU-heavy route goes to the central queue, not the accepting thread', async () => {
     // Each ingress thread runs an unmeasured route once to measure it; from then on it is sent away.
-    for (let i = 0; i < 12; i++) assert.equal((await fresh(`${app.url}/spin/20`)).status, 200);
+    for (let i = 0; i < 12; i++) assert.equal((await fresh(`${app.url}/spin/80`)).status, 200);
     const before = (await info(app)).pool.completed;
-    const ran = await Promise.all(Array.from({ length: 8 }, async () => JSON.parse((await fresh(`${app.url}/spin/20`)).body).threadId as number));
+    const ran = await Promise.all(Array.from({ length: 8 }, async () => JSON.parse((await fresh(`${app.url}/spin/80`)).body).threadId as number));
     assert.ok(ran.every((id) => !ingress.includes(id)), `spin ran on pool threads, not ingress threads ${ingress}: ${ran}`);
     assert.ok((await info(app)).pool.completed >= before + 8);
   });
