@@ -135,4 +135,12 @@ describe('ingress threads stay off when onMaster customizes fastify', () => {
     assert.deepEqual(await ingressIds(app), []);
     assert.ok(logRecords(app.lines).some((r) => String(r.msg).includes('ingress threads are off')));
   });
+
+  test("request.log in the user's hooks writes with the request's id (the per-request logger is made when first used)", async () => {
+    assert.equal((await fresh(`${app.url}/thread?log=1`)).status, 200);
+    const line = await until(async () => logRecords(app.lines).find((r) => r.msg === 'a hook logged'));
+    assert.equal(line.hooked, true);
+    assert.match(String(line.reqId), /^req-/);
+    assert.equal(line.component, 'http');
+  });
 });

@@ -1,12 +1,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import type { Logger } from '../runtime/logger';
+import { lazyRequestLogger } from './request-logger';
 
 /** The master's HTTP front. Request logging is off: at 20k+ requests/s it would be the bottleneck. */
 export function createFastify(options: GopoolOptions, log: Logger): FastifyInstance {
   return Fastify({
     loggerInstance: log.child({ component: 'http' }),
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimit,
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,

@@ -12,6 +12,11 @@ export interface GopoolRoutesOptions {
   headerGetter: HeaderGetter | undefined;
   defaultTimeout: number;
   log: Logger;
+  /**
+   * Told of every answer these routes send (where metrics are counted per thread). Called
+   * here rather than from an onResponse hook: a hook costs every request about a microsecond.
+   */
+  onAnswered?: (method: string, path: string, status: number, ms: number) => void;
 }
 
 const NO_HEADERS = Object.freeze({}) as Record<string, unknown>;
@@ -26,7 +31,7 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
     for (const route of options.routes) {
       const dispatcher = options.dispatcherFor(route);
       const timeout = route.options.timeout ?? options.defaultTimeout;
-      const { headerGetter, log } = options;
+      const { headerGetter, log, onAnswered } = options;
       app.route({
         method: [...route.methods],
         url: route.path,
@@ -47,8 +52,14 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
             return;
           }
           dispatcher.run(route.key, request, timeout).then(
-            (result) => sendResult(reply, result),
-            (err: unknown) => sendFailure(reply, err, log),
+            (result) => {
+              sendResult(reply, result);
+              onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
+            },
+            (err: unknown) => {
+              sendFailure(reply, err, log);
+              onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
+            },
           );
         },
       });

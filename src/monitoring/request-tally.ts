@@ -1,4 +1,4 @@
-import { bucketOf } from './window-histogram';
+import { BUCKETS, bucketOf } from './window-histogram';
 
 /** [method, route, status, latency bucket, count, summed ms]: requests that share all four. */
 export type TallyEntry = [method: string, route: string, status: number, bucket: number, count: number, sumMs: number];
@@ -10,14 +10,21 @@ export type TallyEntry = [method: string, route: string, status: number, bucket:
  * so merging them loses nothing.
  */
 export class RequestTally {
-  private rows = new Map<string, TallyEntry>();
+  /** route → method → (status × BUCKETS + bucket) → row. Nested maps: no key string is built per request. */
+  private rows = new Map<string, Map<string, Map<number, TallyEntry>>>();
+  private size = 0;
 
   record(method: string, route: string, status: number, ms: number): void {
     const bucket = bucketOf(ms);
-    const key = `${method} ${route} ${status} ${bucket}`;
-    const row = this.rows.get(key);
+    let byMethod = this.rows.get(route);
+    if (byMethod === undefined) this.rows.set(route, (byMethod = new Map()));
+    let byCode = byMethod.get(method);
+    if (byCode === undefined) byMethod.set(method, (byCode = new Map()));
+    const code = status * BUCKETS + bucket;
+    const row = byCode.get(code);
     if (row === undefined) {
-      this.rows.set(key, [method, route, status, bucket, 1, ms]);
+      byCode.set(code, [method, route, status, bucket, 1, ms]);
+      this.size++;
       return;
     }
     row[4]++;
@@ -26,9 +33,13 @@ export class RequestTally {
 
   /** The rows counted since the last call. */
   take(): TallyEntry[] {
-    if (this.rows.size === 0) return [];
-    const rows = [...this.rows.values()];
+    if (this.size === 0) return [];
+    const rows: TallyEntry[] = [];
+    for (const byMethod of this.rows.values()) {
+      for (const byCode of byMethod.values()) rows.push(...byCode.values());
+    }
     this.rows = new Map();
+    this.size = 0;
     return rows;
   }
 }

@@ -7,7 +7,7 @@
 const MIN_MS = 0.01;
 const GROWTH = 1.1;
 const LOG_GROWTH = Math.log(GROWTH);
-const BUCKETS = Math.ceil(Math.log(100_000 / MIN_MS) / LOG_GROWTH) + 1;
+export const BUCKETS = Math.ceil(Math.log(100_000 / MIN_MS) / LOG_GROWTH) + 1;
 const SLOT_MS = 10_000;
 const SLOTS = 6;
 

@@ -71,14 +71,7 @@ async function serve(): Promise<FastifyInstance> {
 
   const app = createFastify(data.options, log);
   if (data.options.metrics) {
-    const counts = new RequestTally();
-    tally = counts;
-    app.addHook('onResponse', (req, reply, done) => {
-      // Requests handed to the master's fastify (no route here) are counted there.
-      const url = req.routeOptions.url;
-      if (url !== undefined) counts.record(req.method, url, reply.statusCode, reply.elapsedTime);
-      done();
-    });
+    tally = new RequestTally();
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
   const inline = new InlineDispatcher(routes, data.ctx, log);
@@ -90,6 +83,8 @@ async function serve(): Promise<FastifyInstance> {
     headerGetter: gopool.headerGetter,
     defaultTimeout: data.options.timeout,
     log,
+    // Requests handed to the master's fastify (no route here) are counted there.
+    onAnswered: tally ? tally.record.bind(tally) : undefined,
   }));
   app.setNotFoundHandler((req, reply) => void forwardToMaster(req, reply));
   await listenOnDescriptor(app, data.fd, data.options);

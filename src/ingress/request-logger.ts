@@ -1,0 +1,48 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino';
+
+/**
+ * fastify gives every request a child logger carrying its request id. A pino child costs
+ * about a microsecond and a few allocations, paid by every request, while with request
+ * logging off almost no request ever logs. This child is made the first time a request
+ * does log (or asks for its level), with the same bindings and options: what is written is
+ * the same, but a request that logs nothing no longer pays for a logger.
+ *
+ * Measured on one ingress thread (`wrk -c50` on a hello route): about 1.5 µs of the 20 µs a
+ * request cost, together with the metrics hook the gap to a plain fastify (16 µs).
+ */
+export class RequestLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(private readonly parent: FastifyBaseLogger, private readonly childBindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.childBindings, this.options));
+  }
+
+  get level(): LevelWithSilentOrString {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: LevelWithSilentOrString) {
+    this.logger.level = level;
+  }
+
+  // Rest parameters: pino's log functions are overloaded (object, message, interpolation values).
+  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void { this.logger.fatal(...args); }
+  error(...args: Parameters<FastifyBaseLogger['error']>): void { this.logger.error(...args); }
+  warn(...args: Parameters<FastifyBaseLogger['warn']>): void { this.logger.warn(...args); }
+  info(...args: Parameters<FastifyBaseLogger['info']>): void { this.logger.info(...args); }
+  debug(...args: Parameters<FastifyBaseLogger['debug']>): void { this.logger.debug(...args); }
+  trace(...args: Parameters<FastifyBaseLogger['trace']>): void { this.logger.trace(...args); }
+  silent(...args: Parameters<FastifyBaseLogger['silent']>): void { this.logger.silent(...args); }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+}
+
+/** fastify's `childLoggerFactory` option. */
+export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new RequestLogger(logger, bindings, options);
+}
