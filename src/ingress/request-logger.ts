@@ -6,10 +6,8 @@ import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino
  * about a microsecond and a few allocations, paid by every request, while with request
  * logging off almost no request ever logs. This child is made the first time a request
  * does log (or asks for its level), with the same bindings and options: what is written is
- * the same, but a request that logs nothing no longer pays for a logger.
- *
- * Measured on one ingress thread (`wrk -c50` on a hello route): about 1.5 µs of the 20 µs a
- * request cost, together with the metrics hook the gap to a plain fastify (16 µs).
+ * the same, but a request that logs nothing no longer pays for a logger. Used by the master's
+ * fastify, where hooks users add in onMaster may log (ingress threads run without one).
  */
 export class RequestLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | undefined;

@@ -69,7 +69,7 @@ async function serve(): Promise<FastifyInstance> {
   const missing = data.routeKeys.filter((key) => !known.has(key));
   if (missing.length > 0) throw new Error(`routes registered in the master are missing in a thread: ${missing.join(', ')} (route registration must not depend on the role)`);
 
-  const app = createFastify(data.options, log);
+  const app = createFastify(data.options, log, { fastifyLogger: false });
   if (data.options.metrics) {
     tally = new RequestTally();
     setInterval(flushTally, TALLY_EVERY_MS).unref();
