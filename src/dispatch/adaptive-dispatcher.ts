@@ -19,7 +19,7 @@ export class AdaptiveDispatcher implements Dispatcher {
     inline.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
   }
 
-  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
+  run(routeKey: string, request: TaskRequest, timeout: number): TaskResult | Promise<TaskResult> {
     if (this.costs.expected(routeKey) < this.inlineBelowMs) return this.inline.run(routeKey, request, timeout);
     return this.away.run(routeKey, request, timeout);
   }

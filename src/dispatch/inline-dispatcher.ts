@@ -20,11 +20,11 @@ export class InlineDispatcher implements Dispatcher {
     this.routes = new Map(routes.map((route) => [route.key, route] as const));
   }
 
-  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
+  run(routeKey: string, request: TaskRequest, timeout: number): TaskResult | Promise<TaskResult> {
     const started = this.onSyncTime ? performance.now() : 0;
     const outcome = executeRoute(this.routes.get(routeKey)!, request, this.ctx, this.log);
     this.onSyncTime?.(routeKey, performance.now() - started);
-    if (!(outcome instanceof Promise)) return Promise.resolve(outcome);
+    if (!(outcome instanceof Promise)) return outcome;
     return new Promise<TaskResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new DispatchError('timeout', `no response within ${timeout} ms`)), timeout);
       void outcome.then((result) => {

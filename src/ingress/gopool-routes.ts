@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HeaderGetter } from '../api/gopool';
 import type { RouteDefinition } from '../api/route-registry';
-import type { Dispatcher, TaskRequest } from '../dispatch/task';
+import type { Dispatcher, TaskRequest, TaskResult } from '../dispatch/task';
 import type { Logger } from '../runtime/logger';
 import { sendFailure, sendResult } from './send-result';
 
@@ -32,6 +32,14 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
       const dispatcher = options.dispatcherFor(route);
       const timeout = route.options.timeout ?? options.defaultTimeout;
       const { headerGetter, log, onAnswered } = options;
+      const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
+        sendResult(reply, result);
+        onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
+      };
+      const fail = (req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
+        sendFailure(reply, err, log);
+        onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
+      };
       app.route({
         method: [...route.methods],
         url: route.path,
@@ -51,16 +59,9 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
             sendFailure(reply, err, log);
             return;
           }
-          dispatcher.run(route.key, request, timeout).then(
-            (result) => {
-              sendResult(reply, result);
-              onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
-            },
-            (err: unknown) => {
-              sendFailure(reply, err, log);
-              onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
-            },
-          );
+          const outcome = dispatcher.run(route.key, request, timeout);
+          if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
+          else answer(req, reply, outcome);
         },
       });
     }

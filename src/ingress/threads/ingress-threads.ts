@@ -6,7 +6,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Server } from 'node:http';
-import { DispatchError, type Dispatcher } from '../../dispatch/task';
+import { DispatchError, type Dispatcher, type TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { startThread } from '../../dispatch/pool/thread-output';
@@ -308,13 +308,16 @@ export class IngressThreads {
 
   private dispatch(thread: IngressThread, [id, routeKey, request, timeout]: DispatchEntry): void {
     thread.inFlight++;
-    this.options.dispatcherFor(routeKey).run(routeKey, request, timeout).then(
-      (result) => this.answer(thread, [id, result, null, '', this.options.costOf(routeKey)]),
-      (err: unknown) => {
-        const failure = err instanceof DispatchError ? err.failure : 'error';
-        this.answer(thread, [id, null, failure, err instanceof Error ? err.message : String(err), this.options.costOf(routeKey)]);
-      },
-    );
+    const done = (result: TaskResult) => this.answer(thread, [id, result, null, '', this.options.costOf(routeKey)]);
+    const outcome = this.options.dispatcherFor(routeKey).run(routeKey, request, timeout);
+    if (!(outcome instanceof Promise)) {
+      done(outcome);
+      return;
+    }
+    outcome.then(done, (err: unknown) => {
+      const failure = err instanceof DispatchError ? err.failure : 'error';
+      this.answer(thread, [id, null, failure, err instanceof Error ? err.message : String(err), this.options.costOf(routeKey)]);
+    });
   }
 
   private answer(thread: IngressThread, entry: ResultEntry): void {
