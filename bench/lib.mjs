@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 export function ensureWrk() {
   if (spawnSync('wrk', ['--version']).error) {
@@ -165,4 +166,11 @@ export function treeMemoryMb(pid) {
   let shared = 0;
   for (const kb of files.values()) shared += kb;
   return { rssMb: rss / 1024, footprintMb: (own + shared) / 1024 };
+}
+
+/** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  });
 }

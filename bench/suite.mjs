@@ -8,11 +8,10 @@
 // README's benchmark tables.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeBinary } from '../scripts/node-versions.mjs';
-import { ensureWrk, median, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
+import { ensureWrk, freePort, median, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -24,9 +23,6 @@ const CPUS = availableParallelism();
 /** Platformatic Watt needs Node >= 22.19. */
 const WATT_NODE_MAJOR = 24;
 
-const freePort = () => new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
-});
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const app = (file) => join(root, 'bench', 'apps', file);
 const peers = join(root, 'bench', 'node_modules');
