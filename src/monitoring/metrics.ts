@@ -61,7 +61,12 @@ export class Metrics {
   private pool: ThreadPool | undefined;
   private ingress: ThreadSource | undefined;
   private daemon: DaemonInfo | null = null;
-  private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  /**
+   * Sampled by a timer in the master: at the default 10 ms that timer alone woke an idle
+   * master 100 times a second and cost it 1.3% of a core (/proc/<pid>/task, 10 s idle).
+   * 50 ms: 20 samples a second, so the reported p99 is about the worst delay of the second.
+   */
+  private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 50 });
   private eventLoopDelayP99 = 0;
   private masterElu: EventLoopUtilization = performance.eventLoopUtilization();
   private masterUtilization = 0;
