@@ -20,6 +20,17 @@ export class TurnBatches<K, E> {
     }
   }
 
+  /**
+   * Sends what is collected for one destination now, instead of at the end of the turn: for
+   * a destination that can take nothing more this turn, waiting only adds latency.
+   */
+  sendNow(destination: K): void {
+    const batch = this.batches.get(destination);
+    if (batch === undefined) return;
+    this.batches.delete(destination);
+    this.send(destination, batch);
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batches = this.batches;

@@ -283,6 +283,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       thread.idleTimer = null;
     }
     this.outbox.add(thread, [task.id, task.routeKey, task.request]);
+    // A thread whose budget this fills takes nothing else this turn: send now. Measured on
+    // fib(30) with 8 connections, the end of the master's turn (answering the HTTP requests
+    // whose results just came in) kept the thread waiting 0.2-0.3 ms per task, 6-9% of it.
+    if (thread.syncCost >= SYNC_BUDGET_MS) this.outbox.sendNow(thread);
   }
 
   private sendBatch(thread: PoolThread, batch: TaskEntry[]): void {
