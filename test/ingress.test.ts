@@ -125,6 +125,33 @@ describe('ingress threads', () => {
   });
 });
 
+describe('ingress threads follow the load', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--ingress-threads', '1', '--idle-timeout', '1000']); });
+  after(() => app.stop());
+
+  test('none while idle; one starts while the master is busy, and retires after idle-timeout without load', async () => {
+    assert.deepEqual(await ingressIds(app), [], 'min-ingress-threads 0: the master accepts alone at first');
+    // The master's event loop is the load measure while no thread accepts: keep it busy with
+    // inline work (runOn master) until a thread listens. Bounded in time.
+    let started: number[] = [];
+    for (const deadline = Date.now() + 15_000; started.length === 0 && Date.now() < deadline;) {
+      await Promise.all([fresh(`${app.url}/inline-spin/40`), fresh(`${app.url}/inline-spin/40`)]);
+      started = await ingressIds(app);
+    }
+    assert.equal(started.length, 1, 'one ingress thread started under load (ingress-threads 1)');
+    const served = await until(async () => {
+      const { body } = await fresh(`${app.url}/thread`);
+      return JSON.parse(body).threadId === started[0];
+    });
+    assert.ok(served, 'it accepts connections and answers cheap routes');
+    // No load now: the thread's event loop stays under the retire threshold for idle-timeout,
+    // then it drains and exits, and the master accepts alone again.
+    await until(async () => (await info(app)).threads.every((t: { role: string }) => t.role !== 'ingress'));
+    assert.equal((await fresh(`${app.url}/thread`)).status, 200);
+  });
+});
+
 describe('ingress threads stay off when onMaster customizes fastify', () => {
   let app: App;
   before(async () => { app = await startApp(join(FIXTURES, 'hooked-app.js'), ['--info-url', '/_info', '--min-ingress-threads', '2']); });
