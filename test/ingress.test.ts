@@ -14,6 +14,19 @@ const info = async (app: App) => (await get(`${app.url}/_info`)).json();
 const ingressIds = async (app: App): Promise<number[]> =>
   (await info(app)).threads.filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready').map((t: { threadId: number }) => t.threadId);
 
+/** A POST with a JSON content type on a connection of its own. */
+function post(url: string, body: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false, timeout: 20_000, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode! }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** One request on a connection of its own, so the kernel picks the accepting thread afresh. */
 function fresh(url: string, { keepAlive = false } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -108,6 +121,11 @@ describe('ingress threads', () => {
     await until(async () => (await routeCount()) >= base + 100);
     const threads = (await info(app)).threads.filter((t: { role: string }) => t.role === 'ingress');
     assert.ok(threads.some((t: { requests: number }) => t.requests > 0));
+    // Answers fastify gives itself (malformed JSON) count too, as 4xx of their route.
+    const clientErrors = async () => (await info(app)).routes.find((r: { route: string }) => r.route === '/echo')?.status['4xx'] ?? 0;
+    const errorsBefore = await clientErrors();
+    for (let i = 0; i < 20; i++) assert.equal((await post(`${app.url}/echo`, '{bad')).status, 400);
+    await until(async () => (await clientErrors()) >= errorsBefore + 20);
   });
 
   test('a graceful stop lets requests in flight on ingress threads finish', async () => {

@@ -71,8 +71,17 @@ async function serve(): Promise<FastifyInstance> {
 
   const app = createFastify(data.options, log, { fastifyLogger: false });
   if (data.options.metrics) {
-    tally = new RequestTally();
+    const counts = new RequestTally();
+    tally = counts;
     setInterval(flushTally, TALLY_EVERY_MS).unref();
+    // Answers fastify sends itself for a matched route (malformed JSON 400, body over the limit
+    // 413): an onError hook costs nothing on the way of a request without an error.
+    app.addHook('onError', (req, reply, err, done) => {
+      const url = req.routeOptions.url;
+      const status = (err as { statusCode?: number }).statusCode;
+      if (url !== undefined) counts.record(req.method, url, typeof status === 'number' && status >= 400 ? status : 500, reply.elapsedTime);
+      done();
+    });
   }
   const inline = new InlineDispatcher(routes, data.ctx, log);
   const adaptive = new AdaptiveDispatcher(inline, link, data.options.cheapRouteMs);
