@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Gopool, RunningServer, StartMode } from '../api/gopool';
 import type { GopoolOptions } from '../config/options';
+import type { RouteDefinition } from '../api/route-registry';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
+import type { Dispatcher } from '../dispatch/task';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
@@ -58,11 +60,13 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
       throw new GopoolError(`the worker threads could not start: ${(err as Error).message}`);
     }
   }
+  // On the master, handlers other than runOn "master" always run on the pool: a handler's
+  // bug (a throw in a timer, an endless loop) then costs a worker thread, never the master.
+  // The same for requests the ingress threads hand over.
+  const runsOn = (route: RouteDefinition): Dispatcher => (pool && route.options.runOn !== 'master' ? pool : inline);
   await app.register(gopoolRoutes({
     routes,
-    // On the master, handlers other than runOn "master" always run on the pool: a handler's
-    // bug (a throw in a timer, an endless loop) then costs a worker thread, never the master.
-    dispatcherFor: (route) => (pool && route.options.runOn !== 'master' ? pool : inline),
+    dispatcherFor: runsOn,
     headerGetter: gopool.headerGetter,
     defaultTimeout: options.timeout,
     log,
@@ -76,7 +80,7 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
   }
   const { url, port } = boundUrl(app);
   const ingress = mode === 'pool' && descriptors && ingressAllowed(options, customized, log)
-    ? createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, metrics, descriptors })
+    ? createIngress({ gopool, options, log, appFile, ctx, app, pool, runsOn, metrics, descriptors })
     : undefined;
   await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
@@ -148,12 +152,12 @@ interface IngressArgs {
   ctx: Record<string, unknown>;
   app: FastifyInstance;
   pool: ThreadPool | undefined;
-  inline: InlineDispatcher;
+  runsOn: (route: RouteDefinition) => Dispatcher;
   metrics: Metrics;
   descriptors: () => Promise<TcpHandle>;
 }
 
-function createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, metrics, descriptors }: IngressArgs): IngressThreads {
+function createIngress({ gopool, options, log, appFile, ctx, app, pool, runsOn, metrics, descriptors }: IngressArgs): IngressThreads {
   const routes = new Map(gopool.routes.list().map((route) => [route.key, route] as const));
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
@@ -166,8 +170,9 @@ function createIngress({ gopool, options, log, appFile, ctx, app, pool, inline, 
     maxThreadMemory: options.maxThreadMemory,
     youngGenerationMb: options.youngGenerationMb,
     requestDescriptor: descriptors,
-    dispatcherFor: (routeKey) => (pool && routes.get(routeKey)?.options.runOn !== 'master' ? pool : inline),
-    costOf: (routeKey) => (pool && routes.get(routeKey)?.options.runOn !== 'master' ? pool.expectedCost(routeKey) : -1),
+    // The keys are the thread's own routes, checked against these when it started.
+    dispatcherFor: (routeKey) => runsOn(routes.get(routeKey)!),
+    costOf: (routeKey) => (pool && runsOn(routes.get(routeKey)!) === pool ? pool.expectedCost(routeKey) : -1),
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
     masterServer: app.server,

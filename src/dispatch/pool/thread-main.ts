@@ -8,10 +8,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { gopoolInstance } from '../../api/instance';
 import type { RouteDefinition } from '../../api/route-registry';
 import { createLogger } from '../../runtime/logger';
-import { loadApp } from '../../runtime/load-app';
+import { loadThreadRoutes, reportHeap } from '../../runtime/thread-start';
 import { executeRoute } from '../execute-route';
 import type { TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
@@ -77,21 +76,11 @@ function runTasks(routes: Map<string, RouteDefinition>, tasks: TaskEntry[]): voi
 }
 
 async function main(): Promise<void> {
-  process.on('unhandledRejection', (reason) => {
-    // A handler's fire-and-forget promise failed. Crashing would take down every other
-    // request on this thread for a failure no client is waiting on: log it instead.
-    log.error({ err: reason }, 'unhandled promise rejection in a thread (work a handler did not await)');
-  });
+  let routes: Map<string, RouteDefinition>;
   try {
-    await loadApp(data.appFile);
+    routes = new Map((await loadThreadRoutes(data.appFile, data.routeKeys, log)).map((route) => [route.key, route] as const));
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
-    return;
-  }
-  const routes = new Map(gopoolInstance().routes.list().map((route) => [route.key, route] as const));
-  const missing = data.routeKeys.filter((key) => !routes.has(key));
-  if (missing.length > 0) {
-    post([ToMaster.Fatal, `routes registered in the master are missing in a thread: ${missing.join(', ')} (route registration must not depend on the role)`]);
     return;
   }
   port.on('message', (message: MessageToThread) => {
@@ -99,11 +88,7 @@ async function main(): Promise<void> {
     else if (message[0] === ToThread.Retire) port.close();
   });
   post([ToMaster.Ready]);
-  // Heap use for monitoring; unref'd, so it never keeps a retiring thread alive.
-  setInterval(() => {
-    const { heapUsed, heapTotal } = process.memoryUsage();
-    post([ToMaster.Heap, heapUsed, heapTotal]);
-  }, 1000).unref();
+  reportHeap((used, total) => post([ToMaster.Heap, used, total]));
 }
 
 void main();

@@ -9,7 +9,7 @@ import { gopoolInstance } from '../../api/instance';
 import { AdaptiveDispatcher } from '../../dispatch/adaptive-dispatcher';
 import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
 import { RequestTally } from '../../monitoring/request-tally';
-import { loadApp } from '../../runtime/load-app';
+import { loadThreadRoutes, reportHeap } from '../../runtime/thread-start';
 import { createLogger } from '../../runtime/logger';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
@@ -26,9 +26,6 @@ const link = new MasterLink(parentPort!);
 const TALLY_EVERY_MS = 500;
 
 async function main(): Promise<void> {
-  process.on('unhandledRejection', (reason) => {
-    log.error({ err: reason }, 'unhandled promise rejection in a thread (work a handler did not await)');
-  });
   let app: FastifyInstance;
   try {
     app = await serve();
@@ -39,11 +36,7 @@ async function main(): Promise<void> {
   const shedder = new ConnectionShedder(app.server);
   link.onShed = () => shedder.shedAll();
   link.post([FromIngress.Listening]);
-  const heap = setInterval(() => {
-    const { heapUsed, heapTotal } = process.memoryUsage();
-    link.post([FromIngress.Heap, heapUsed, heapTotal]);
-  }, 1000);
-  heap.unref();
+  const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
   link.onDrain = (graceMs) => {
     clearInterval(heap);
     void drainHttpServer(app.server, graceMs).then(() => {
@@ -62,13 +55,8 @@ function flushTally(): void {
 }
 
 async function serve(): Promise<FastifyInstance> {
-  await loadApp(data.appFile);
+  const routes = await loadThreadRoutes(data.appFile, data.routeKeys, log);
   const gopool = gopoolInstance();
-  const routes = gopool.routes.list();
-  const known = new Set(routes.map((route) => route.key));
-  const missing = data.routeKeys.filter((key) => !known.has(key));
-  if (missing.length > 0) throw new Error(`routes registered in the master are missing in a thread: ${missing.join(', ')} (route registration must not depend on the role)`);
-
   const app = createFastify(data.options, log, { fastifyLogger: false });
   if (data.options.metrics) {
     const counts = new RequestTally();

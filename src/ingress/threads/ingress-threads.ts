@@ -4,7 +4,7 @@
  * on its own (the load decides), and terminates one that stops responding.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Server } from 'node:http';
 import { DispatchError, type Dispatcher, type TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
@@ -315,21 +315,24 @@ export class IngressThreads {
 
   private dispatch(thread: IngressThread, [id, routeKey, request, timeout]: DispatchEntry): void {
     thread.inFlight++;
-    const done = (result: TaskResult) => this.answer(thread, [id, result, null, '', this.options.costOf(routeKey)]);
     const outcome = this.options.dispatcherFor(routeKey).run(routeKey, request, timeout);
     if (!(outcome instanceof Promise)) {
-      done(outcome);
+      this.answer(thread, id, routeKey, outcome, null);
       return;
     }
-    outcome.then(done, (err: unknown) => {
-      const failure = err instanceof DispatchError ? err.failure : 'error';
-      this.answer(thread, [id, null, failure, err instanceof Error ? err.message : String(err), this.options.costOf(routeKey)]);
-    });
+    outcome.then((result) => this.answer(thread, id, routeKey, result, null), (err: unknown) => this.answer(thread, id, routeKey, null, err));
   }
 
-  private answer(thread: IngressThread, entry: ResultEntry): void {
+  /** Queues the answer to a Dispatch entry, with the route's current cost for the thread to learn. */
+  private answer(thread: IngressThread, id: number, routeKey: string, result: TaskResult | null, err: unknown): void {
     thread.inFlight--;
-    this.results.add(thread, entry);
+    const cost = this.options.costOf(routeKey);
+    if (result !== null) {
+      this.results.add(thread, [id, result, null, '', cost]);
+      return;
+    }
+    const failure = err instanceof DispatchError ? err.failure : 'error';
+    this.results.add(thread, [id, null, failure, err instanceof Error ? err.message : String(err), cost]);
   }
 
   private inject(thread: IngressThread, id: number, request: InjectRequest): void {
