@@ -108,6 +108,13 @@ const WATCHDOG_INTERVAL_MS = 500;
  * pipeline dozens of cheap handlers per message.
  */
 const SYNC_BUDGET_MS = 1;
+/**
+ * How long queued work waits before another thread is started for it. A burst of a route not
+ * measured yet counts each request as a thread's whole budget, so it queues; the first
+ * answers (a few ms) show whether it is cheap, and a cheap route needs no second thread.
+ * Starting a thread takes 30-100 ms here, so a heavy burst loses little.
+ */
+const GROW_AFTER_MS = 10;
 /** Back-off after a thread fails to start, so a broken app file does not spin. */
 const SPAWN_BACKOFF_MIN_MS = 100;
 const SPAWN_BACKOFF_MAX_MS = 10_000;
@@ -134,6 +141,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private spawnBlockedUntil = 0;
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private spawnRetry: NodeJS.Timeout | null = null;
+  private growTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private readonly costs = new RouteCosts(SYNC_BUDGET_MS);
   private readonly outbox = new TurnBatches<PoolThread, TaskEntry>((thread, batch) => this.sendBatch(thread, batch));
@@ -172,7 +180,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         this.send(thread, task);
         return;
       }
-      if (this.canGrow()) this.spawn();
+      this.growSoon();
       // Each starting thread will take one queued task the moment it is ready.
       if (this.queue.size >= this.options.maxQueue + this.startingCount()) {
         this.counters.rejected++;
@@ -235,6 +243,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
     for (const task of this.queue.drain()) this.fail(task, new DispatchError('closed', 'the server shut down before this request ran'));
     if (this.spawnRetry) clearTimeout(this.spawnRetry);
+    if (this.growTimer) clearTimeout(this.growTimer);
     if (this.watchdog) clearInterval(this.watchdog);
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
@@ -258,6 +267,24 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private canGrow(): boolean {
     return !this.closing && this.liveCount() < this.options.maxThreads && Date.now() >= this.spawnBlockedUntil;
+  }
+
+  /**
+   * Starts threads for queued work that is still waiting GROW_AFTER_MS from now: one for each
+   * queued task no starting thread will take, up to max-threads. With no thread at all, one
+   * starts at once.
+   */
+  private growSoon(): void {
+    if (!this.canGrow()) return;
+    if (this.liveCount() === 0) {
+      this.spawn();
+      return;
+    }
+    this.growTimer ??= setTimeout(() => {
+      this.growTimer = null;
+      while (this.queue.size > this.startingCount() && this.canGrow()) this.spawn();
+    }, GROW_AFTER_MS);
+    this.growTimer.unref();
   }
 
   private liveCount(): number {
