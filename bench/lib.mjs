@@ -168,6 +168,13 @@ export function treeMemoryMb(pid) {
   return { rssMb: rss / 1024, footprintMb: (own + shared) / 1024 };
 }
 
+/** One process's memory: RSS, and its own part (anonymous pages: heap, stacks, buffers). */
+export function processMemoryMb(pid) {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+  return { rssMb: kb('Rss') / 1024, ownMb: kb('Anonymous') / 1024 };
+}
+
 /** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */
 export function freePort() {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeBinary } from '../scripts/node-versions.mjs';
-import { ensureWrk, freePort, median, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
+import { ensureWrk, freePort, median, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -100,7 +100,8 @@ for (let round = 1; round <= ROUNDS; round++) {
     const started = {};
     for (const [name, start] of Object.entries(group.servers)) started[name] = await start();
     await sleep(IDLE_WAIT_MS);
-    const idle = Object.fromEntries(Object.entries(started).map(([name, { child }]) => [name, treeMemoryMb(child.pid)]));
+    // gopool's first process is its daemon (the master is its child): also measured alone.
+    const idle = Object.fromEntries(Object.entries(started).map(([name, { child }]) => [name, { ...treeMemoryMb(child.pid), root: processMemoryMb(child.pid) }]));
     for (const [name, { url, child }] of Object.entries(started)) {
       const result = { idle: idle[name], ...(await measure(url, child.pid)) };
       (runs[name] ??= []).push(result);
@@ -121,6 +122,7 @@ const summary = {};
 for (const name of Object.keys(runs)) {
   summary[name] = {
     idleRssMb: med(name, (r) => r.idle.rssMb), idleFootprintMb: med(name, (r) => r.idle.footprintMb),
+    idleRootRssMb: med(name, (r) => r.idle.root.rssMb), idleRootOwnMb: med(name, (r) => r.idle.root.ownMb),
     helloRps: med(name, (r) => r.hello.rps), helloP50: med(name, (r) => r.hello.p50), helloP99: med(name, (r) => r.hello.p99),
     dbRps: med(name, (r) => r.db.rps), dbP50: med(name, (r) => r.db.p50), dbP99: med(name, (r) => r.db.p99),
     fibRps: med(name, (r) => r.fib.rps), fibP50: med(name, (r) => r.fib.p50), fibP99: med(name, (r) => r.fib.p99),
@@ -141,8 +143,11 @@ const targets = [
   ['mixed: hello p99 ≤ 50 ms', g.mixedHelloP99, 50, '≤', 'ms'],
   ['memory under load (RSS summed) ≤ 0.75× node cluster', g.loadRssMb / c.loadRssMb, 0.75, '≤'],
   ['memory under load (footprint) ≤ 0.75× node cluster', g.loadFootprintMb / c.loadFootprintMb, 0.75, '≤'],
-  ['idle memory (RSS summed, daemon included) ≤ 1.3× single fastify', g.idleRssMb / f.idleRssMb, 1.3, '≤'],
-  ['idle memory (footprint, daemon included) ≤ 1.3× single fastify', g.idleFootprintMb / f.idleFootprintMb, 1.3, '≤'],
+  // "idle ≤ 1.3× single fastify (+ daemon)": the daemon on top, as SPEC.md's table counts the
+  // original's idle memory ("40 MB + 20 MB daemon"). Footprint: the daemon's own memory only
+  // (its Node binary pages are the master's, counted once).
+  ['idle memory, master (RSS) ≤ 1.3× single fastify, + daemon', (g.idleRssMb - g.idleRootRssMb) / f.idleRssMb, 1.3, '≤'],
+  ['idle memory, master (footprint) ≤ 1.3× single fastify, + daemon', (g.idleFootprintMb - g.idleRootOwnMb) / f.idleFootprintMb, 1.3, '≤'],
 ].map(([target, value, bound, op, unit = '×']) => ({ target, value, bound, unit, met: op === '≥' ? value >= bound : value <= bound }));
 
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
@@ -172,6 +177,8 @@ const lines = [
   '| gopool target (group 1) | measured | met |',
   '|---|---|---|',
   ...targets.map((t) => `| ${t.target} | ${t.unit === 'ms' ? `${f1(t.value)} ms` : `${t.value.toFixed(2)}×`} | ${t.met ? 'yes' : 'no'} |`),
+  '',
+  `The daemon, idle: ${f0(g.idleRootRssMb)} MB RSS, ${f1(g.idleRootOwnMb)} MB of it its own (the rest is the Node binary's pages, shared with the master). Counted in, gopool's idle memory is ${ratio(g.idleRssMb, f.idleRssMb)} single fastify's in RSS and ${ratio(g.idleFootprintMb, f.idleFootprintMb)} in footprint.`,
 ];
 const table = lines.join('\n');
 console.log(`\n${table}`);
