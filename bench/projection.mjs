@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, ensureWrk, freePort, median, startServer, stopServer, treePids, wrk } from './lib.mjs';
+import { cpuSeconds, ensureWrk, freePort, median, processMemoryMb, startServer, stopServer, treePids, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -18,9 +18,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** RSS and anonymous (private, not file-backed) memory of one process, MB. */
 function processMemory(pid) {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
-  return { rss: kb('Rss') / 1024, anon: kb('Anonymous') / 1024 };
+  const { rssMb, ownMb } = processMemoryMb(pid);
+  return { rss: rssMb, anon: ownMb };
 }
 
 /** CPU seconds of each OS thread of a process, by thread id. */

@@ -12,7 +12,6 @@ export type TallyEntry = [method: string, route: string, status: number, bucket:
 export class RequestTally {
   /** route → method → (status × BUCKETS + bucket) → row. Nested maps: no key string is built per request. */
   private rows = new Map<string, Map<string, Map<number, TallyEntry>>>();
-  private size = 0;
 
   record(method: string, route: string, status: number, ms: number): void {
     const bucket = bucketOf(ms);
@@ -24,7 +23,6 @@ export class RequestTally {
     const row = byCode.get(code);
     if (row === undefined) {
       byCode.set(code, [method, route, status, bucket, 1, ms]);
-      this.size++;
       return;
     }
     row[4]++;
@@ -33,13 +31,13 @@ export class RequestTally {
 
   /** The rows counted since the last call. */
   take(): TallyEntry[] {
-    if (this.size === 0) return [];
+    // Maps are only ever made on the way to a new row: a route present means rows to take.
+    if (this.rows.size === 0) return [];
     const rows: TallyEntry[] = [];
     for (const byMethod of this.rows.values()) {
       for (const byCode of byMethod.values()) rows.push(...byCode.values());
     }
     this.rows = new Map();
-    this.size = 0;
     return rows;
   }
 }
