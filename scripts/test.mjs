@@ -5,9 +5,17 @@
 //   npm test                        every promised major
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
 //   npm test -- test/pool.test.ts   only some files
+//
+// Where tests live:
+//   test/internals/**/*.test.ts  unit tests of pure modules, mirroring src/ (seconds; every major)
+//   test/*.test.ts               end to end: real processes, sockets, clients (every major)
+//   test/programs/*.test.ts      end to end against real programs (nginx, prometheus, chromium,
+//                                the packed tarball installed with npm, ...): their outcome does
+//                                not depend on Node's version, so they run once, on the Node
+//                                running npm test
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
@@ -32,9 +40,21 @@ function ensureSystemPackages() {
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const PROMISED = [20, 22, 24, 26];
-const files = process.argv.slice(2).length > 0
-  ? process.argv.slice(2)
-  : readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', f));
+/** Every *.test.ts below test/<dir> (recursively), sorted, relative to the root. */
+function testFiles(dir) {
+  const base = join(root, 'test', dir);
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+    .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)))
+    .sort();
+}
+
+const chosen = process.argv.slice(2);
+const everyMajor = chosen.length > 0
+  ? chosen.filter((f) => !f.includes('test/programs/'))
+  : [...testFiles('internals'), ...readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', f))];
+const onceOnly = chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
 
 const majors = process.env.GOPOOL_TEST_NODES === 'current'
   ? [Number(process.versions.node.split('.')[0])]
@@ -52,10 +72,12 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript'
 if (tsc.status === 0) passed++;
 else failed++;
 summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
-for (const major of majors) {
+const runs = majors.map((major, i) => ({ major, files: i === 0 ? [...everyMajor, ...onceOnly] : everyMajor }));
+for (const { major, files } of runs) {
+  if (files.length === 0) continue;
   const node = nodeBinary(major);
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`\n== test suite on Node ${version}`);
+  console.log(`\n== test suite on Node ${version}${files.length > everyMajor.length ? ' (with the tests of real programs, which run on one major only)' : ''}`);
   const started = Date.now();
   const result = spawnSync(node, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
