@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDefinition } from '../api/app-definition';
+import type { GopoolOptions } from '../config/options';
+import { defaultErrorHandler } from './error-handler';
+import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
+import { jsonBodyParser } from './json-body';
+
+export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAnswered'> {
+  definition: AppDefinition;
+  options: GopoolOptions;
+  /** Counts answered requests (ingress threads: metrics are tallied per thread). */
+  onAnswered?: NonNullable<GopoolRoutesOptions['onAnswered']>;
+  /** The master's own routes: a child scope for the app's `onMaster`. */
+  masterScope?: (scope: FastifyInstance) => Promise<void>;
+}
+
+/**
+ * The app, as every thread that accepts connections serves it: one encapsulated fastify scope
+ * holding gopool's defaults (error handler, JSON parser with a nesting limit), then the app's
+ * own set-up replayed in the order the user's file declared it (`gopool.register`,
+ * `gopool.addHook`, ...), then the gopool routes, and on the master a child scope for
+ * `onMaster`. Monitoring lives beside it, outside the app's hooks.
+ */
+export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promise<void> {
+  const { definition, options, onAnswered, masterScope, ...routeOptions } = args;
+  await app.register(async function gopoolApp(scope: FastifyInstance) {
+    scope.setErrorHandler(defaultErrorHandler);
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(scope, options.jsonDepthLimit));
+    // An app's own JSON parser replaces gopool's, as in fastify it replaces fastify's default.
+    for (const call of definition.setup) {
+      if (call.method === 'addContentTypeParser' && parsesJson(call.args[0])) scope.removeContentTypeParser('application/json');
+    }
+    definition.applyTo(scope);
+    let countEach = onAnswered;
+    if (onAnswered) {
+      if (definition.setup.length > 0 || definition.routes.list().some(hasRouteHooks)) {
+        // The app's hooks may answer a request before its handler (401, a cached reply...):
+        // count every answer, at its end.
+        scope.addHook('onResponse', (req, reply, done) => {
+          const url = req.routeOptions.url;
+          if (url !== undefined) onAnswered(req.method, url, reply.statusCode, reply.elapsedTime);
+          done();
+        });
+        countEach = undefined;
+      } else {
+        // Without the app's hooks, only handlers answer, or an error (fastify's 400 and 413,
+        // a handler's throw, gopool's 504): the handlers count what they send, an onError hook
+        // (which costs nothing on the way of a request without an error) the errors.
+        scope.addHook('onError', (req, reply, err, done) => {
+          const url = req.routeOptions.url;
+          const status = (err as { statusCode?: number }).statusCode;
+          if (url !== undefined && !reply.sent) reply.raw.once('finish', () => onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, reply.elapsedTime));
+          done();
+        });
+      }
+    }
+    await scope.register(gopoolRoutes({ ...routeOptions, routes: definition.routes.list(), ...(countEach ? { onAnswered: countEach } : {}) }));
+    if (masterScope) await scope.register(masterScope);
+  });
+}
+
+function parsesJson(contentType: unknown): boolean {
+  const types = Array.isArray(contentType) ? contentType : [contentType];
+  return types.some((type) => typeof type === 'string' && type.trim().toLowerCase() === 'application/json');
+}
+
+function hasRouteHooks(route: { options: Record<string, unknown> }): boolean {
+  return ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'].some((hook) => route.options[hook] !== undefined);
+}
