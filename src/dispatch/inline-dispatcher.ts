@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
-import { ERR_TIMEOUT } from '../errors';
+import { ERR_CLIENT_GONE, ERR_TIMEOUT } from '../errors';
 import { executeRoute } from './execute-route';
 import { handlerRequest } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
@@ -36,7 +36,7 @@ export class InlineDispatcher implements Dispatcher {
   run(routeKey: string, task: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {
     const route = this.routes.get(routeKey)!;
     const request = handlerRequest(task, this.ctx, this.log, cancel ? () => cancel.watch() : undefined);
-    if (cancel) cancel.onCancel = () => request.abort(new Error('the client went away'));
+    if (cancel) cancel.onCancel = () => request.abort(new ERR_CLIENT_GONE());
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout);
     const outcome = executeRoute(route, request, this.serializers.for(route), false);

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
+import { rebuildRequestError } from '../../errors';
 import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap } from '../../runtime/thread-start';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const serializers = new ResponseSerializers(app.definition.sharedSchemas);
   port.on('message', (message: MessageToThread) => {
     if (message[0] === ToThread.Tasks) runTasks(routes, serializers, data.ctx, message[1]);
-    else if (message[0] === ToThread.Abort) inFlight.get(message[1])?.abort(new Error(message[2] === 'timeout' ? 'the request timed out' : 'the client went away'));
+    else if (message[0] === ToThread.Abort) inFlight.get(message[1])?.abort(rebuildRequestError(message[2], message[3]));
     else if (message[0] === ToThread.Retire) void app.stop().finally(() => port.close());
   });
   post([ToMaster.Ready]);

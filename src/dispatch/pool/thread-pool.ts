@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
+import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { CentralQueue } from './central-queue';
@@ -493,9 +493,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.counters.timedOut++;
     const thread = task.thread;
     if (!thread) this.queue.remove(task);
-    this.settle(task, () => task.reject(new ERR_TIMEOUT(timeout)));
+    const err = new ERR_TIMEOUT(timeout);
+    this.settle(task, () => task.reject(err));
     if (!thread) return;
-    this.abortOnThread(thread, task, 'timeout');
+    this.abortOnThread(thread, task, err);
     if (thread.inSync[0] === task) {
       // The thread is still inside this handler's synchronous code: nothing else can run on
       // it until that returns, which may be never. Replace it.
@@ -567,17 +568,18 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.counters.cancelled++;
     const thread = task.thread;
     if (!thread) this.queue.remove(task);
-    this.settle(task, () => task.reject(new ERR_CLOSED()));
+    const gone = new ERR_CLIENT_GONE();
+    this.settle(task, () => task.reject(gone));
     if (thread) {
       thread.overdue++;
-      this.abortOnThread(thread, task, 'client-gone');
+      this.abortOnThread(thread, task, gone);
     }
   }
 
-  private abortOnThread(thread: PoolThread, task: Task, why: 'timeout' | 'client-gone'): void {
+  private abortOnThread(thread: PoolThread, task: Task, why: Error & { code: string }): void {
     if (thread.state === 'retiring') return;
     try {
-      thread.worker.postMessage([ToThread.Abort, task.id, why]);
+      thread.worker.postMessage([ToThread.Abort, task.id, why.code, why.message]);
     } catch {
       // the thread is exiting
     }
