@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { cpuCount } from './cpu-count';
 
 /**
  * Every option in one table: its type, default, CLI flag, environment variable and help
@@ -54,7 +54,8 @@ export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions>
   urlPath?: boolean;
 }
 
-const cpus = (): number => availableParallelism();
+/** The CPUs this process may use: the cgroup CPU quota, at most os.availableParallelism() (cpu-count.ts). */
+const cpus = (): number => cpuCount();
 
 function int<K extends keyof GopoolOptions>(
   key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => number, min: number, max = 2 ** 31 - 1,
