@@ -19,10 +19,12 @@ import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
-// promtool (package prometheus) validates the metrics text, chromium renders the dashboard.
+// promtool (package prometheus) validates the metrics text, chromium renders the dashboard;
+// nginx is the proxy in front of two instances (test/programs/nginx.test.ts).
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
+  { what: 'nginx', present: () => spawnSync('nginx', ['-v']).status === 0, apt: 'nginx' },
 ];
 
 function ensureSystemPackages() {
