@@ -58,6 +58,24 @@ export function homeFor(uid: number): string {
   return dir;
 }
 
+/**
+ * PID 1 of each namespace still running. unshare's --kill-child does not reach it: the kernel
+ * forgets a parent-death signal when setpriv changes the user. So it is killed here if the
+ * test process ends first; with it go all the namespace's processes.
+ */
+const liveInits = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveInits) signal(pid, 'SIGKILL');
+});
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
 export interface Pid1 extends Running {
   /** The host's pid of the namespace's PID 1. */
   initPid: number;
@@ -65,14 +83,27 @@ export interface Pid1 extends Running {
 
 /**
  * Runs `command` as PID 1 of a new PID namespace (with its own /proc), as user `uid`, in
- * `cwd`, as a container runtime would. unshare stays outside as its parent, and kills it if
- * unshare itself dies.
+ * `cwd`, as a container runtime would. unshare stays outside as its parent.
  */
 export async function runAsPid1(command: string[], { cwd, env, uid }: { cwd: string; env: NodeJS.ProcessEnv; uid: number }): Promise<Pid1> {
-  const running = run('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child',
+  const running = run('unshare', ['--pid', '--fork', '--mount-proc',
     'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...command], { cwd, env });
   const initPid = await waitFor(() => processes().find((p) => p.ppid === running.child.pid)?.pid);
-  return { ...running, initPid };
+  liveInits.add(initPid);
+  void running.exited.then(() => liveInits.delete(initPid));
+  return {
+    ...running,
+    initPid,
+    // As a container runtime stops a container: SIGTERM to its PID 1 (unshare would not pass
+    // it on), SIGKILL after `ms` (PID 1's death takes the whole namespace down).
+    async stop(ms = 15_000) {
+      if (running.child.exitCode === null && running.child.signalCode === null) signal(initPid, 'SIGTERM');
+      const timer = setTimeout(() => signal(initPid, 'SIGKILL'), ms);
+      const exit = await running.exited;
+      clearTimeout(timer);
+      return exit;
+    },
+  };
 }
 
 export interface Proc {
