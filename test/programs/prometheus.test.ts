@@ -15,13 +15,15 @@ import { freePort } from '../helpers/ports';
 import { startPrometheus, type Prometheus, type Sample } from '../helpers/prometheus';
 import { FIXTURES, ROOT, startApp, tempHome, type App } from '../helpers/processes';
 
-/** The queries in docs/deploy.md's promql block, one per line (comments skipped). */
-function documentedQueries(): string[] {
-  const doc = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+/** The queries in a file's first promql block, one per line (comments skipped). */
+function queriesIn(file: string): string[] {
+  const doc = readFileSync(join(ROOT, file), 'utf8');
   const block = /```promql\n([\s\S]*?)```/.exec(doc)?.[1];
-  assert.ok(block, 'docs/deploy.md has no ```promql block');
+  assert.ok(block, `${file} has no \`\`\`promql block`);
   return block.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
 }
+
+const documentedQueries = (): string[] => queriesIn(join('docs', 'deploy.md'));
 
 const [RATE, RATE_BY_INSTANCE, P50, P99] = documentedQueries();
 
@@ -144,5 +146,7 @@ describe('Prometheus scraping two gopool instances', () => {
     const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
     const used = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     assert.deepEqual([...new Set(used)].sort(), [...new Set(documented)].sort());
+    // The README's examples are among them.
+    for (const expr of queriesIn('README.md')) assert.ok(documented.includes(expr), `README query not in docs/deploy.md: ${expr}`);
   });
 });
