@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ROOT, run, type Running } from './processes';
+import { CLI, run, type Running } from './processes';
 
 /** What a Dockerfile says about the container it makes. */
 export interface Image {
@@ -156,4 +156,3 @@ export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-export { ROOT };
