@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { get } from '../helpers/http';
-import { homeFor, makeAppDir, readDockerfile, removeDir, runAsPid1, tree, waitFor, type Pid1 } from '../helpers/container';
+import { homeFor, makeAppDir, processes, readDockerfile, removeDir, runAsPid1, tree, waitFor, type Pid1 } from '../helpers/container';
 import { freePort } from '../helpers/ports';
 import { FIXTURES, ROOT, whenListening } from '../helpers/processes';
 
@@ -44,20 +44,28 @@ async function startContainer(command: string[]): Promise<{ app: Pid1; url: stri
   return { app, url, appDir, home };
 }
 
+/** How long an exited orphan may stay a zombie before PID 1 counts as not reaping it. */
+const REAP_WITHIN_MS = 3000;
+
 /**
- * An orphan (a `sleep` whose parent shell exited) is re-parented to PID 1; resolves with the
- * sleep's state in the namespace once it has ended: gone (reaped) or 'Z' (a zombie).
+ * An orphan (a `sleep` whose parent shell exited) is re-parented to PID 1; resolves with what
+ * became of it once it has ended: reaped (gone), or still a zombie `REAP_WITHIN_MS` after it
+ * exited. Every process is a zombie for the instant between its exit and its parent's wait().
  */
 async function orphanFate(url: string, init: number): Promise<'reaped' | 'zombie'> {
   assert.equal((await get(`${url}/orphan/500`)).status, 200);
   // Seen as PID 1's child while it sleeps...
-  await waitFor(() => tree(init).find((p) => p.comm === 'sleep' && p.ppid === init && p.state !== 'Z'), 5000);
-  // ... then, once it has exited, either reaped or left a zombie.
-  return waitFor(() => {
-    const sleep = tree(init).find((p) => p.comm === 'sleep');
-    if (sleep === undefined) return 'reaped' as const;
-    return sleep.state === 'Z' ? 'zombie' as const : undefined;
-  }, 5000);
+  const orphan = await waitFor(() => tree(init).find((p) => p.comm === 'sleep' && p.ppid === init && p.state !== 'Z'), 5000);
+  const state = () => processes().find((p) => p.pid === orphan.pid)?.state;
+  // ... until it exits ...
+  await waitFor(() => state() === undefined || state() === 'Z', 5000);
+  // ... and then is reaped, or not.
+  try {
+    await waitFor(() => state() === undefined, REAP_WITHIN_MS);
+    return 'reaped';
+  } catch {
+    return 'zombie';
+  }
 }
 
 /** SIGTERM to PID 1 with a request in flight: the request is answered, the container exits 0. */
