@@ -19,10 +19,15 @@ import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
-// promtool (package prometheus) validates the metrics text, chromium renders the dashboard.
+// promtool (package prometheus) validates the metrics text and the prometheus server of the same
+// package scrapes two instances (test/programs/prometheus.test.ts), chromium renders the dashboard;
+// nginx is the proxy in front of two instances (test/programs/nginx.test.ts); tini is PID 1
+// of deploy/Dockerfile's command line (test/programs/container.test.ts).
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
+  { what: 'nginx', present: () => spawnSync('nginx', ['-v']).status === 0, apt: 'nginx' },
+  { what: 'tini', present: () => existsSync('/usr/bin/tini'), apt: 'tini' },
 ];
 
 function ensureSystemPackages() {

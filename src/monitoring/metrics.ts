@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
+import { RequestTimeoutCount } from './client-timeouts';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
 import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
@@ -27,6 +28,8 @@ export interface MetricsSnapshot {
   total: { rps: number; latencyMs: Percentiles };
   routes: RouteSnapshot[];
   daemon: (DaemonInfo & { uptimeMs: number }) | null;
+  /** Requests dropped (408) because the client sent them slower than headersTimeout / requestTimeout. */
+  requestTimeouts: number;
 }
 
 /** Threads besides the pool's that monitoring shows (ingress threads). */
@@ -76,6 +79,7 @@ export class Metrics {
   private ticker: NodeJS.Timeout | null = null;
   private url = '';
   private readonly startedAt = Date.now();
+  private readonly requestTimeouts = new RequestTimeoutCount();
   /** Set by the server: false while starting and once draining. */
   ready: () => boolean = () => false;
 
@@ -86,6 +90,7 @@ export class Metrics {
     this.ingress = ingress;
     this.url = url;
     this.eventLoopDelay.enable();
+    this.requestTimeouts.start();
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
   }
@@ -93,6 +98,7 @@ export class Metrics {
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.eventLoopDelay.disable();
+    this.requestTimeouts.stop();
   }
 
   setDaemon(info: DaemonInfo): void {
@@ -169,6 +175,7 @@ export class Metrics {
       total: { rps: total.rps, latencyMs: total.latencyMs },
       routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
+      requestTimeouts: this.requestTimeouts.count,
     };
   }
 

@@ -40,6 +40,7 @@ export function renderPrometheus(metrics: Metrics): string {
       if (r.statusClasses[cls]! > 0) sample('gopool_http_requests_total', { method: r.method, route: r.route, status: `${cls}xx` }, r.statusClasses[cls]!);
     }
   }
+  single('gopool_http_request_timeouts_total', 'counter', 'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.', s.requestTimeouts);
   family('gopool_http_request_duration_seconds', 'histogram', 'Time from request to response, by route.');
   for (const r of routes) histogram('gopool_http_request_duration_seconds', { method: r.method, route: r.route }, r.cumulative);
 
