@@ -56,6 +56,7 @@ export const ERR_NO_THREAD = request<[]>('GOPOOL_ERR_NO_THREAD', 'no thread coul
 export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_REQUEST_NOT_CLONEABLE', 'the request cannot be handed to a thread: %s', 400);
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400);
 export const ERR_RESULT_NOT_SENDABLE = request<[route: string, reason: string]>('GOPOOL_ERR_RESULT_NOT_SENDABLE', 'the value returned by %s cannot be sent: %s', 500);
+export const ERR_HANDLER_CRASHED = request<[route: string]>('GOPOOL_ERR_HANDLER_CRASHED', 'the handler of %s crashed its thread (an exception thrown where nothing could catch it)', 500);
 export const ERR_HANDLER_INTERRUPTED = request<[route: string, ms: number]>('GOPOOL_ERR_HANDLER_INTERRUPTED', 'the handler of %s was stopped after running synchronously for %d ms', 504);
 /** Never sent (nobody is there to read it): the reason a handler's signal aborts when its client leaves. */
 export const ERR_CLIENT_GONE = request<[]>('GOPOOL_ERR_CLIENT_GONE', 'the client closed the connection before its answer', 499);
@@ -89,7 +90,7 @@ export const ERROR_CODES = [
   ERR_ROUTE_AFTER_START, ERR_ROUTE_PATH, ERR_ROUTE_HANDLER, ERR_ROUTE_DUPLICATE, ERR_ROUTE_OPTION, ERR_SETUP_AFTER_START, ERR_SETUP_ARGUMENT,
   ERR_STARTED_TWICE, ERR_NO_APP_FILE, ERR_ON_MASTER, ERR_CTX_NOT_CLONEABLE, ERR_THREAD_ROUTES_DIFFER, ERR_THREADS_FAILED,
   ERR_TIMEOUT, ERR_QUEUE_FULL, ERR_THREAD_EXIT, ERR_CLOSED, ERR_NO_THREAD, ERR_REQUEST_NOT_CLONEABLE, ERR_JSON_TOO_DEEP,
-  ERR_RESULT_NOT_SENDABLE, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
+  ERR_RESULT_NOT_SENDABLE, ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
 ] as const;
 
 /** Prints the one-line message for a start-up failure and sets a non-zero exit code. */

@@ -121,7 +121,8 @@ describe('faults stay local', () => {
   test('a thread that crashes fails only its own requests and is replaced', async () => {
     const before = await info(app);
     const r = await get(`${app.url}/crash`);
-    assert.equal(r.status, 503);
+    assert.equal(r.status, 500, `the request whose handler crashed the thread: ${r.text}`);
+    assert.equal(r.json().code, 'GOPOOL_ERR_HANDLER_CRASHED');
     await app.waitForLine((l) => l.includes('thread crash test'));
     await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
     assert.equal((await get(`${app.url}/thread`)).status, 200);

@@ -30,11 +30,26 @@ export interface MetricsSnapshot {
   daemon: (DaemonInfo & { uptimeMs: number }) | null;
   /** Requests dropped (408) because the client sent them slower than headersTimeout / requestTimeout. */
   requestTimeouts: number;
+  /** Ingress threads, when they are on. */
+  ingress: IngressCounters | null;
+}
+
+/** What happened to the ingress threads: started, retired, and replaced after a stuck or crashing handler. */
+export interface IngressCounters {
+  started: number;
+  retired: number;
+  /** Replaced after a handler got stuck (interrupted) or threw where nothing caught it. */
+  replaced: number;
+  /** Handlers stuck in synchronous code that were stopped without ending their thread. */
+  interrupted: number;
+  /** Threads that had to be terminated (no interrupt possible, or silent after it). */
+  crashed: number;
 }
 
 /** Threads besides the pool's that monitoring shows (ingress threads). */
 export interface ThreadSource {
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }>;
+  readonly counters: IngressCounters;
 }
 
 /** One point per second, for the dashboard's charts. */
@@ -176,6 +191,7 @@ export class Metrics {
       routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
       requestTimeouts: this.requestTimeouts.count,
+      ingress: this.ingress ? { ...this.ingress.counters } : null,
     };
   }
 

@@ -55,7 +55,9 @@ export function renderPrometheus(metrics: Metrics): string {
     sample('gopool_pool_tasks_total', { outcome: 'failed' }, s.pool.failed);
     sample('gopool_pool_tasks_total', { outcome: 'timed_out' }, s.pool.timedOut);
     sample('gopool_pool_tasks_total', { outcome: 'rejected' }, s.pool.rejected);
+    sample('gopool_pool_tasks_total', { outcome: 'cancelled' }, s.pool.cancelled);
     single('gopool_pool_threads_replaced_total', 'counter', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', s.pool.threadsReplaced);
+    single('gopool_pool_handlers_interrupted_total', 'counter', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', s.pool.interrupted);
     family('gopool_pool_task_wait_seconds', 'histogram', 'Time a request waited for a thread.');
     histogram('gopool_pool_task_wait_seconds', {}, metrics.poolWaitTotal);
     family('gopool_pool_task_run_seconds', 'histogram', 'Time from handing a request to a thread to its result.');
@@ -64,6 +66,10 @@ export function renderPrometheus(metrics: Metrics): string {
     for (const t of s.threads) sample('gopool_thread_event_loop_utilization_ratio', { thread: t.threadId }, t.utilization);
     family('gopool_thread_heap_used_bytes', 'gauge', 'V8 heap in use, per thread.');
     for (const t of s.threads) sample('gopool_thread_heap_used_bytes', { thread: t.threadId }, t.heapUsedBytes);
+  }
+  if (s.ingress) {
+    single('gopool_ingress_threads_replaced_total', 'counter', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', s.ingress.replaced);
+    single('gopool_ingress_handlers_interrupted_total', 'counter', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', s.ingress.interrupted);
   }
 
   single('gopool_master_event_loop_delay_p99_seconds', 'gauge', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);
