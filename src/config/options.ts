@@ -33,6 +33,7 @@ export interface GopoolOptions {
   trustProxy: string;
   requestIdHeader: string;
   jsonDepthLimit: number;
+  watch: boolean;
 }
 
 type Kind = 'int' | 'string' | 'bool';
@@ -106,6 +107,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('trustProxy', 'trust-proxy', 'which proxies may set X-Forwarded-For/-Proto/-Host (the client ip a handler sees): false, true, a number of hops, or comma-separated addresses/CIDR ranges', 'false', () => 'false'),
   str('requestIdHeader', 'request-id-header', 'a request header whose value becomes the request id (e.g. x-request-id from a proxy); otherwise ids are generated', 'none', () => ''),
   int('jsonDepthLimit', 'json-depth-limit', 'JSON request bodies nested deeper than this get 400 (0: no limit)', '128', () => 128, 0, 100000),
+  bool('watch', 'watch', "reload (zero-downtime) when a file in the app's folder changes, node_modules, .git and log folders aside; for development", false),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));
