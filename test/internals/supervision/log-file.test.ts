@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { until } from '../../helpers/http';
+import { RotatingLogFile } from '../../../dist/supervision/log-file';
+import { stampLine } from '../../../dist/supervision/master-output';
+
+const line = (i: number) => `${JSON.stringify({ i, pad: 'x'.repeat(80) })}\n`;
+
+test('rotates by size, keeps N old files, loses and splits no line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-log-'));
+  const file = new RotatingLogFile(join(dir, 'app.log'), 1024, 2);
+  for (let i = 0; i < 100; i++) file.writeLine(line(i));
+  await file.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['app.log', 'app.log.1', 'app.log.2']);
+  const kept = ['app.log.2', 'app.log.1', 'app.log'].flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean));
+  const numbers = kept.map((l) => (JSON.parse(l) as { i: number }).i);
+  assert.deepEqual(numbers, numbers.slice().sort((a, b) => a - b), 'in order');
+  assert.equal(numbers.at(-1), 99, 'the last line is there');
+  for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], numbers[i - 1]! + 1, 'no line lost between the kept files');
+});
+
+test('logFiles 0 keeps no old file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-log-'));
+  const file = new RotatingLogFile(join(dir, 'app.log'), 1024, 0);
+  for (let i = 0; i < 50; i++) file.writeLine(line(i));
+  await file.close();
+  // The rotated file is unlinked once its rotation is announced.
+  await until(async () => readdirSync(dir).length === 1, 5000);
+  assert.deepEqual(readdirSync(dir), ['app.log']);
+});
+
+test('non-JSON lines get a timestamp and their tag; JSON lines pass as they are', () => {
+  const at = new Date('2026-01-02T03:04:05.678Z');
+  assert.equal(stampLine('hello', '[stderr] ', at), '2026-01-02T03:04:05.678Z [stderr] hello\n');
+  assert.equal(stampLine('{"msg":"x"}', '', at), '{"msg":"x"}\n');
+});
