@@ -1,7 +1,7 @@
 // Invalid options and missing or broken app files: one clear line, non-zero exit, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, FIXTURES, runToEnd } from './helpers/processes';
@@ -53,6 +53,16 @@ describe('start-up errors', () => {
   test('--env naming a section the config file lacks', () => {
     const dir = configDir('module.exports = {};\n');
     return failsWith(['start', join(dir, 'app.js'), '--env', 'staging'], /^gopool: config file .* has no section "env_staging" for --env staging$/);
+  });
+  test('GOPOOL_HOME owned by another user', () => {
+    const home = mkdtempSync(join(tmpdir(), 'gopool-foreign-'));
+    chownSync(home, process.getuid!() + 4242, 0); // the suite runs as root
+    return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* belongs to uid \d+, not to this user/, { GOPOOL_HOME: home });
+  });
+  test('GOPOOL_HOME writable by everyone without the sticky bit', () => {
+    const home = mkdtempSync(join(tmpdir(), 'gopool-open-'));
+    chmodSync(home, 0o777);
+    return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* is writable by every user and has no sticky bit/, { GOPOOL_HOME: home });
   });
   test('no app and no config file', () => failsWith(['start'], /^gopool: no app file given, and no gopool\.config\.\{js,mjs,cjs,json\} with an "app" field in /, {}, tmpdir()));
   test('port already in use', async () => {
