@@ -130,7 +130,7 @@ describe('zero-downtime reload', () => {
 describe('crash loop', () => {
   test('a master that keeps dying is restarted with backoff, then given up on: exit non-zero, reason logged', async () => {
     const started = Date.now();
-    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], { env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '300' }, ms: 60_000 });
+    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], { env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '1000' }, ms: 60_000 });
     assert.notEqual(result.code, 0);
     const records = logRecords(result.output.split('\n'));
     const deaths = records.filter((r) => String(r.msg).startsWith('master died (exit code 1)'));
@@ -240,7 +240,7 @@ describe('background mode', () => {
 
   test('a crash loop in the background: the daemon stays, status says errored and why', async () => {
     const home = tempHome();
-    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '300' };
+    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '1000' };
     const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], { env });
     assert.equal(started.code, 0, started.output);
     const s = await until(async () => {

@@ -2,12 +2,14 @@ import { Command, Option } from 'commander';
 import { OPTION_SPECS } from '../config/options';
 import { parseValue, type PartialOptions } from '../config/resolve-options';
 
+/** Options whose flag takes no value: off by default, `--watch` alone turns it on. */
+const SWITCHES = new Set<string>(['watch']);
+
 /** Adds one flag per option, documented with its default and environment variable. */
 export function addOptionFlags(command: Command): Command {
   for (const spec of OPTION_SPECS) {
-    // A true/false flag alone means true (`--watch`); `--metrics false` says false.
-    const placeholder = spec.kind === 'int' ? '<n>' : spec.kind === 'bool' ? '[true|false]' : spec.choices ? `<${spec.choices.join('|')}>` : '<value>';
-    command.addOption(new Option(`--${spec.flag} ${placeholder}`, `${spec.describe} (default: ${spec.shownDefault}; env ${spec.env})`));
+    const placeholder = SWITCHES.has(spec.key) ? '' : spec.kind === 'int' ? ' <n>' : spec.kind === 'bool' ? ' <true|false>' : spec.choices ? ` <${spec.choices.join('|')}>` : ' <value>';
+    command.addOption(new Option(`--${spec.flag}${placeholder}`, `${spec.describe} (default: ${spec.shownDefault}; env ${spec.env})`));
   }
   return command;
 }
@@ -21,7 +23,7 @@ export function readOptionFlags(raw: Record<string, unknown>): PartialOptions {
   for (const spec of OPTION_SPECS) {
     const value = raw[spec.key];
     if (typeof value === 'string') out[spec.key] = parseValue(spec, value, `--${spec.flag}`);
-    else if (value === true && spec.kind === 'bool') out[spec.key] = true;
+    else if (value === true && SWITCHES.has(spec.key)) out[spec.key] = true;
   }
   return out as PartialOptions;
 }

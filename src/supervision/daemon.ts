@@ -48,6 +48,8 @@ export class Daemon {
   private reloading: Promise<ControlResponse> | null = null;
   private stopping: Promise<number> | null = null;
   private watcher: { close(): void } | null = null;
+  /** Files saved while a reload ran: one more reload follows it. */
+  private savedDuringReload: string[] | null = null;
   private finished!: (code: number) => void;
   private readonly done = new Promise<number>((resolve) => { this.finished = resolve; });
 
@@ -258,12 +260,20 @@ export class Daemon {
     const folder = dirname(this.settings.appFile);
     const config = this.settings.config?.file;
     const extra = config && !config.startsWith(`${folder}/`) ? [dirname(config)] : [];
-    this.watcher = watchApp(folder, (files) => {
+    const reloadFor = (files: string[]): void => {
+      if (this.reloading) {
+        this.savedDuringReload = [...new Set([...(this.savedDuringReload ?? []), ...files])];
+        return;
+      }
       this.log.info({ files }, `watch: ${files.join(', ')} changed; reloading`);
       void this.reload(`watch: ${files.join(', ')}`).then((response) => {
         if (!response.ok) this.log.error({}, `watch: ${response.error}; the previous code keeps serving until the next save`);
+        const next = this.savedDuringReload;
+        this.savedDuringReload = null;
+        if (next && this.watcher) reloadFor(next);
       });
-    }, extra);
+    };
+    this.watcher = watchApp(folder, reloadFor, extra);
     this.log.info({ folder }, `watching ${folder} for changes`);
   }
 
