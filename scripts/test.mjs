@@ -19,10 +19,14 @@ import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
-// promtool (package prometheus) validates the metrics text, chromium renders the dashboard.
+// promtool (package prometheus) validates the metrics text, chromium renders the dashboard,
+// systemd-analyze and systemd-notify (package systemd) check the unit of `gopool startup
+// systemd` and carry sd_notify, python3 receives those on a unix datagram socket.
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
+  { what: 'systemd-analyze', present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0, apt: 'systemd' },
+  { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
 ];
 
 function ensureSystemPackages() {
