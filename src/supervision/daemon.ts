@@ -12,7 +12,7 @@ import { MasterStatsRequests } from './master-stats';
 import { privateMemory } from './proc-memory';
 import { exitCause, RestartPolicy } from './restart-policy';
 import { sdNotify } from './sd-notify';
-import { watchApp } from './watch-app';
+import { watchAndReload } from './watch-app';
 
 export type StartOutcome = { ok: true; url: string } | { ok: false; message: string };
 
@@ -48,8 +48,6 @@ export class Daemon {
   private reloading: Promise<ControlResponse> | null = null;
   private stopping: Promise<number> | null = null;
   private watcher: { close(): void } | null = null;
-  /** Files saved while a reload ran: one more reload follows it. */
-  private savedDuringReload: string[] | null = null;
   private finished!: (code: number) => void;
   private readonly done = new Promise<number>((resolve) => { this.finished = resolve; });
 
@@ -260,21 +258,7 @@ export class Daemon {
     const folder = dirname(this.settings.appFile);
     const config = this.settings.config?.file;
     const extra = config && !config.startsWith(`${folder}/`) ? [dirname(config)] : [];
-    const reloadFor = (files: string[]): void => {
-      if (this.reloading) {
-        this.savedDuringReload = [...new Set([...(this.savedDuringReload ?? []), ...files])];
-        return;
-      }
-      this.log.info({ files }, `watch: ${files.join(', ')} changed; reloading`);
-      void this.reload(`watch: ${files.join(', ')}`).then((response) => {
-        if (!response.ok) this.log.error({}, `watch: ${response.error}; the previous code keeps serving until the next save`);
-        const next = this.savedDuringReload;
-        this.savedDuringReload = null;
-        if (next && this.watcher) reloadFor(next);
-      });
-    };
-    this.watcher = watchApp(folder, reloadFor, extra);
-    this.log.info({ folder }, `watching ${folder} for changes`);
+    this.watcher = watchAndReload({ app: folder, extra }, (why) => this.reload(why), () => this.reloading !== null, this.log);
   }
 
   /** Graceful stop: the master drains, then everything exits. A second call forces it. */

@@ -8,6 +8,12 @@ import { ERR_UNSAFE_PATH } from '../errors';
  */
 export function writePidFile(path: string, pid = process.pid): void {
   const temporary = `${path}.${pid}.tmp`;
+  // Left by a daemon that died with this pid: unlink removes it, or a link in its place, itself.
+  try {
+    unlinkSync(temporary);
+  } catch {
+    // none
+  }
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, `${pid}\n`);

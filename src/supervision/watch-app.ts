@@ -1,5 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import type { ControlResponse } from './control-protocol';
+import type { DaemonLog } from './daemon-log';
 
 /** Folders whose changes never reload: dependencies, version control, logs. */
 const IGNORED_FOLDERS = new Set(['node_modules', '.git', 'logs', 'log', '.gopool']);
@@ -45,6 +47,44 @@ export function watchApp(folder: string, onChange: (files: string[]) => void, ex
     close() {
       if (timer) clearTimeout(timer);
       for (const watcher of watchers) watcher.close();
+    },
+  };
+}
+
+/**
+ * Watch mode: one reload per burst of saves. Saves that come while a reload runs (this one's
+ * or a `gopool reload`) are reloaded for once it is over, since that reload may have loaded the
+ * files before they changed.
+ */
+export function watchAndReload(folders: { app: string; extra: string[] }, reload: (why: string) => Promise<ControlResponse>, isReloading: () => boolean, log: DaemonLog): { close(): void } {
+  let waiting: string[] | null = null;
+  let closed = false;
+  const reloadFor = (files: string[]): void => {
+    if (closed) return;
+    if (isReloading()) {
+      const first = waiting === null;
+      waiting = [...new Set([...(waiting ?? []), ...files])];
+      // The reload running now: once it is over, reload again for what was saved meanwhile.
+      if (first) void reload('watch').then(() => flush());
+      return;
+    }
+    log.info({ files }, `watch: ${files.join(', ')} changed; reloading`);
+    void reload(`watch: ${files.join(', ')}`).then((response) => {
+      if (!response.ok) log.error({}, `watch: ${response.error}; the previous code keeps serving until the next save`);
+      flush();
+    });
+  };
+  const flush = (): void => {
+    const next = waiting;
+    waiting = null;
+    if (next) reloadFor(next);
+  };
+  const watcher = watchApp(folders.app, reloadFor, folders.extra);
+  log.info({ folder: folders.app }, `watching ${folders.app} for changes`);
+  return {
+    close() {
+      closed = true;
+      watcher.close();
     },
   };
 }
