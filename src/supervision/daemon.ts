@@ -170,9 +170,9 @@ export class Daemon {
    * refused at once instead of waiting in a backlog that nobody accepts from.
    */
   private giveUp(error: string, reason: string): void {
-    this.machine.to('errored', error);
     const closed = this.socket.close();
-    this.log.fatal({ reason, socketClosed: closed }, `not restarting the master: ${error}${closed ? '; listening socket closed, connections are refused' : ''}`);
+    this.machine.to('errored', closed || !this.socket.address ? `${error}; listening socket closed, connections are refused` : error);
+    this.log.fatal({ reason, socketClosed: closed }, `not restarting the master: ${this.machine.error}`);
     // Foreground: exit non-zero so systemd or the container runtime sees it. Background:
     // stay up so that `gopool status` can say why; `gopool reload` tries again.
     if (!this.options.logFile) void this.finish(1);
