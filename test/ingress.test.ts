@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
@@ -126,6 +127,29 @@ describe('ingress threads', () => {
     const errorsBefore = await clientErrors();
     for (let i = 0; i < 20; i++) assert.equal((await post(`${app.url}/echo`, '{bad')).status, 400);
     await until(async () => (await clientErrors()) >= errorsBefore + 20);
+  });
+
+  test('a pipelining client gets every answer, whichever thread accepted its connection', async () => {
+    const PIPELINED = 100;
+    for (let i = 0; i < 10; i++) {
+      const { port } = new URL(app.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      const answered = await new Promise<number>((resolve, reject) => {
+        const count = () => received.split('HTTP/1.1 200 OK').length - 1;
+        const timer = setTimeout(() => reject(new Error(`only ${count()} of ${PIPELINED} answers`)), 20_000);
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          received += chunk;
+          if (count() === PIPELINED) { clearTimeout(timer); resolve(count()); }
+        });
+        socket.on('close', () => { clearTimeout(timer); resolve(count()); });
+        socket.on('error', reject);
+        socket.write('GET /thread HTTP/1.1\r\nHost: test\r\n\r\n'.repeat(PIPELINED));
+      });
+      socket.destroy();
+      assert.equal(answered, PIPELINED, `connection ${i}`);
+    }
   });
 
   test('a graceful stop lets requests in flight on ingress threads finish', async () => {

@@ -5,7 +5,6 @@
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { Server } from 'node:http';
 import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import { packThrown } from '../../dispatch/thrown-error';
@@ -16,7 +15,7 @@ import { overdueSyncRun, syncWatchBuffer } from '../../dispatch/sync-watch';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
-import { ConnectionShedder } from '../shed-connections';
+import type { ConnectionShedder } from '../shed-connections';
 import { FromIngress, ToIngress, type DispatchEntry, type IngressData, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress, type ResultEntry } from './protocol';
 
 export interface IngressThreadsOptions {
@@ -43,8 +42,8 @@ export interface IngressThreadsOptions {
   costOf: (routeKey: string) => number;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
-  /** The master's own HTTP server: it hands its connections off while ingress threads listen. */
-  masterServer: Server;
+  /** The master's own connections: handed off while ingress threads listen. */
+  masterShedder: ConnectionShedder;
   log: Logger;
 }
 
@@ -112,7 +111,7 @@ export class IngressThreads {
   readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
 
   constructor(private readonly options: IngressThreadsOptions) {
-    this.masterShedder = new ConnectionShedder(options.masterServer);
+    this.masterShedder = options.masterShedder;
   }
 
   /** Starts the minimum, then follows the load. */
