@@ -7,6 +7,7 @@ import { executeRoute } from './execute-route';
 import { handlerRequest } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
 import type { SyncWatch } from './sync-watch';
+import { CpuSampler } from './cpu-sampler';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 
 
@@ -20,6 +21,9 @@ export class InlineDispatcher implements Dispatcher {
 
   /** Told how long each handler's synchronous part ran (ms), to learn what routes cost. */
   onSyncTime: ((routeKey: string, ms: number) => void) | undefined;
+  /** Told how long a sampled handler's continuations kept this thread busy (ms). */
+  onAsyncTime: ((routeKey: string, ms: number) => void) | undefined;
+  readonly sampler = new CpuSampler();
   syncWatch: SyncWatch | undefined;
   /** Handlers awaiting something, for a crash that cannot say whose it was (crashedWhileRunning). */
   private readonly awaiting = new Set<{ routeKey: string; fail: (err: Error) => void }>();
@@ -34,10 +38,15 @@ export class InlineDispatcher implements Dispatcher {
     if (cancel) cancel.onCancel = () => request.abort(new ERR_CLIENT_GONE());
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout, cancel);
-    const outcome = executeRoute(route, request, this.serializers.for(route), false);
+    const sample = this.onAsyncTime && this.sampler.wants(routeKey) ? this.sampler.sample(routeKey, () => executeRoute(route, request, this.serializers.for(route), false)) : undefined;
+    const outcome = sample ? sample.value : executeRoute(route, request, this.serializers.for(route), false);
     this.syncWatch?.leave();
     this.onSyncTime?.(routeKey, performance.now() - started);
-    if (!(outcome instanceof Promise)) return outcome;
+    if (!(outcome instanceof Promise)) {
+      if (sample) this.onAsyncTime?.(routeKey, sample.finish());
+      return outcome;
+    }
+    if (sample) void outcome.then(() => this.onAsyncTime?.(routeKey, sample.finish()));
     return new Promise<TaskResult>((resolve, reject) => {
       const run = { routeKey, fail: (err: Error) => { clearTimeout(timer); this.awaiting.delete(run); request.abort(err); reject(err); } };
       const timer = setTimeout(() => run.fail(new ERR_TIMEOUT(timeout)), timeout);

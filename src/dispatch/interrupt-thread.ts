@@ -6,7 +6,9 @@
  * The message reaches a thread stuck in an endless loop: V8 handles it as an interrupt.
  *
  * Resolves false when it could not (no inspector in this Node build, no answer in time); the
- * caller then terminates the thread.
+ * caller then terminates the thread. Callers first check that no async_hooks are enabled on the
+ * thread (sync-watch.ts, `safeToInterrupt`): unwinding a promise continuation with hooks on
+ * leaves node's async-id stack unbalanced, which aborts the process.
  */
 import { Session } from 'node:inspector/promises';
 

@@ -8,8 +8,8 @@
  *   - on the master, always a worker thread: a handler's bug (an endless loop, a throw in a
  *     timer) may cost a worker thread, never the master;
  *   - on an ingress thread, inline while the route costs less than `cheapRouteMs` of the
- *     thread's time per request (crossing threads would cost more than the handler), on a
- *     worker thread otherwise. A route not measured yet goes to a worker thread, where it is
+ *     thread's time per request, its continuations after awaits included (crossing threads
+ *     would cost more than the handler), on a worker thread otherwise. A route not measured yet goes to a worker thread, where it is
  *     measured, so an unknown handler never blocks the connections an ingress thread holds.
  *
  * Costs are learned where handlers run: inline runs here, pool runs in the pool (each answer
@@ -35,7 +35,7 @@ export interface PlacementTargets {
   role: AcceptingRole;
   cheapRouteMs: number;
   /** Runs handlers on this thread. Its measurements feed the costs. */
-  here: Dispatcher & { onSyncTime: ((routeKey: string, ms: number) => void) | undefined };
+  here: Dispatcher & { onSyncTime: ((routeKey: string, ms: number) => void) | undefined; onAsyncTime: ((routeKey: string, ms: number) => void) | undefined };
   /** The central queue (on the master: the pool itself; on an ingress thread: through the master). */
   pool?: Dispatcher;
   /** The master (ingress threads only). */
@@ -48,6 +48,8 @@ export class Placement {
 
   constructor(private readonly targets: PlacementTargets) {
     targets.here.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
+    // Only where the cost decides placement (ingress threads) is it worth sampling continuations.
+    if (targets.role === 'ingress') targets.here.onAsyncTime = (routeKey, ms) => this.costs.recordAsync(routeKey, ms);
   }
 
   where(route: RouteDefinition): Target {

@@ -21,9 +21,10 @@ export const enum ToMaster {
   /** [Ready]: the app file is loaded and every route the master knows exists here too. */
   Ready = 1,
   /**
-   * [Progress, [[id, syncMs, result | null], ...]]: for each task, how long its synchronous
-   * part ran, and its result, or null when the handler is still awaiting (the thread's event
-   * loop is free for more work meanwhile).
+   * [Progress, [[id, syncMs, result | null, asyncMs], ...]]: for each task, how long its
+   * synchronous part ran, and its result, or null when the handler is still awaiting (the
+   * thread's event loop is free for more work meanwhile). With the result of a sampled task,
+   * how long its continuations took the thread (dispatch/cpu-sampler.ts); -1 otherwise.
    */
   Progress = 2,
   /** [Fatal, message]: the thread could not start (app failed to load, routes differ). */
@@ -35,7 +36,7 @@ export const enum ToMaster {
 }
 
 export type TaskEntry = [id: number, routeKey: string, request: TaskRequest];
-export type ProgressEntry = [id: number, syncMs: number, result: TaskResult | null];
+export type ProgressEntry = [id: number, syncMs: number, result: TaskResult | null, asyncMs: number];
 
 export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire] | [ToThread.Abort, number, string, string] | [ToThread.Interrupted];
 

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildRequestError } from '../../errors';
+import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
@@ -18,6 +19,7 @@ import { handlerRequest, type RequestContext } from '../handler-request';
 import { ResponseSerializers } from '../response-serializers';
 import { thrownResult } from '../serialize-result';
 import { SyncWatch } from '../sync-watch';
+import { CpuSampler } from '../cpu-sampler';
 import type { TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 
@@ -26,6 +28,10 @@ const port = parentPort!;
 const data = workerData as ThreadData;
 const log = createLogger(data.logLevel, 'thread');
 const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
+// Before the app loads: hooks it enables count too (see runtime/async-hooks-count.ts).
+countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));
+const sampler = new CpuSampler();
+sampler.onState = (on, depth) => syncWatch.sampler(on, depth);
 
 function post(message: MessageToMaster, transfer?: ArrayBuffer[]): void {
   port.postMessage(message, transfer);
@@ -46,8 +52,8 @@ let batch: TaskEntry[] = [];
 let next = 0;
 let retiring = false;
 
-function report(id: number, syncMs: number, result: TaskResult | null): void {
-  outbox.push([id, syncMs, result]);
+function report(id: number, syncMs: number, result: TaskResult | null, asyncMs = -1): void {
+  outbox.push([id, syncMs, result, asyncMs]);
   // Binary bodies are exact-size copies made for this response: move them, do not clone.
   if (result !== null && result.body instanceof Uint8Array) transfers.push(result.body.buffer as ArrayBuffer);
   scheduleFlush();
@@ -62,7 +68,7 @@ function scheduleFlush(): void {
 
 function flush(): void {
   flushScheduled = false;
-  for (const [id, syncMs] of awaiting) outbox.push([id, syncMs, null]);
+  for (const [id, syncMs] of awaiting) outbox.push([id, syncMs, null, -1]);
   awaiting.clear();
   const entries = outbox;
   const moved = transfers;
@@ -84,11 +90,12 @@ function runTask({ routes, serializers }: Served, [id, key, task]: TaskEntry): v
   const request = handlerRequest(task, data.ctx, log);
   const started = performance.now();
   syncWatch.enter(key, Infinity, undefined);
-  const outcome = executeRoute(route, request, serializers.for(route), true);
+  const sample = sampler.wants(key) ? sampler.sample(key, () => executeRoute(route, request, serializers.for(route), true)) : undefined;
+  const outcome = sample ? sample.value : executeRoute(route, request, serializers.for(route), true);
   syncWatch.leave();
   const syncMs = performance.now() - started;
   if (!(outcome instanceof Promise)) {
-    report(id, syncMs, outcome);
+    report(id, syncMs, outcome, sample ? sample.finish() : -1);
     return;
   }
   awaiting.set(id, syncMs);
@@ -98,7 +105,7 @@ function runTask({ routes, serializers }: Served, [id, key, task]: TaskEntry): v
     if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
     // Settled within this turn: one entry with the result, no separate "awaiting" report.
     awaiting.delete(id);
-    report(id, syncMs, result);
+    report(id, syncMs, result, sample ? sample.finish() : -1);
   });
 }
 
@@ -117,7 +124,13 @@ function resumeCutBatch(app: Served): void {
   if (rest.length > 0) runTasks(app, rest);
 }
 
+let stopping = false;
+
+/** Sends what is still in the outbox (a result reported this turn), then onThreadStop, then exits. */
 function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  flush();
   void served?.thread.stop().finally(() => port.close());
 }
 

@@ -6,7 +6,7 @@ import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { interruptThread } from '../interrupt-thread';
-import { syncWatchBuffer } from '../sync-watch';
+import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
@@ -41,8 +41,12 @@ interface Task {
   thread: PoolThread | null;
   queuedAt: number;
   sentAt: number;
-  /** Expected synchronous run time in ms, fixed when the task is queued. */
+  /** Expected thread time in ms (synchronous run and continuations), fixed when queued: the queue's lane. */
   cost: number;
+  /** Expected synchronous run in ms: what sending it promises of a thread at once. */
+  sync: number;
+  /** Continuation time it holds its thread for once it awaits (routes that compute after awaits). */
+  held: number;
   /** The client has its answer (result, 504, ...); a late result is dropped. */
   settled: boolean;
 }
@@ -62,6 +66,13 @@ interface PoolThread {
    */
   inSync: Task[];
   syncCost: number;
+  /**
+   * Continuation time promised by tasks awaiting on this thread whose route computes after its
+   * awaits (bcryptjs, rendering in steps): such a thread's event loop is busy although no
+   * synchronous run is pending, so it counts against the budget like one. Routes that mostly
+   * wait on I/O hold nothing: any number of them share a thread.
+   */
+  held: number;
   idleTimer: NodeJS.Timeout | null;
   /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
   overdue: number;
@@ -183,13 +194,14 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
         // A route never measured counts as filling a thread's budget: it goes alone until known.
         queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey) ?? SYNC_BUDGET_MS,
+        sync: this.costs.expectedSync(routeKey) ?? SYNC_BUDGET_MS, held: 0,
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
       if (cancel) {
         cancel.onCancel = () => this.onCancel(task);
         cancel.watch();
       }
-      const thread = this.threadFor(task.cost);
+      const thread = this.threadFor(task.sync);
       if (thread) {
         this.send(thread, task);
         return;
@@ -276,7 +288,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private accepts(thread: PoolThread, cost: number): boolean {
     return thread.state === 'ready'
       && thread.running.size < this.options.concurrency
-      && (thread.inSync.length === 0 || thread.syncCost + cost <= SYNC_BUDGET_MS);
+      && ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS);
   }
 
   private canGrow(): boolean {
@@ -318,7 +330,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     task.sentAt = performance.now();
     thread.running.set(task.id, task);
     thread.inSync.push(task);
-    thread.syncCost += task.cost;
+    thread.syncCost += task.sync;
     if (thread.idleTimer) {
       clearTimeout(thread.idleTimer);
       thread.idleTimer = null;
@@ -354,19 +366,32 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
   }
 
+  private hold(thread: PoolThread, task: Task): void {
+    const async = this.costs.expectedAsync(task.routeKey);
+    if (task.held > 0 || async < SYNC_BUDGET_MS) return;
+    task.held = async;
+    thread.held += async;
+  }
+
+  private release(thread: PoolThread, task: Task): void {
+    if (task.held === 0) return;
+    thread.held = Math.max(0, thread.held - task.held);
+    task.held = 0;
+  }
+
   /** Removes a task from its thread's synchronous schedule; false if it was not on it. */
   private unschedule(thread: PoolThread, task: Task): boolean {
     const index = thread.inSync[0] === task ? 0 : thread.inSync.indexOf(task);
     if (index < 0) return false;
     thread.inSync.splice(index, 1);
-    thread.syncCost = thread.inSync.length === 0 ? 0 : thread.syncCost - task.cost;
+    thread.syncCost = thread.inSync.length === 0 ? 0 : thread.syncCost - task.sync;
     return true;
   }
 
   /** Fills a thread's budget from the central queue, or starts its idle clock. */
   private feed(thread: PoolThread): void {
     for (let task = this.queue.peek(); task; task = this.queue.peek()) {
-      if (!this.accepts(thread, task.cost)) break; // no overtaking within the chosen lane
+      if (!this.accepts(thread, task.sync)) break; // no overtaking within the chosen lane
       this.queue.take(task);
       this.send(thread, task);
     }
@@ -379,7 +404,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const syncBuffer = syncWatchBuffer();
     const worker = startThread(this.options.threadFile, { ...this.options.threadData, syncBuffer }, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: PoolThread = {
-      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, idleTimer: null, overdue: 0, elu: null,
+      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, held: 0, idleTimer: null, overdue: 0, elu: null,
       heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer,
     };
     this.threads.push(thread);
@@ -419,11 +444,17 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   }
 
   private onProgress(thread: PoolThread, entries: ProgressEntry[]): void {
-    for (const [id, syncMs, result] of entries) {
+    for (const [id, syncMs, result, asyncMs] of entries) {
       const task = thread.running.get(id);
       if (!task) continue;
       if (this.unschedule(thread, task)) this.costs.record(task.routeKey, syncMs);
-      if (result === null) continue; // still awaiting: only its synchronous part is done
+      if (result === null) {
+        // Still awaiting: its synchronous part is done; what it computes after its awaits stays promised.
+        this.hold(thread, task);
+        continue;
+      }
+      if (asyncMs >= 0) this.costs.recordAsync(task.routeKey, asyncMs);
+      this.release(thread, task);
       thread.running.delete(id);
       if (task.settled) {
         thread.overdue = Math.max(0, thread.overdue - 1);
@@ -575,8 +606,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.counters.threadsReplaced++;
     this.replenish();
     if (interrupt) {
-      if (!(await interruptThread(thread.worker.threadId))) {
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating thread ${thread.worker.threadId}: it could not be interrupted`);
+      const safe = safeToInterrupt(thread.syncBuffer);
+      if (!safe || !(await interruptThread(thread.worker.threadId))) {
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`);
         void thread.worker.terminate();
         return;
       }

@@ -15,6 +15,7 @@ import { SyncWatch } from '../../dispatch/sync-watch';
 import { RequestTally } from '../../monitoring/request-tally';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
@@ -28,6 +29,9 @@ claimRole('thread');
 const data = workerData as IngressData;
 const log = createLogger(data.options.logLevel, 'ingress');
 const link = new MasterLink(parentPort!);
+const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
+// Before the app loads: hooks it enables count too (see runtime/async-hooks-count.ts).
+countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));
 /** How often request counts go to the master's metrics. */
 const TALLY_EVERY_MS = 500;
 
@@ -74,8 +78,8 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
   const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas));
-  const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
   here.syncWatch = syncWatch;
+  here.sampler.onState = (on, depth) => syncWatch.sampler(on, depth);
   const placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, pool: link.to('pool'), master: link.to('master') });
   for (const routeKey of data.pinned) placement.pin(routeKey);
   link.onCost = (routeKey, cost) => placement.learn(routeKey, cost);

@@ -11,7 +11,7 @@ import { packThrown } from '../../dispatch/thrown-error';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { startThread } from '../../dispatch/pool/thread-output';
 import { interruptThread } from '../../dispatch/interrupt-thread';
-import { overdueSyncRun, syncWatchBuffer } from '../../dispatch/sync-watch';
+import { overdueSyncRun, safeToInterrupt, syncWatchBuffer } from '../../dispatch/sync-watch';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
@@ -236,11 +236,12 @@ export class IngressThreads {
     if (routeKey) this.pin(routeKey);
     this.options.log.warn({ thread: thread.worker.threadId, route: routeKey }, `replacing ingress thread ${thread.worker.threadId}: ${why}`);
     if (interrupt) {
-      if (await interruptThread(thread.worker.threadId)) {
+      const safe = safeToInterrupt(thread.syncBuffer);
+      if (safe && (await interruptThread(thread.worker.threadId))) {
         this.counters.interrupted++;
         this.post(thread, [ToIngress.Interrupted]);
       } else {
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it could not be interrupted`);
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`);
         this.counters.crashed++;
         void thread.worker.terminate();
         return;
