@@ -9,56 +9,22 @@
 //     resolution, ESM and CommonJS, without skipLibCheck;
 //   - `npm ci --engine-strict` of the repository passes on every promised major.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { get, postJson } from '../helpers/http';
+import { NPX, envFor, exec, npm } from '../helpers/npm';
 import { ROOT, run, whenListening, type App } from '../helpers/processes';
 
-const execFileAsync = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; version: string; main: string; types: string; bin: Record<string, string>; exports: unknown; engines: { node: string };
 };
 /** The majors "engines" promises ("^20.19.0 || ^22.12.0 || ..." gives 20, 22, ...). */
 const PROMISED = [...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
 const CURRENT = Number(process.versions.node.split('.')[0]);
-
-/** npm's own entry scripts, run with a chosen node so that npm's engine check sees that version. */
-function npmScript(name: 'npm-cli.js' | 'npx-cli.js'): string {
-  const candidates = [join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', name)];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const onPath = join(dir, 'npm');
-    if (existsSync(onPath)) candidates.push(join(dirname(realpathSync(onPath)), name));
-  }
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new Error(`npm's ${name} not found (looked at ${candidates.join(', ')})`);
-  return found;
-}
-const NPM = npmScript('npm-cli.js');
-const NPX = npmScript('npx-cli.js');
-
-/** Environment of a command run with `node`: that node first on PATH, for npm's scripts and bins. */
-function envFor(node: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
-}
-
-/** Runs a command to its end within `ms` (killed past it); returns stdout, throws with the output on failure. */
-async function exec(file: string, args: string[], options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; ms: number }): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(file, args, {
-      cwd: options.cwd, env: envFor(options.node ?? process.execPath, options.env), timeout: options.ms, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (err) {
-    const failed = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${[file, ...args].join(' ')} (in ${options.cwd}) failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
-  }
-}
-
-const npm = (node: string, args: string[], cwd: string, ms = 120_000) => exec(node, [NPM, ...args], { cwd, node, ms });
 
 let nodeBinary: (major: number) => string = () => {
   throw new Error('scripts/node-versions.mjs not loaded yet');
@@ -196,18 +162,44 @@ describe('npm install --engine-strict of the tarball on every promised Node majo
         const injected = await createRequire(require.resolve('gopool'))('fastify')().inject({ url: '/nowhere' });
         console.log(JSON.stringify([gopoolDefault === cjs.gopool, gopool === cjs.gopool, Gopool === cjs.Gopool, HttpError === cjs.HttpError, typeof gopool.get, injected.statusCode]));`], { cwd: dir, node, ms: 30_000 });
       assert.deepEqual(JSON.parse(faces), [true, true, true, true, 'function', 404]);
-      const app = await whenListening(run(node, ['app.js'], { cwd: dir, env: envFor(node, { GOPOOL_PORT: '0', GOPOOL_HOME: join(dir, 'home') }) }));
+      const started = run(node, ['app.js'], { cwd: dir, env: envFor(node, { GOPOOL_PORT: '0', GOPOOL_HOME: join(dir, 'home') }) });
       try {
+        const app = await whenListening(started);
         const hello = await get(`${app.url}/v1/hello?name=node${major}`);
         assert.equal(hello.status, 200, hello.text);
         assert.equal(hello.json().hello, `node${major}`);
       } finally {
-        const exit = await app.stop();
-        assert.equal(exit.code, 0, `stopped cleanly: ${app.lines.slice(-5).join('\n')}`);
+        const exit = await started.stop();
+        assert.equal(exit.code, 0, `stopped cleanly: ${started.lines.slice(-5).join('\n')}`);
       }
     });
   }
+
+  test('every package of the install declares engines that cover every version "engines" promises', { timeout: 180_000 }, async () => {
+    // npm's check above sees the newest release of each major; this one covers the oldest too
+    // (20.19.0, 22.12.0, ...), from the engines fields of what was installed.
+    const dir = await installed(CURRENT);
+    const listed = await npm(process.execPath, ['ls', '--all', '--parseable'], dir, 30_000);
+    const folders = [...new Set(listed.trim().split('\n').slice(1))];
+    assert.ok(folders.length > 10, `npm ls listed the install:\n${listed}`);
+    const manifests = folders.map((folder) => JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string; version: string; engines?: { node?: string } });
+    assert.deepEqual(uncovered(manifests.map((m) => [`${m.name}@${m.version}`, m.engines?.node]), dir), []);
+  });
 });
+
+/** "name@version engines excludes part of <promised range>" for each package that does. */
+function uncovered(engines: Array<[string, string | undefined]>, installedApp: string): string[] {
+  // semver as fastify in that install resolves it: no dependency of the repository's own.
+  const semver = createRequire(join(installedApp, 'node_modules', 'fastify', 'package.json'))('semver') as { subset: (sub: string, dom: string) => boolean };
+  const out: string[] = [];
+  for (const [name, range] of engines) {
+    if (!range) continue;
+    for (const promised of pkg.engines.node.split('||').map((r) => r.trim())) {
+      if (!semver.subset(promised, range)) out.push(`${name} engines "${range}" excludes part of ${promised}`);
+    }
+  }
+  return out;
+}
 
 describe(`the README's example from the install, with its CLI (Node ${CURRENT})`, () => {
   let dir = '';
@@ -230,12 +222,13 @@ describe(`the README's example from the install, with its CLI (Node ${CURRENT})`
   for (const file of ['app.js', 'app.ts']) {
     test(`gopool start ${file} in the foreground`, { timeout: 60_000 }, async () => {
       // The bin npx runs, started directly so that its pid is the one stopped.
-      const app: App = await whenListening(run(gopoolBin(), ['start', file, '--port', '0'], { cwd: dir, env: envFor(process.execPath, { GOPOOL_HOME: home }) }));
+      const started = run(gopoolBin(), ['start', file, '--port', '0'], { cwd: dir, env: envFor(process.execPath, { GOPOOL_HOME: home }) });
       try {
+        const app: App = await whenListening(started);
         await checkExample(app.url);
       } finally {
-        const exit = await app.stop();
-        assert.equal(exit.code, 0, `stopped cleanly: ${app.lines.slice(-5).join('\n')}`);
+        const exit = await started.stop();
+        assert.equal(exit.code, 0, `stopped cleanly: ${started.lines.slice(-5).join('\n')}`);
       }
     });
   }
@@ -319,7 +312,12 @@ describe('a TypeScript consumer of the installed types, without skipLibCheck', {
 });
 
 test('npm ci --engine-strict of the repository passes on every promised Node major', { timeout: 120_000 }, async () => {
-  // npm's engine check reads the lock file; --dry-run stops before it downloads anything.
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[] }> };
+  const locked = Object.entries(lock.packages).filter(([path]) => path !== '').map(([path, entry]): [string, string | undefined] => [
+    `${path.replace(/^.*node_modules\//, '')}@${entry.version}`, Array.isArray(entry.engines) ? undefined : entry.engines?.node,
+  ]);
+  assert.deepEqual(uncovered(locked, await installed(CURRENT)), [], 'the engines of every locked package cover every promised version');
+  // npm's own check, which reads the lock file; --dry-run stops before it downloads anything.
   const dir = join(work, 'repository-ci');
   mkdirSync(dir);
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, file), join(dir, file));
