@@ -1,12 +1,13 @@
 // The ESM face of the CommonJS build: one implementation, so `import` and `require` users
 // share a single route table. `import gopool from "gopool"` gives the instance itself.
-import cjs from './index.js';
+//
+// Named re-exports only, never `import cjs from './index.js'`: what a default import of a
+// CommonJS file means differs between TypeScript's resolution modes (the whole module under
+// node16/nodenext, its `export default` under bundler), so declarations written against it
+// break for some consumers. Named imports mean the same in every mode, and Node finds these
+// names in index.js (its exports are the plain assignments and getters tsc emits).
+import { gopool } from './index.js';
 
-export const gopool = cjs.gopool;
-export const Gopool = cjs.Gopool;
-export const HttpError = cjs.HttpError;
-export const httpError = cjs.httpError;
-export const reply = cjs.reply;
-export const Reply = cjs.Reply;
+export { gopool, Gopool, HttpError, httpError, reply, Reply } from './index.js';
 export type * from './index.js';
-export default cjs.gopool;
+export default gopool;

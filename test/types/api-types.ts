@@ -1,5 +1,7 @@
-// Compile-time checks of the public types (run by `npm test` through tsc --noEmit).
-// A line marked @ts-expect-error must fail to compile, or tsc reports the marker as unused.
+// Compile-time checks of the public types (run by `npm test` through tsc --noEmit; also compiled
+// by test/programs/package.test.ts as a consumer of the installed tarball, under every module
+// resolution). A line marked @ts-expect-error must fail to compile, or tsc reports the marker as
+// unused: a type that decays to `any` fails the check.
 import gopoolDefault, { gopool, HttpError, reply, type HandlerRequest, type RunningServer } from 'gopool';
 
 declare module 'gopool' {
@@ -15,8 +17,14 @@ gopool.get<{ Params: { id: string }; Querystring: { verbose?: string }; Body: ne
   const id: string = params.id;
   const verbose: string | undefined = query.verbose;
   const url: string = ctx.db.url;
+  // @ts-expect-error: ctx.db.url is a string: the declaration merging above reached GopoolContext
+  const port: number = ctx.db.url;
+  void port;
   // @ts-expect-error: params has no such key
   void params.name;
+  // @ts-expect-error: params.id is a string, not a number
+  const asNumber: number = params.id;
+  void asNumber;
   return { id, verbose, url };
 });
 
