@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 import { get, until } from './helpers/http';
+import { cpuCount } from '../src/config/cpu-count';
 import { FIXTURES, startApp, type App } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
@@ -185,5 +186,26 @@ describe('idle threads never stall', () => {
     // A stalled thread would run the timer only when the next task arrives, and none does.
     await until(async () => lateness.length === 1, 10_000);
     process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
+  });
+});
+
+describe('more threads than CPUs', () => {
+  let app: App;
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]); });
+  after(() => app.stop());
+
+  test('CPU-heavy work runs on at most CPU-count threads at once; the rest waits in the queue', async () => {
+    const results = await Promise.all(Array.from({ length: cpuCount() * 4 }, () => get(`${app.url}/spin/200`)));
+    assert.ok(results.every((r) => r.status === 200));
+    const stats = await info(app);
+    assert.ok(stats.threadsStarted <= cpuCount(), `${stats.threadsStarted} threads started for heavy work on ${cpuCount()} CPUs`);
+  });
+
+  test('handlers that wait on I/O are not capped: past --concurrency per thread, threads beyond the CPU count start', async () => {
+    // 64 awaiting requests per thread (--concurrency): 200 at once need more than 2 threads.
+    const results = await Promise.all(Array.from({ length: 200 }, () => get(`${app.url}/sleep/300`)));
+    assert.ok(results.every((r) => r.status === 200));
+    const stats = await info(app);
+    assert.ok(stats.threadsStarted > cpuCount(), `${stats.threadsStarted} threads started`);
   });
 });

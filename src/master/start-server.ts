@@ -4,6 +4,7 @@ import type { AppDefinition } from '../api/app-definition';
 import type { Gopool, RunningServer } from '../api/gopool';
 import type { GopoolContext } from '../api/types';
 import type { GopoolOptions } from '../config/options';
+import { cpuCount } from '../config/cpu-count';
 import { ERR_THREADS_FAILED } from '../errors';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import { Placement, type PlacementTargets } from '../dispatch/placement';
@@ -152,6 +153,7 @@ function createPool(definition: AppDefinition, options: GopoolOptions, log: Logg
     maxQueue: options.maxQueue,
     idleTimeout: options.idleTimeout,
     concurrency: options.concurrency,
+    cpus: cpuCount(),
     maxThreadMemory: options.maxThreadMemory,
     youngGenerationMb: options.youngGenerationMb,
     log,
@@ -178,7 +180,8 @@ function createIngress({ definition, options, log, appFile, ctx, app, pool, here
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
-    max: options.ingressThreads,
+    // More accepting threads than CPUs could only share the same cores.
+    max: Math.min(options.ingressThreads, cpuCount()),
     min: options.minIngressThreads,
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),

@@ -22,6 +22,12 @@ export interface ThreadPoolOptions {
   idleTimeout: number;
   /** Tasks one thread runs at once while their handlers await. */
   concurrency: number;
+  /**
+   * CPUs the process may use (config/cpu-count.ts): at most this many threads run heavy work
+   * at once, however many threads there are; more would only share the same cores, and take
+   * them from the threads that accept connections.
+   */
+  cpus: number;
   /** Old-generation heap limit per thread in MB; 0 leaves V8's default. */
   maxThreadMemory: number;
   /** Young-generation size per thread in MB; 0 leaves V8's default. */
@@ -288,7 +294,15 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private accepts(thread: PoolThread, cost: number): boolean {
     return thread.state === 'ready'
       && thread.running.size < this.options.concurrency
-      && ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS);
+      && ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS)
+      && (cost < SYNC_BUDGET_MS || isHeavy(thread) || this.heavyThreads() < this.options.cpus);
+  }
+
+  /** Threads busy with heavy work now: a synchronous run that fills the budget, or held continuations. */
+  private heavyThreads(): number {
+    let n = 0;
+    for (const thread of this.threads) if (isHeavy(thread)) n++;
+    return n;
   }
 
   private canGrow(): boolean {
@@ -308,9 +322,17 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
     this.growTimer ??= setTimeout(() => {
       this.growTimer = null;
-      while (this.queue.size > this.startingCount() && this.canGrow()) this.spawn();
+      while (this.queue.size > this.startingCount() && this.canGrow() && this.wouldRunNow(this.queue.peek())) this.spawn();
     }, GROW_AFTER_MS);
     this.growTimer.unref();
+  }
+
+  /**
+   * Could a new thread run this queued task at once? Heavy work is capped at the CPU count,
+   * threads starting now counted as heavy (they will take the queue's head).
+   */
+  private wouldRunNow(task: Task | undefined): boolean {
+    return task !== undefined && (task.sync < SYNC_BUDGET_MS || this.heavyThreads() + this.startingCount() < this.options.cpus);
   }
 
   private liveCount(): number {
@@ -500,7 +522,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       return;
     }
     while (this.liveCount() < this.options.minThreads) this.spawn();
-    if (this.queue.size > this.startingCount() && this.liveCount() < this.options.maxThreads) this.spawn();
+    if (this.queue.size > this.startingCount() && this.liveCount() < this.options.maxThreads && this.wouldRunNow(this.queue.peek())) this.spawn();
     if (this.liveCount() === 0 && this.queue.size > 0) this.spawn();
   }
 
@@ -658,4 +680,8 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     answer();
     if (this.closing) this.emit('task-settled'); // only close() waits on it
   }
+}
+
+function isHeavy(thread: PoolThread): boolean {
+  return thread.syncCost >= SYNC_BUDGET_MS || thread.held >= SYNC_BUDGET_MS;
 }
