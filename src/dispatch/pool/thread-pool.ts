@@ -126,6 +126,8 @@ export interface PoolStats {
 
 /** Time a retiring thread may keep running the background work its handlers started. */
 const RETIRE_GRACE_MS = 30_000;
+/** At least this long for each thread's onThreadStop when the pool closes. */
+const STOP_HOOK_MS = 3000;
 /** How often the watchdog looks for threads whose event loop is blocked past a timeout. */
 const WATCHDOG_INTERVAL_MS = 500;
 /**
@@ -277,6 +279,16 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (this.spawnRetry) clearTimeout(this.spawnRetry);
     if (this.growTimer) clearTimeout(this.growTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    // Each thread runs the app's onThreadStop and exits on its own; what is left at the
+    // deadline (or a few seconds on, with no grace left) is terminated.
+    const exited = this.threads.map((thread) => new Promise<void>((resolve) => {
+      thread.worker.once('exit', () => resolve());
+      this.post(thread, [ToThread.Retire]);
+    }));
+    const wait = Math.max(deadline - Date.now(), STOP_HOOK_MS);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(exited), new Promise<void>((resolve) => { timer = setTimeout(resolve, wait); })]);
+    clearTimeout(timer);
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
 

@@ -24,7 +24,15 @@ export class MasterLink {
   /** Called with the pool's measured cost of a route, from every answer. */
   onCost: ((routeKey: string, cost: number) => void) | undefined;
   onShed: (() => void) | undefined;
-  onDrain: ((graceMs: number) => void) | undefined;
+  private drainHandler: ((graceMs: number) => void) | undefined;
+  /** A Drain that came while the thread was still starting: served once it listens. */
+  private drainAsked: number | undefined;
+
+  /** What to do when the master asks this thread to drain (also for a Drain that came earlier). */
+  set onDrain(handler: (graceMs: number) => void) {
+    this.drainHandler = handler;
+    if (this.drainAsked !== undefined) handler(this.drainAsked);
+  }
   onInterrupted: (() => void) | undefined;
   onPin: ((routeKey: string) => void) | undefined;
 
@@ -109,7 +117,8 @@ export class MasterLink {
         this.onShed?.();
         return;
       case ToIngress.Drain:
-        this.onDrain?.(message[1]);
+        if (this.drainHandler) this.drainHandler(message[1]);
+        else this.drainAsked = message[1];
         return;
       case ToIngress.Interrupted:
         this.onInterrupted?.();
