@@ -1,6 +1,7 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
+import { EventLoopDelay } from './event-loop-delay';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
 import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
@@ -61,12 +62,7 @@ export class Metrics {
   private pool: ThreadPool | undefined;
   private ingress: ThreadSource | undefined;
   private daemon: DaemonInfo | null = null;
-  /**
-   * Sampled by a timer in the master: at the default 10 ms that timer alone woke an idle
-   * master 100 times a second and cost it 1.3% of a core (/proc/<pid>/task, 10 s idle).
-   * 50 ms: 20 samples a second, so the reported p99 is about the worst delay of the second.
-   */
-  private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 50 });
+  private readonly eventLoopDelay = new EventLoopDelay();
   private eventLoopDelayP99 = 0;
   private masterElu: EventLoopUtilization = performance.eventLoopUtilization();
   private masterUtilization = 0;
@@ -183,8 +179,7 @@ export class Metrics {
 
   /** Once a second: event-loop figures and a history point. */
   private tick(): void {
-    this.eventLoopDelayP99 = this.eventLoopDelay.percentile(99) / 1e6;
-    this.eventLoopDelay.reset();
+    this.eventLoopDelayP99 = this.eventLoopDelay.takeP99Ms();
     const elu = performance.eventLoopUtilization();
     this.masterUtilization = performance.eventLoopUtilization(elu, this.masterElu).utilization;
     this.masterElu = elu;
