@@ -93,6 +93,32 @@ describe('metrics endpoints', () => {
   });
 });
 
+describe('the master event-loop delay', () => {
+  let app: App;
+  before(async () => {
+    app = await startApp(APP, ['--info-url', '/_gopool']);
+  });
+  after(() => app.stop());
+  const delayMs = async (): Promise<number> => (await get(`${app.url}/_gopool`)).json().master.eventLoopDelayP99Ms;
+
+  test('an idle master reads under 5 ms, not its 50 ms sampling interval', async () => {
+    await until(async () => (await get(`${app.url}/_gopool`)).json().uptimeMs > 2500);
+    const readings: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      readings.push(await delayMs());
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the figure is renewed once a second
+    }
+    const median = [...readings].sort((a, b) => a - b)[1]!;
+    assert.ok(median < 5, `idle master: ${readings.join(', ')} ms`);
+  });
+
+  test('a master blocked by a handler shows the blocking', async () => {
+    assert.equal((await get(`${app.url}/inline-spin/300`)).status, 200);
+    const seen = await until(async () => { const ms = await delayMs(); return ms >= 200 ? ms : undefined; }, 10_000);
+    assert.ok(seen < 1000, `blocked 300 ms, read ${seen} ms`);
+  });
+});
+
 describe('health, token and the monitoring port', () => {
   let app: App;
   let monitorPort: number;
@@ -109,8 +135,18 @@ describe('health, token and the monitoring port', () => {
     assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret' } })).status, 200);
     assert.equal((await get(`${app.url}/_gopool/metrics?token=s3cret`)).status, 200);
     assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer wrong!' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret-and-more' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 's3cret' } })).status, 401, 'a token without its scheme');
     assert.deepEqual((await get(`${app.url}/_gopool/livez`)).json(), { live: true });
     assert.deepEqual((await get(`${app.url}/_gopool/readyz`)).json(), { ready: true });
+  });
+
+  test('the Bearer scheme is case-insensitive (RFC 7235)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: `${scheme} s3cret` } })).status, 200, scheme);
+    }
+    assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: 'bearer wrong!' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: 'Basic s3cret' } })).status, 401, 'another scheme');
   });
 
   test('the monitoring port serves the same endpoints at its root', async () => {

@@ -50,9 +50,12 @@ export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) 
   };
 }
 
+/** `Authorization: <scheme> <token>`: the scheme is case-insensitive (RFC 7235), blanks around the token tolerated. */
+const BEARER = /^bearer +(\S+) *$/i;
+
 function authorized(req: FastifyRequest, token: string): boolean {
-  const header = req.headers.authorization;
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as Record<string, unknown> | undefined)?.token;
+  const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1];
+  const given = bearer ?? (req.query as Record<string, unknown> | undefined)?.token;
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
