@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dashboardPage } from './dashboard-page';
 import type { Metrics } from './metrics';
-import { renderPrometheus } from './prometheus';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus';
 
 /** Route config that keeps monitoring's own requests out of the request metrics. */
 export const INTERNAL_ROUTE = { gopoolInternal: true };
@@ -31,8 +31,9 @@ export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) 
     app.get(base || '/', { config }, (req, reply) => {
       if (guard(req, reply)) reply.send(metrics.snapshot());
     });
-    app.get(`${base}/metrics`, { config }, (req, reply) => {
-      if (guard(req, reply)) reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(metrics));
+    app.get(`${base}/metrics`, { config }, async (req, reply) => {
+      if (guard(req, reply)) reply.type(PROMETHEUS_CONTENT_TYPE).send(await renderPrometheus(metrics));
+      return reply;
     });
     app.get(`${base}/history`, { config }, (req, reply) => {
       if (guard(req, reply)) reply.send(metrics.historyPoints());

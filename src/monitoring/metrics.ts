@@ -4,7 +4,8 @@ import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thr
 import { EventLoopDelay } from './event-loop-delay';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
-import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+import { PrometheusBuckets } from './prometheus-buckets';
+import { WindowHistogram, type Percentiles } from './window-histogram';
 
 /** What the daemon tells its master about itself, for the master's metrics. */
 export interface DaemonInfo {
@@ -57,8 +58,8 @@ export class Metrics {
   private readonly routes = new Map<string, Map<string, RouteMetrics>>();
   readonly poolWait = new WindowHistogram();
   readonly poolRun = new WindowHistogram();
-  readonly poolWaitTotal = new CumulativeHistogram();
-  readonly poolRunTotal = new CumulativeHistogram();
+  readonly poolWaitTotal = new PrometheusBuckets();
+  readonly poolRunTotal = new PrometheusBuckets();
   private pool: ThreadPool | undefined;
   private ingress: ThreadSource | undefined;
   private daemon: DaemonInfo | null = null;
@@ -103,7 +104,7 @@ export class Metrics {
   /** Requests answered by ingress threads, aggregated there. */
   recordTally(rows: TallyEntry[]): void {
     const now = Date.now();
-    for (const [method, route, status, bucket, count, sumMs] of rows) this.routeFor(method, route).recordMany(status, bucket, count, sumMs, now);
+    for (const row of rows) this.routeFor(row[0], row[1]).recordTally(row, now);
   }
 
   private routeFor(method: string, route: string): RouteMetrics {
@@ -122,12 +123,10 @@ export class Metrics {
 
   recordTask(waitMs: number, runMs: number): void {
     const now = Date.now();
-    const wait = bucketOf(waitMs);
-    const run = bucketOf(runMs);
-    this.poolWait.recordBucket(wait, now);
-    this.poolRun.recordBucket(run, now);
-    this.poolWaitTotal.recordBucket(wait, waitMs);
-    this.poolRunTotal.recordBucket(run, runMs);
+    this.poolWait.record(waitMs, now);
+    this.poolRun.record(runMs, now);
+    this.poolWaitTotal.record(waitMs);
+    this.poolRunTotal.record(runMs);
   }
 
   routeMetrics(): RouteMetrics[] {
