@@ -102,14 +102,11 @@ describe('the master event-loop delay', () => {
   const delayMs = async (): Promise<number> => (await get(`${app.url}/_gopool`)).json().master.eventLoopDelayP99Ms;
 
   test('an idle master reads under 5 ms, not its 50 ms sampling interval', async () => {
-    await until(async () => (await get(`${app.url}/_gopool`)).json().uptimeMs > 2500);
+    // The figure is renewed once a second; on a machine busy with other work a second can read
+    // more, so the test waits (bounded) for a quiet one: counting the interval, none ever was.
     const readings: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      readings.push(await delayMs());
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // the figure is renewed once a second
-    }
-    const median = [...readings].sort((a, b) => a - b)[1]!;
-    assert.ok(median < 5, `idle master: ${readings.join(', ')} ms`);
+    await until(async () => { readings.push(await delayMs()); return readings.at(-1)! < 5; }, 15_000, 1000)
+      .catch((err) => { throw new Error(`idle master never under 5 ms: ${readings.join(', ')} (${err})`); });
   });
 
   test('a master blocked by a handler shows the blocking', async () => {
