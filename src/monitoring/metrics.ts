@@ -51,7 +51,7 @@ const HISTORY_POINTS = 600; // ten minutes
 
 /**
  * Everything monitoring knows, collected in the master. Requests are recorded on the
- * request path (a few array increments); the rest is sampled once a second.
+ * request path (a few counters and a histogram record); the rest is sampled once a second.
  */
 export class Metrics {
   /** route pattern → method → metrics: two lookups on strings fastify keeps, no key to build. */
