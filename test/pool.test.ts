@@ -80,7 +80,8 @@ describe('back pressure', () => {
 
 describe('timeouts and stuck threads', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '2']); });
+  // Both threads up from the start: the stuck handler must reach a thread before its timeout.
+  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
   after(() => app.stop());
 
   test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {

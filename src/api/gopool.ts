@@ -1,16 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PartialOptions } from '../config/resolve-options';
+import { requestStart } from '../boot/start-call';
+import { ERR_SETUP_ARGUMENT } from '../errors';
+import { definitionOf, type SetupMethod } from './app-definition';
 import { HttpError, httpError, reply } from './reply';
-import { RouteRegistry } from './route-registry';
+import type { SetupMethods } from './setup-types';
 import type { GopoolContext, Handler, RouteGeneric, RouteMethod, RouteOptions } from './types';
-
-export type StartMode = 'pool' | 'single';
-
-export interface StartRequest {
-  mode: StartMode;
-  options: PartialOptions;
-}
 
 /** What a start function resolves to in the process that serves HTTP. */
 export interface RunningServer {
@@ -22,32 +18,51 @@ export interface RunningServer {
 }
 
 export interface OnMasterArgs {
-  /** The master's fastify instance: routes added here are answered by the master itself. */
+  /**
+   * A fastify scope of the master: routes added here are answered by the master itself, and
+   * hooks and plugins registered here apply to those routes only. What `gopool.register` and
+   * `gopool.addHook` set up applies here too.
+   */
   app: FastifyInstance;
   /** Filled here, structured-cloned into every thread (so: no functions, no sockets). */
   ctx: GopoolContext;
 }
 
+export interface ThreadLifecycleArgs {
+  /** The thread's copy of the `ctx` built in `onMaster`. */
+  ctx: GopoolContext;
+  /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
+  role: 'pool' | 'ingress' | 'master' | 'single';
+}
+
 export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;
+/** Picks fields of the fastify request, after its hooks ran, to hand to the handler. */
+export type RequestGetter = (request: FastifyRequest) => Record<string, unknown>;
 
 export interface RouteShorthand {
   <G extends RouteGeneric = RouteGeneric>(path: string, handler: Handler<G>): Gopool;
   <G extends RouteGeneric = RouteGeneric>(path: string, options: RouteOptions, handler: Handler<G>): Gopool;
 }
 
+type Setup = SetupMethods<Gopool>;
+
 /**
- * The object a user file talks to: `gopool.get(...)`, `gopool.onMaster = ...`,
- * `gopool.startWithThreadsPool()`. The same file is loaded in the master and in every
- * thread, so everything here must be cheap and free of side effects until a start call.
+ * The object a user file talks to: `gopool.get(...)`, `gopool.register(...)`,
+ * `gopool.onMaster = ...`, `gopool.startWithThreadsPool()`. The same file is loaded in the
+ * master and in every thread, so everything here must be cheap and free of side effects until
+ * a start call.
  */
 export class Gopool {
-  readonly routes = new RouteRegistry();
   /** Picks the request headers that cross into the thread. Default: none. */
   headerGetter: HeaderGetter | undefined = undefined;
-  /** Runs once in the master before the pool starts. */
+  /** Picks what the hooks found (`request.user`, ...) to hand to the handler. Default: nothing. */
+  requestGetter: RequestGetter | undefined = undefined;
+  /** Runs once in the master before the threads start. */
   onMaster: ((args: OnMasterArgs) => unknown) | undefined = undefined;
-  /** Set by the first start call; read by the boot code. */
-  startRequest: StartRequest | undefined = undefined;
+  /** Runs once in every thread that runs handlers, before its first request: open per-thread resources. */
+  onThreadStart: ((args: ThreadLifecycleArgs) => unknown) | undefined = undefined;
+  /** Runs when such a thread retires or the server stops: close what onThreadStart opened. */
+  onThreadStop: ((args: ThreadLifecycleArgs) => unknown) | undefined = undefined;
 
   readonly get: RouteShorthand = this.shorthand('GET');
   readonly post: RouteShorthand = this.shorthand('POST');
@@ -59,6 +74,24 @@ export class Gopool {
   /** Every method on one path. */
   readonly all: RouteShorthand = this.shorthand('ALL');
 
+  /**
+   * fastify's set-up, declared once here and applied on every thread that accepts connections
+   * (the master and the ingress threads), before gopool's routes: plugins (`@fastify/cors`,
+   * `@fastify/jwt`, ...), hooks, shared schemas, error and not-found handlers, body parsers,
+   * decorators. Same arguments as on a fastify instance.
+   */
+  readonly register: Setup['register'] = this.setup('register') as Setup['register'];
+  readonly addHook: Setup['addHook'] = this.setup('addHook') as Setup['addHook'];
+  readonly addSchema: Setup['addSchema'] = this.setup('addSchema') as Setup['addSchema'];
+  readonly setErrorHandler: Setup['setErrorHandler'] = this.setup('setErrorHandler') as Setup['setErrorHandler'];
+  readonly setNotFoundHandler: Setup['setNotFoundHandler'] = this.setup('setNotFoundHandler') as Setup['setNotFoundHandler'];
+  readonly addContentTypeParser: Setup['addContentTypeParser'] = this.setup('addContentTypeParser') as Setup['addContentTypeParser'];
+  readonly decorate: Setup['decorate'] = this.setup('decorate') as Setup['decorate'];
+  readonly decorateRequest: Setup['decorateRequest'] = this.setup('decorateRequest') as Setup['decorateRequest'];
+  readonly decorateReply: Setup['decorateReply'] = this.setup('decorateReply') as Setup['decorateReply'];
+  readonly setValidatorCompiler: Setup['setValidatorCompiler'] = this.setup('setValidatorCompiler') as Setup['setValidatorCompiler'];
+  readonly setSchemaErrorFormatter: Setup['setSchemaErrorFormatter'] = this.setup('setSchemaErrorFormatter') as Setup['setSchemaErrorFormatter'];
+
   /** `return gopool.reply(body, { status: 201, headers: {...} })` */
   readonly reply = reply;
   /** `throw gopool.httpError(404, "no such user")` */
@@ -67,25 +100,27 @@ export class Gopool {
 
   /** Starts the daemon, the master and the elastic thread pool (in the roles where that applies). */
   startWithThreadsPool(options: PartialOptions = {}): Promise<RunningServer | undefined> {
-    return this.start('pool', options);
+    return requestStart(this, { mode: 'pool', options }) as Promise<RunningServer | undefined>;
   }
 
   /** Runs every route in one thread of one process: no pool, no daemon. */
   startWithSingle(options: PartialOptions = {}): Promise<RunningServer | undefined> {
-    return this.start('single', options);
-  }
-
-  private start(mode: StartMode, options: PartialOptions): Promise<RunningServer | undefined> {
-    // Loaded on demand: threads load this file too and must not pay for fastify.
-    const launch = require('../master/launch') as typeof import('../master/launch');
-    return launch.requestStart(this, { mode, options });
+    return requestStart(this, { mode: 'single', options }) as Promise<RunningServer | undefined>;
   }
 
   private shorthand(method: RouteMethod | 'ALL'): RouteShorthand {
     return ((path: string, optionsOrHandler: RouteOptions | Handler, maybeHandler?: Handler) => {
       const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
-      this.routes.add(method, path, options ?? {}, handler as Handler);
+      definitionOf(this).routes.add(method, path, options ?? {}, handler as Handler);
       return this;
     }) as RouteShorthand;
+  }
+
+  private setup(method: SetupMethod): (...args: unknown[]) => Gopool {
+    return (...args: unknown[]) => {
+      if (args.length === 0) throw new ERR_SETUP_ARGUMENT(method, 'arguments are missing');
+      definitionOf(this).record(method, args);
+      return this;
+    };
   }
 }

@@ -1,3 +1,4 @@
+import { ERR_ROUTE_AFTER_START, ERR_ROUTE_DUPLICATE, ERR_ROUTE_HANDLER, ERR_ROUTE_OPTION, ERR_ROUTE_PATH } from '../errors';
 import type { Handler, RouteMethod, RouteOptions } from './types';
 import { ROUTE_METHODS } from './types';
 
@@ -21,17 +22,17 @@ export class RouteRegistry {
 
   add(method: RouteMethod | 'ALL', path: string, options: RouteOptions, handler: Handler): RouteDefinition {
     if (this.frozenBy) {
-      throw new TypeError(`gopool: route ${method} ${path} was registered after ${this.frozenBy}; register every route before starting`);
+      throw new ERR_ROUTE_AFTER_START(`${method} ${path}`, this.frozenBy);
     }
     if (typeof path !== 'string' || !path.startsWith('/') && path !== '*') {
-      throw new TypeError(`gopool: route path must be a string starting with "/", got ${JSON.stringify(path)}`);
+      throw new ERR_ROUTE_PATH(JSON.stringify(path));
     }
     if (typeof handler !== 'function') {
-      throw new TypeError(`gopool: the handler of ${method} ${path} must be a function, got ${typeof handler}`);
+      throw new ERR_ROUTE_HANDLER(`${method} ${path}`, typeof handler);
     }
     validateRouteOptions(method, path, options);
     const key = `${method} ${path}`;
-    if (this.routes.has(key)) throw new TypeError(`gopool: route ${key} is registered twice`);
+    if (this.routes.has(key)) throw new ERR_ROUTE_DUPLICATE(key);
     const methods = method === 'ALL' ? ROUTE_METHODS : [method];
     const route: RouteDefinition = { key, methods, path, options: { ...options }, handler };
     this.routes.set(key, route);
@@ -51,18 +52,32 @@ export class RouteRegistry {
   }
 }
 
+/** Route options gopool reads itself; the rest are fastify's, passed to the accepting threads' route. */
+const GOPOOL_OPTIONS = ['timeout', 'runOn'];
+const FASTIFY_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'];
+const KNOWN = new Set([...GOPOOL_OPTIONS, ...FASTIFY_OPTIONS]);
+const HOOKS = new Set(FASTIFY_OPTIONS.slice(4));
+
 function validateRouteOptions(method: string, path: string, options: RouteOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`gopool: the options of ${method} ${path} must be an object`);
-  }
-  const known = new Set(['timeout', 'runOn']);
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new TypeError(`gopool: unknown route option "${name}" on ${method} ${path} (known: ${[...known].join(', ')})`);
+  const where = `${method} ${path}`;
+  if (typeof options !== 'object' || options === null) throw new ERR_ROUTE_OPTION(where, 'the options must be an object');
+  for (const [name, value] of Object.entries(options)) {
+    if (!KNOWN.has(name)) throw new ERR_ROUTE_OPTION(where, `unknown option "${name}" (known: ${[...KNOWN].join(', ')})`);
+    if (HOOKS.has(name) && value !== undefined) {
+      const fns = Array.isArray(value) ? value : [value];
+      if (!fns.every((fn) => typeof fn === 'function')) throw new ERR_ROUTE_OPTION(where, `${name} must be a function or an array of functions`);
+    }
   }
   if (options.timeout !== undefined && !(Number.isInteger(options.timeout) && options.timeout > 0)) {
-    throw new TypeError(`gopool: route option timeout of ${method} ${path} must be a positive integer (milliseconds)`);
+    throw new ERR_ROUTE_OPTION(where, 'timeout must be a positive integer (milliseconds)');
   }
   if (options.runOn !== undefined && options.runOn !== 'auto' && options.runOn !== 'pool' && options.runOn !== 'master') {
-    throw new TypeError(`gopool: route option runOn of ${method} ${path} must be "auto", "pool" or "master"`);
+    throw new ERR_ROUTE_OPTION(where, 'runOn must be "auto", "pool" or "master"');
+  }
+  if (options.schema !== undefined && (typeof options.schema !== 'object' || options.schema === null)) {
+    throw new ERR_ROUTE_OPTION(where, 'schema must be an object (fastify route schema)');
+  }
+  if (options.bodyLimit !== undefined && !(Number.isInteger(options.bodyLimit) && options.bodyLimit > 0)) {
+    throw new ERR_ROUTE_OPTION(where, 'bodyLimit must be a positive integer (bytes)');
   }
 }

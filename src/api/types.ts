@@ -1,7 +1,11 @@
 /**
- * Public types of the route API. They mirror fastify's RouteGeneric so that a fastify
- * user reads them without a manual: `gopool.get<{ Params: { id: string } }>(...)`.
+ * Public types of the route API. They mirror fastify's RouteGeneric and route options so that
+ * a fastify user reads them without a manual: `gopool.get<{ Params: { id: string } }>(...)`.
  */
+import type {
+  FastifyBaseLogger, FastifySchema, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler, onSendHookHandler,
+  preHandlerHookHandler, preParsingHookHandler, preValidationHookHandler, RouteShorthandOptions,
+} from 'fastify';
 
 /**
  * The `ctx` built in `onMaster` and cloned into every thread. Declaration merging gives it
@@ -10,6 +14,12 @@
 export interface GopoolContext {
   [key: string]: any;
 }
+
+/**
+ * What `gopool.requestGetter` adds to every handler's request (e.g. `user` from a JWT hook).
+ * Declaration merging gives it a shape: `declare module "gopool" { interface GopoolRequest { user: User } }`.
+ */
+export interface GopoolRequest {}
 
 export interface RouteGeneric {
   Params?: unknown;
@@ -20,8 +30,8 @@ export interface RouteGeneric {
 
 type Or<T, Fallback> = unknown extends T ? Fallback : T;
 
-/** What a handler receives. Everything in it has crossed a thread boundary by structured clone. */
-export interface HandlerRequest<G extends RouteGeneric = RouteGeneric> {
+/** What a handler receives, wherever it runs. */
+export interface HandlerRequest<G extends RouteGeneric = RouteGeneric> extends GopoolRequest {
   method: string;
   url: string;
   params: Or<G['Params'], Record<string, string>>;
@@ -30,6 +40,16 @@ export interface HandlerRequest<G extends RouteGeneric = RouteGeneric> {
   /** Only the headers that `gopool.headerGetter` picked (none by default). */
   headers: Or<G['Headers'], Record<string, unknown>>;
   ctx: GopoolContext;
+  /** The request id, as in fastify's log lines (`reqId`). */
+  id: string;
+  /** The client's address (behind a proxy: as `trustProxy` allows). */
+  ip: string;
+  /** The request's cookies, when a cookie plugin (@fastify/cookie) is registered. */
+  cookies?: Record<string, string | undefined>;
+  /** A pino logger bound to this request's id, on whichever thread the handler runs. */
+  log: FastifyBaseLogger;
+  /** Aborts when the request times out or the client goes away: pass it to fetch, database drivers. */
+  signal: AbortSignal;
 }
 
 export type Handler<G extends RouteGeneric = RouteGeneric> = (request: HandlerRequest<G>) => unknown;
@@ -37,17 +57,40 @@ export type Handler<G extends RouteGeneric = RouteGeneric> = (request: HandlerRe
 /** Where a handler runs. */
 export type RunOn = 'auto' | 'pool' | 'master';
 
-export interface RouteOptions {
+/** fastify's route-level hooks, run on the thread that accepted the connection. */
+export interface RouteHooks {
+  onRequest?: onRequestHookHandler | onRequestHookHandler[];
+  preParsing?: preParsingHookHandler | preParsingHookHandler[];
+  preValidation?: preValidationHookHandler | preValidationHookHandler[];
+  preHandler?: preHandlerHookHandler | preHandlerHookHandler[];
+  onSend?: onSendHookHandler | onSendHookHandler[];
+  onResponse?: onResponseHookHandler | onResponseHookHandler[];
+  onError?: onErrorHookHandler | onErrorHookHandler[];
+}
+
+export interface RouteOptions extends RouteHooks {
   /** Milliseconds before the client gets 504; defaults to the `timeout` option. */
   timeout?: number;
   /**
-   * `auto` (default): measured; while its synchronous run time stays under `cheapRouteMs`
-   * (1 ms) it runs inline on the ingress thread that accepted the connection (crossing a
-   * thread would cost more than the handler), otherwise on a worker thread. On connections
-   * the master accepted it runs on a worker thread: a handler's bug never costs the master.
+   * `auto` (default): measured; while it costs its thread less than `cheapRouteMs` per request
+   * it runs inline on the thread that accepted the connection (crossing a thread would cost
+   * more than the handler), otherwise on a worker thread. On connections the master accepted
+   * it runs on a worker thread: a handler's bug never costs the master.
    * `pool`: always on a worker thread. `master`: always inline on the master thread.
    */
   runOn?: RunOn;
+  /**
+   * fastify's route schema: `body`, `querystring`, `params` and `headers` are validated on the
+   * accepting thread before any thread is used (400 when invalid); `response` serializes the
+   * handler's result with fastify's serializer on the thread that ran it.
+   */
+  schema?: FastifySchema;
+  /** fastify's route `config`, readable by hooks as `request.routeOptions.config`. */
+  config?: RouteShorthandOptions['config'];
+  /** Largest body of this route in bytes (default: the `bodyLimit` option). */
+  bodyLimit?: number;
+  /** fastify's per-route log level. */
+  logLevel?: RouteShorthandOptions['logLevel'];
 }
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD';

@@ -30,6 +30,9 @@ export interface GopoolOptions {
   monitorPort: number;
   monitorHost: string;
   monitorToken: string;
+  trustProxy: string;
+  requestIdHeader: string;
+  jsonDepthLimit: number;
 }
 
 type Kind = 'int' | 'string' | 'bool';
@@ -100,6 +103,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('monitorHost', 'monitor-host', 'address of the monitoring port', '127.0.0.1', () => '127.0.0.1'),
   str('monitorToken', 'monitor-token', 'if set, monitoring endpoints (not /livez, /readyz) want "Authorization: Bearer <token>" or ?token=', 'none', () => ''),
   bool('metrics', 'metrics', 'collect per-route request metrics (false saves a little CPU per request)', true),
+  str('trustProxy', 'trust-proxy', 'which proxies may set X-Forwarded-For/-Proto/-Host (the client ip a handler sees): false, true, a number of hops, or comma-separated addresses/CIDR ranges', 'false', () => 'false'),
+  str('requestIdHeader', 'request-id-header', 'a request header whose value becomes the request id (e.g. x-request-id from a proxy); otherwise ids are generated', 'none', () => ''),
+  int('jsonDepthLimit', 'json-depth-limit', 'JSON request bodies nested deeper than this get 400 (0: no limit)', '128', () => 128, 0, 100000),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

@@ -1,37 +1,36 @@
 import type { RouteDefinition } from '../api/route-registry';
-import type { GopoolContext, HandlerRequest } from '../api/types';
-import type { Logger } from '../runtime/logger';
-import { errorToTaskResult, toTaskResult, unsendableResult } from './serialize-result';
-import type { TaskRequest, TaskResult } from './task';
+import type { HandlerRequest } from '../api/types';
+import { thrownResult, toTaskResult, unsendableResult, type SerializerFor } from './serialize-result';
+import type { TaskResult } from './task';
 
 /**
- * Runs one handler and always ends in a TaskResult, never a rejection: a throw becomes its
- * HTTP status, an unsendable value a 500. Synchronous handlers return synchronously so a
- * thread can answer them without an extra turn of its event loop.
+ * Runs one handler and always ends in a TaskResult, never a rejection: a throw becomes an
+ * error result for the accepting thread's error handler, an unsendable value a 500.
+ * Synchronous handlers return synchronously so a thread can answer them without an extra turn
+ * of its event loop. `crossing`: the result will be posted to another thread (errors are
+ * packed as data then).
  */
-export function executeRoute(route: RouteDefinition, request: TaskRequest, ctx: GopoolContext, log: Logger): TaskResult | Promise<TaskResult> {
+export function executeRoute(route: RouteDefinition, request: HandlerRequest, serializerFor: SerializerFor | undefined, crossing: boolean): TaskResult | Promise<TaskResult> {
   let value: unknown;
   try {
-    const input = request as HandlerRequest;
-    input.ctx = ctx;
-    value = route.handler(input);
+    value = route.handler(request);
   } catch (err) {
-    return errorToTaskResult(err, route.key, log);
+    return thrownResult(err, crossing);
   }
   if (isThenable(value)) {
     return Promise.resolve(value).then(
-      (resolved) => finish(resolved, route, log),
-      (err: unknown) => errorToTaskResult(err, route.key, log),
+      (resolved) => finish(resolved, route, serializerFor, crossing),
+      (err: unknown) => thrownResult(err, crossing),
     );
   }
-  return finish(value, route, log);
+  return finish(value, route, serializerFor, crossing);
 }
 
-function finish(value: unknown, route: RouteDefinition, log: Logger): TaskResult {
+function finish(value: unknown, route: RouteDefinition, serializerFor: SerializerFor | undefined, crossing: boolean): TaskResult {
   try {
-    return toTaskResult(value);
+    return toTaskResult(value, serializerFor);
   } catch (err) {
-    return unsendableResult(err, route.key, log);
+    return unsendableResult(err, route.key, crossing);
   }
 }
 

@@ -1,25 +1,30 @@
-import { STATUS_CODES } from 'node:http';
 import { isReply } from '../api/reply';
 import type { ResponseHeaders } from '../api/types';
-import type { Logger } from '../runtime/logger';
+import { ERR_RESULT_NOT_SENDABLE } from '../errors';
+import { packThrown } from './thrown-error';
 import { BodyKind, type TaskResult } from './task';
 
-/** Production hides 5xx messages and stacks from clients; development shows them. */
-const production = process.env.NODE_ENV === 'production';
+/** A route's response schema compiled for one status, or undefined when it has none for it. */
+export type SerializerFor = (status: number) => ((value: unknown) => string) | undefined;
 
-/** Turns what a handler returned into a TaskResult. Throws if the value cannot be sent. */
-export function toTaskResult(value: unknown): TaskResult {
+/**
+ * Turns what a handler returned into a TaskResult. Throws if the value cannot be sent. With a
+ * response schema for the status, JSON is written by fastify's serializer (fast-json-stringify,
+ * which also drops properties the schema does not list), otherwise by JSON.stringify.
+ */
+export function toTaskResult(value: unknown, serializerFor?: SerializerFor): TaskResult {
   if (isReply(value)) {
     const status = value.status ?? (value.body === undefined ? 204 : 200);
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new TypeError(`reply() status must be an integer from 200 to 599, got ${String(value.status)}`);
     }
-    return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body) };
+    return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body, status, serializerFor) };
   }
-  return { status: value === undefined ? 204 : 200, headers: null, ...encodeBody(value) };
+  const status = value === undefined ? 204 : 200;
+  return { status, headers: null, ...encodeBody(value, status, serializerFor) };
 }
 
-function encodeBody(value: unknown): Pick<TaskResult, 'kind' | 'body'> {
+function encodeBody(value: unknown, status: number, serializerFor: SerializerFor | undefined): Pick<TaskResult, 'kind' | 'body'> {
   if (value === undefined) return { kind: BodyKind.Empty, body: null };
   if (typeof value === 'string') return { kind: BodyKind.Text, body: value };
   if (ArrayBuffer.isView(value)) return { kind: BodyKind.Binary, body: exactBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
@@ -27,9 +32,16 @@ function encodeBody(value: unknown): Pick<TaskResult, 'kind' | 'body'> {
   if (typeof value === 'function' || typeof value === 'symbol') {
     throw new TypeError(`a ${typeof value} cannot be sent as a response`);
   }
-  const json = JSON.stringify(value); // throws on BigInt and cycles, with a clear message
+  if (isStreamLike(value)) throw new TypeError('a stream or async iterable cannot be sent as a response: return the data itself');
+  const serialize = serializerFor?.(status);
+  const json = serialize ? serialize(value) : JSON.stringify(value); // throws on BigInt and cycles, with a clear message
   if (json === undefined) throw new TypeError('the value serializes to nothing (a toJSON returning undefined?)');
   return { kind: BodyKind.Json, body: json };
+}
+
+function isStreamLike(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Symbol.asyncIterator in value || typeof (value as { getReader?: unknown }).getReader === 'function' || typeof (value as { pipe?: unknown }).pipe === 'function';
 }
 
 /**
@@ -50,46 +62,22 @@ function checkHeaders(headers: ResponseHeaders | undefined): ResponseHeaders | n
   return headers;
 }
 
-interface ErrorWithStatus {
-  statusCode?: unknown;
-  status?: unknown;
-  expose?: unknown;
-  headers?: unknown;
-  message?: unknown;
+function statusOf(err: unknown): number {
+  if (typeof err !== 'object' || err === null) return 500;
+  const candidate = (err as { statusCode?: unknown }).statusCode ?? (err as { status?: unknown }).status;
+  return typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599 ? candidate : 500;
 }
 
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const candidate = (err as ErrorWithStatus).statusCode ?? (err as ErrorWithStatus).status;
-  return typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 400 && candidate <= 599 ? candidate : undefined;
+/**
+ * A thrown error as a result. `crossing`: it will be posted to another thread, so it is packed
+ * as data; otherwise the original object goes to the error handler as it is.
+ */
+export function thrownResult(err: unknown, crossing: boolean): TaskResult {
+  return { status: statusOf(err), kind: BodyKind.Error, headers: null, body: null, error: crossing ? packThrown(err) : err };
 }
 
-/** A thrown error becomes a response: its HTTP status if it has one, 500 otherwise. */
-export function errorToTaskResult(err: unknown, routeKey: string, log: Logger): TaskResult {
-  const status = statusOf(err) ?? 500;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorWithStatus & { stack?: unknown };
-  const exposeFlag = typeof e.expose === 'boolean' ? e.expose : status < 500;
-  if (status >= 500) log.error({ err, route: routeKey }, `handler of ${routeKey} failed`);
-  const body: Record<string, unknown> = { statusCode: status, error: STATUS_CODES[status] ?? 'Error' };
-  if (exposeFlag || !production) body.message = typeof e.message === 'string' && e.message ? e.message : body.error;
-  else body.message = body.error;
-  if (!production && status >= 500 && typeof e.stack === 'string') body.stack = e.stack;
-  const headers = statusOf(err) !== undefined && typeof e.headers === 'object' && e.headers !== null ? (e.headers as ResponseHeaders) : null;
-  return { status, kind: BodyKind.Json, headers: headers ? safeHeaders(headers) : null, body: JSON.stringify(body) };
-}
-
-function safeHeaders(headers: ResponseHeaders): ResponseHeaders | null {
-  try {
-    return checkHeaders(headers);
-  } catch {
-    return null;
-  }
-}
-
-/** The handler returned something that cannot leave the thread: 500, and say why in the log. */
-export function unsendableResult(err: unknown, routeKey: string, log: Logger): TaskResult {
+/** The handler returned something that cannot leave the thread: a 500 naming the route and why. */
+export function unsendableResult(err: unknown, routeKey: string, crossing: boolean): TaskResult {
   const reason = err instanceof Error ? err.message : String(err);
-  log.error({ route: routeKey, reason }, `the value returned by ${routeKey} cannot be sent: ${reason}`);
-  const message = production ? 'Internal Server Error' : `the value returned by ${routeKey} cannot be sent: ${reason}`;
-  return { status: 500, kind: BodyKind.Json, headers: null, body: JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message }) };
+  return thrownResult(new ERR_RESULT_NOT_SENDABLE(routeKey, reason), crossing);
 }

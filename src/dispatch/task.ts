@@ -1,6 +1,9 @@
 import type { ResponseHeaders } from '../api/types';
 
-/** What crosses to the thread: the request as the handler will see it, minus `ctx`. */
+/**
+ * What crosses to the thread that runs the handler: the request as the handler will see it,
+ * minus what that thread adds itself (`ctx`, `log`, `signal`). Plain data only.
+ */
 export interface TaskRequest {
   method: string;
   url: string;
@@ -8,6 +11,11 @@ export interface TaskRequest {
   query: unknown;
   body: unknown;
   headers: Record<string, unknown>;
+  id: string;
+  ip: string;
+  cookies?: Record<string, string | undefined>;
+  /** What `gopool.requestGetter` picked from the fastify request (e.g. `user`). */
+  extra?: Record<string, unknown>;
 }
 
 /** How the body of a result is to be labelled when the handler set no content-type. */
@@ -16,34 +24,39 @@ export const enum BodyKind {
   Json = 1,
   Text = 2,
   Binary = 3,
+  /** The handler threw: `error` holds what it threw (see dispatch/thrown-error.ts). */
+  Error = 4,
 }
 
 /**
- * A response ready for the wire, built in the thread so that the master only copies bytes:
- * JSON is stringified where the handler ran, not on the master's event loop.
+ * A handler's outcome, ready for the wire, built in the thread that ran it so that the
+ * accepting thread only copies bytes: JSON is serialized where the handler ran. A thrown error
+ * travels as data and is turned back into an Error where the request was accepted, for the
+ * app's error handler.
  */
 export interface TaskResult {
   status: number;
   kind: BodyKind;
   headers: ResponseHeaders | null;
   body: string | Uint8Array | null;
+  error?: unknown;
 }
 
-/** Why a task produced no result; each maps to one HTTP status (see ingress/send-result.ts). */
-export type DispatchFailure = 'queue-full' | 'timeout' | 'thread-exit' | 'closed' | 'no-thread';
-
-export class DispatchError extends Error {
-  constructor(readonly failure: DispatchFailure, message: string) {
-    super(message);
-    this.name = 'DispatchError';
-  }
-}
-
-/** Where handlers run. The master's ingress talks to this and nothing else. */
+/** Where a handler runs. The HTTP front talks to this and nothing else. */
 export interface Dispatcher {
   /**
    * A handler that answered synchronously where it ran inline gives its result at once:
-   * no promise and no extra microtask on the request path of a cheap route.
+   * no promise and no extra microtask on the request path of a cheap route. A promise
+   * rejects only with a request error of src/errors.ts (timeout, queue full, ...).
+   * `abort` (optional) is called by the caller when the client went away.
    */
-  run(routeKey: string, request: TaskRequest, timeout: number): TaskResult | Promise<TaskResult>;
+  run(routeKey: string, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult>;
+}
+
+/** Lets the accepting thread tell a dispatcher that nobody waits for the answer any more. */
+export interface Cancellation {
+  /** Starts watching the client (idempotent); `onCancel` is called if it leaves before its answer. */
+  watch(): void;
+  /** Set by the dispatcher: what to do when the client goes away. */
+  onCancel: (() => void) | undefined;
 }

@@ -1,28 +1,45 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { threadId } from 'node:worker_threads';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import type { Logger } from '../runtime/logger';
-import { lazyRequestLogger } from './request-logger';
+import { RequestLogger } from './request-logger';
+import { parseTrustProxy } from './trust-proxy';
 
 /**
- * An HTTP front: the master's, or an ingress thread's. Request logging is off: at 20k+
- * requests/s it would be the bottleneck.
+ * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
+ * "request completed") is off: at 20k+ requests/s it would be the bottleneck.
  *
- * `fastifyLogger: false` (ingress threads) gives fastify no logger at all. With one, fastify
- * puts two listeners on every response for a "request completed" line that is switched off
- * anyway (about 1 µs of the ~19 µs a hello costs there). An ingress thread runs gopool's own
- * routes only, which answer every error themselves and log it with gopool's logger; the
- * master keeps fastify's logger for the hooks and plugins users add in onMaster.
+ * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
+ * made on first use (ingress/request-logger.ts). Ingress threads give fastify no logger of its
+ * own, only that factory: with a logger fastify puts two listeners on every response for the
+ * "request completed" line that is switched off anyway. `fastify.log` is then silent there;
+ * the master keeps it for what plugins log while they load.
  */
-export function createFastify(options: GopoolOptions, log: Logger, { fastifyLogger = true } = {}): FastifyInstance {
+export function createFastify(options: GopoolOptions, log: Logger, { role }: { role: 'master' | 'ingress' | 'single' }): FastifyInstance {
+  const http = log.child({ component: 'http' });
+  const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
   return Fastify({
-    ...(fastifyLogger
-      ? { loggerInstance: log.child({ component: 'http' }), childLoggerFactory: lazyRequestLogger }
-      : { logger: false }),
+    ...(role === 'ingress' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
+    childLoggerFactory,
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIds(),
+    ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
+    // A number of hops is fastify's (proxy-addr's) too, though its types omit it.
+    trustProxy: parseTrustProxy(options.trustProxy) as FastifyServerOptions['trustProxy'],
     bodyLimit: options.bodyLimit,
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;
+}
+
+/** Request ids unique across the threads of one process: the thread's id, then a counter. */
+function requestIds(): () => string {
+  const prefix = `req-${threadId.toString(36)}-`;
+  let next = 0;
+  return () => {
+    next = (next + 1) & 0x7fffffff;
+    return prefix + next.toString(36);
+  };
 }
 
 /** The URL a client uses, from what the socket is really bound to (port 0 becomes a number). */

@@ -1,69 +1,90 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HeaderGetter } from '../api/gopool';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
+import type { HeaderGetter, RequestGetter } from '../api/gopool';
 import type { RouteDefinition } from '../api/route-registry';
-import type { Dispatcher, TaskRequest, TaskResult } from '../dispatch/task';
-import type { Logger } from '../runtime/logger';
-import { sendFailure, sendResult } from './send-result';
+import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
+import { ClientWatch } from './client-watch';
+import { sendError, sendResult } from './send-result';
 
 export interface GopoolRoutesOptions {
   routes: RouteDefinition[];
-  /** Where each route's handler runs. */
-  dispatcherFor: (route: RouteDefinition) => Dispatcher;
+  /** Runs a route's handler where the placement rule says (dispatch/placement.ts). */
+  placement: { run(route: RouteDefinition, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> };
   headerGetter: HeaderGetter | undefined;
+  requestGetter: RequestGetter | undefined;
   defaultTimeout: number;
-  log: Logger;
   /**
-   * Told of every answer these routes send (where metrics are counted per thread). Called
-   * here rather than from an onResponse hook: a hook costs every request about a microsecond.
+   * Told of every result the handlers send (where metrics are counted per thread; errors are
+   * counted by the caller's onError hook). Called here rather than from an onResponse hook: a
+   * hook costs every request about a microsecond.
    */
   onAnswered?: (method: string, path: string, status: number, ms: number) => void;
 }
 
 const NO_HEADERS = Object.freeze({}) as Record<string, unknown>;
+/** Route options that are fastify's: passed to the route as they are. */
+const FASTIFY_ROUTE_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'] as const;
 
 /**
- * A fastify plugin that mounts the user's gopool routes. Registered after `onMaster` ran, so
- * hooks and plugins the user added to `app` there apply to these routes too. Fastify has
- * already parsed the body (400 on bad JSON, 413 over the limit) and matched the route (404).
+ * A fastify plugin that mounts the app's gopool routes, in the scope where the app's own
+ * set-up (plugins, hooks, schemas, parsers, error handler) was applied: fastify parses and
+ * validates the request and runs the hooks on the thread that accepted the connection; then
+ * the handler runs where placement says, with what crossed (TaskRequest).
  */
 export function gopoolRoutes(options: GopoolRoutesOptions) {
   return async function mountGopoolRoutes(app: FastifyInstance): Promise<void> {
-    for (const route of options.routes) {
-      const dispatcher = options.dispatcherFor(route);
-      const timeout = route.options.timeout ?? options.defaultTimeout;
-      const { headerGetter, log, onAnswered } = options;
-      const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
-        sendResult(reply, result);
-        onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
-      };
-      const fail = (req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
-        sendFailure(reply, err, log);
-        onAnswered?.(req.method, route.path, reply.statusCode, reply.elapsedTime);
-      };
-      app.route({
-        method: [...route.methods],
-        url: route.path,
-        handler(req: FastifyRequest, reply: FastifyReply): void {
-          let request: TaskRequest;
-          try {
-            request = {
-              method: req.method,
-              url: req.url,
-              params: req.params as Record<string, string>,
-              query: req.query,
-              body: req.body,
-              headers: headerGetter ? headerGetter(req.headers) : NO_HEADERS,
-            };
-          } catch (err) {
-            log.error({ err }, 'gopool.headerGetter threw');
-            sendFailure(reply, err, log);
-            return;
-          }
-          const outcome = dispatcher.run(route.key, request, timeout);
-          if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
-          else answer(req, reply, outcome);
-        },
-      });
-    }
+    for (const route of options.routes) mountRoute(app, route, options);
   };
+}
+
+function mountRoute(app: FastifyInstance, route: RouteDefinition, options: GopoolRoutesOptions): void {
+  const timeout = route.options.timeout ?? options.defaultTimeout;
+  const { headerGetter, requestGetter, placement, onAnswered } = options;
+  const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
+    sendResult(reply, result);
+    if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
+  };
+  const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => sendError(reply, err);
+  const fastifyOptions: Record<string, unknown> = {};
+  for (const name of FASTIFY_ROUTE_OPTIONS) if (route.options[name] !== undefined) fastifyOptions[name] = route.options[name];
+  app.route({
+    ...(fastifyOptions as Partial<FastifyRouteOptions>),
+    method: [...route.methods],
+    url: route.path,
+    handler(req: FastifyRequest, reply: FastifyReply): void {
+      let request: TaskRequest;
+      try {
+        request = taskRequest(req, headerGetter, requestGetter);
+      } catch (err) {
+        fail(req, reply, err);
+        return;
+      }
+      const outcome = placement.run(route, request, timeout, new ClientWatch(reply.raw));
+      if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
+      else answer(req, reply, outcome);
+    },
+  });
+}
+
+/** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
+function taskRequest(req: FastifyRequest, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
+  const request: TaskRequest = {
+    method: req.method,
+    url: req.url,
+    params: req.params as Record<string, string>,
+    query: req.query,
+    body: req.body,
+    headers: headerGetter ? headerGetter(req.headers) : NO_HEADERS,
+    id: req.id,
+    ip: req.ip,
+  };
+  const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
+  if (cookies !== undefined) request.cookies = cookies;
+  if (requestGetter) request.extra = requestGetter(req);
+  return request;
+}
+
+/** Counts an answer once it is written: at once, or at its end after asynchronous onSend hooks. */
+function countWhenSent(req: FastifyRequest, reply: FastifyReply, path: string, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>): void {
+  if (reply.sent) onAnswered(req.method, path, reply.statusCode, reply.elapsedTime);
+  else reply.raw.once('finish', () => onAnswered(req.method, path, reply.statusCode, reply.elapsedTime));
 }

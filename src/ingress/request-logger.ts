@@ -6,8 +6,7 @@ import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino
  * about a microsecond and a few allocations, paid by every request, while with request
  * logging off almost no request ever logs. This child is made the first time a request
  * does log (or asks for its level), with the same bindings and options: what is written is
- * the same, but a request that logs nothing no longer pays for a logger. Used by the master's
- * fastify, where hooks users add in onMaster may log (ingress threads run without one).
+ * the same, but a request that logs nothing no longer pays for a logger.
  */
 export class RequestLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | undefined;
@@ -38,9 +37,4 @@ export class RequestLogger implements FastifyBaseLogger {
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);
   }
-}
-
-/** fastify's `childLoggerFactory` option. */
-export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  return new RequestLogger(logger, bindings, options);
 }

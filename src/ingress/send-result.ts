@@ -1,16 +1,25 @@
 import type { FastifyReply } from 'fastify';
-import type { Logger } from '../runtime/logger';
-import { BodyKind, DispatchError, type DispatchFailure, type TaskResult } from '../dispatch/task';
+import { RETRY_AFTER } from '../errors';
+import { BodyKind, type TaskResult } from '../dispatch/task';
+import { unpackThrown } from '../dispatch/thrown-error';
 
 const CONTENT_TYPES: Record<BodyKind, string | undefined> = {
   [BodyKind.Empty]: undefined,
   [BodyKind.Json]: 'application/json; charset=utf-8',
   [BodyKind.Text]: 'text/plain; charset=utf-8',
   [BodyKind.Binary]: 'application/octet-stream',
+  [BodyKind.Error]: undefined,
 };
 
-/** Writes a thread's result. The body is already bytes or text: nothing is serialized here. */
+/**
+ * Writes a handler's outcome. The body is already bytes or text: nothing is serialized here.
+ * What the handler threw goes to the app's error handler, as in fastify.
+ */
 export function sendResult(reply: FastifyReply, result: TaskResult): void {
+  if (result.kind === BodyKind.Error) {
+    sendError(reply, unpackThrown(result.error));
+    return;
+  }
   reply.code(result.status);
   if (result.headers) reply.headers(result.headers);
   const type = CONTENT_TYPES[result.kind];
@@ -21,29 +30,14 @@ export function sendResult(reply: FastifyReply, result: TaskResult): void {
   else reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
 
-const FAILURES: Record<DispatchFailure, { status: number; retryAfter?: number }> = {
-  // Back pressure: tell the client when to come back instead of letting the queue grow.
-  'queue-full': { status: 503, retryAfter: 1 },
-  'timeout': { status: 504 },
-  'thread-exit': { status: 503, retryAfter: 1 },
-  'closed': { status: 503, retryAfter: 1 },
-  'no-thread': { status: 503, retryAfter: 5 },
-};
-
-const ERROR_NAMES: Record<number, string> = { 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
-
-/** A request that got no result from its handler: map why to a status the client understands. */
-export function sendFailure(reply: FastifyReply, err: unknown, log: Logger): void {
-  let status = 500;
-  let message = 'Internal Server Error';
-  if (err instanceof DispatchError) {
-    const failure = FAILURES[err.failure];
-    status = failure.status;
-    message = err.message;
-    if (failure.retryAfter !== undefined) reply.header('retry-after', String(failure.retryAfter));
-  } else {
-    log.error({ err }, 'request failed inside gopool');
-  }
-  reply.code(status).header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ statusCode: status, error: ERROR_NAMES[status], message }));
+/**
+ * A request that got no result (timeout, queue full, ...) or whose handler threw: the error
+ * handler answers. Errors worth a retry tell the client when (Retry-After), whatever the
+ * error handler writes in the body.
+ */
+export function sendError(reply: FastifyReply, err: unknown): void {
+  const code = (err as { code?: unknown } | null)?.code;
+  const retryAfter = typeof code === 'string' ? RETRY_AFTER[code] : undefined;
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  reply.send(err);
 }

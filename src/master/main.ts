@@ -1,12 +1,16 @@
 /**
  * Entry of a supervised master process: the daemon forks this file with the app file and the
- * command-line options in GOPOOL_MASTER_SPEC, and GOPOOL_ROLE=master.
+ * command-line options in GOPOOL_MASTER_SPEC. It claims the realm before the app file loads,
+ * so that the file's start call only records its options; then it starts the server.
  */
-import { GopoolError } from '../runtime/errors';
+import { serveApp } from '../boot/serve';
+import { GopoolError, reportStartFailure } from '../errors';
+import { loadApp, resolveAppFile } from '../runtime/load-app';
+import { claimRole } from '../runtime/realm';
 import { MASTER_SPEC_ENV, type MasterSpec } from '../supervision/ipc';
-import { bootAppFile } from './boot';
 import { SupervisorLink } from './supervisor-link';
 
+claimRole('managed');
 const link = new SupervisorLink();
 
 async function main(): Promise<void> {
@@ -14,12 +18,14 @@ async function main(): Promise<void> {
   delete process.env[MASTER_SPEC_ENV];
   if (!raw) throw new GopoolError(`${MASTER_SPEC_ENV} is not set: this file is started by the gopool daemon`);
   const spec = JSON.parse(raw) as MasterSpec;
-  await bootAppFile(spec.appFile, spec.cli, link);
+  const appFile = resolveAppFile(spec.appFile);
+  await loadApp(appFile);
+  await serveApp({ appFile, cli: spec.cli, link });
 }
 
 main().catch(async (err: unknown) => {
+  reportStartFailure(err);
   const message = err instanceof GopoolError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`gopool: ${message}\n`);
   await link.fatal(message);
   process.exit(1);
 });

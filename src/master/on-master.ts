@@ -1,54 +1,36 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gopool } from '../api/gopool';
 import type { GopoolContext } from '../api/types';
-import { GopoolError } from '../runtime/errors';
+import { ERR_CTX_NOT_CLONEABLE, ERR_ON_MASTER } from '../errors';
+
+/** A route the master answers itself (added in onMaster): ingress threads hand these over. */
+export interface MasterRoute {
+  method: string;
+  url: string;
+}
 
 /**
- * fastify methods whose effect reaches beyond a route of its own: hooks, plugins, parsers,
- * error handlers. Ingress threads have their own fastify and would bypass them.
+ * The master's own scope, a child of the app's: the user's `onMaster` runs in it, so routes,
+ * hooks and plugins it adds concern the master's own routes only (ingress threads never see
+ * them; they hand those routes' requests to the master). Every route added there is noted in
+ * `masterRoutes`.
  */
-const CUSTOMIZING = ['addHook', 'register', 'setErrorHandler', 'setNotFoundHandler', 'addContentTypeParser', 'setReplySerializer', 'setSerializerCompiler', 'setValidatorCompiler', 'decorateRequest', 'decorateReply'] as const;
-
-export interface OnMasterOutcome {
-  ctx: GopoolContext;
-  /** The customizing methods `onMaster` called on `app`, if any. */
-  customized: string[];
-}
-
-/** Runs the user's `onMaster` and checks that the `ctx` it built can be cloned into threads. */
-export async function runOnMaster(gopool: Gopool, app: FastifyInstance, checkCloneable: boolean): Promise<OnMasterOutcome> {
-  const ctx: GopoolContext = {};
-  const customized = new Set<string>();
-  if (gopool.onMaster !== undefined) {
-    if (typeof gopool.onMaster !== 'function') throw new GopoolError('gopool.onMaster must be a function');
-    const restore = watchCustomizing(app, customized);
-    try {
-      await gopool.onMaster({ app, ctx });
-    } finally {
-      restore();
-    }
-  }
-  if (checkCloneable) {
-    try {
-      structuredClone(ctx);
-    } catch (err) {
-      throw new GopoolError(`ctx cannot be copied into the threads (only plain data can: no functions, sockets or class instances with private state): ${(err as Error).message}`);
-    }
-  }
-  return { ctx, customized: [...customized] };
-}
-
-/** Notes which customizing methods are called on the root instance; returns the undo. */
-function watchCustomizing(app: FastifyInstance, seen: Set<string>): () => void {
-  const target = app as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const originals = CUSTOMIZING.map((name) => [name, target[name]!] as const);
-  for (const [name, original] of originals) {
-    target[name] = function (this: unknown, ...args: unknown[]) {
-      seen.add(name);
-      return original.apply(this, args);
-    };
-  }
-  return () => {
-    for (const [name, original] of originals) target[name] = original;
+export function onMasterScope(gopool: Gopool, ctx: GopoolContext, masterRoutes: MasterRoute[]) {
+  return async function masterScope(scope: FastifyInstance): Promise<void> {
+    scope.addHook('onRoute', (route) => {
+      for (const method of Array.isArray(route.method) ? route.method : [route.method]) masterRoutes.push({ method, url: route.url });
+    });
+    if (gopool.onMaster === undefined) return;
+    if (typeof gopool.onMaster !== 'function') throw new ERR_ON_MASTER('must be a function');
+    await gopool.onMaster({ app: scope, ctx });
   };
+}
+
+/** The ctx built in onMaster is cloned into every thread: only plain data can be. */
+export function checkCloneable(ctx: GopoolContext): void {
+  try {
+    structuredClone(ctx);
+  } catch (err) {
+    throw new ERR_CTX_NOT_CLONEABLE((err as Error).message);
+  }
 }

@@ -1,31 +1,34 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Gopool, RunningServer, StartMode } from '../api/gopool';
+import type { AppDefinition } from '../api/app-definition';
+import type { Gopool, RunningServer } from '../api/gopool';
+import type { GopoolContext } from '../api/types';
 import type { GopoolOptions } from '../config/options';
-import type { RouteDefinition } from '../api/route-registry';
+import { ERR_THREADS_FAILED } from '../errors';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
-import type { Dispatcher } from '../dispatch/task';
+import { Placement, type PlacementTargets } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
+import { ResponseSerializers } from '../dispatch/response-serializers';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
-import { gopoolRoutes } from '../ingress/gopool-routes';
 import type { Listen } from '../ingress/listen';
+import { mountApp } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
 import type { TcpHandle } from '../supervision/listen-socket';
-import { GopoolError } from '../runtime/errors';
 import type { Logger } from '../runtime/logger';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
-import { runOnMaster } from './on-master';
+import { checkCloneable, onMasterScope, type MasterRoute } from './on-master';
 
 export interface ServerArgs {
   gopool: Gopool;
+  definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
   appFile: string;
-  mode: StartMode;
+  mode: 'pool' | 'single';
   listen: Listen;
   /** Supervised: more descriptors of the daemon's socket, one per ingress thread. */
   descriptors?: () => Promise<TcpHandle>;
@@ -38,40 +41,48 @@ export interface Server extends RunningServer {
 }
 
 /**
- * The serving process: runs `onMaster`, starts the pool (pool mode: it loads the app file in
- * a thread to prove it can), mounts the routes, listens. Single mode runs every handler
- * inline on this thread instead.
+ * The serving process: builds the app on its fastify (the app's set-up, gopool's routes,
+ * `onMaster` in its own scope), starts the pool (pool mode: it loads the app file in a thread
+ * to prove it can), listens, then lets ingress threads accept beside it under load. Single mode
+ * runs every handler inline on this thread instead.
  */
-export async function startServer({ gopool, options, log, appFile, mode, listen, descriptors }: ServerArgs): Promise<Server> {
-  const app = createFastify(options, log);
+export async function startServer({ gopool, definition, options, log, appFile, mode, listen, descriptors }: ServerArgs): Promise<Server> {
+  const role = mode === 'single' ? 'single' : 'master';
+  const app = createFastify(options, log, { role });
   const metrics = new Metrics(options.name, mode);
   if (options.metrics) recordRequests(app, metrics);
-  const { ctx, customized } = await runOnMaster(gopool, app, mode === 'pool');
-  const routes = gopool.routes.list();
-  const inline = new InlineDispatcher(routes, ctx, log);
+  const ctx: GopoolContext = {};
+  const masterRoutes: MasterRoute[] = [];
+  const routes = definition.routes.list();
+  const here = new InlineDispatcher(routes, ctx, log, new ResponseSerializers(definition.sharedSchemas));
+  const targets: PlacementTargets = { role, cheapRouteMs: options.cheapRouteMs, here };
+  await mountApp(app, {
+    definition,
+    options,
+    placement: new Placement(targets),
+    headerGetter: gopool.headerGetter,
+    requestGetter: gopool.requestGetter,
+    defaultTimeout: options.timeout,
+    masterScope: onMasterScope(gopool, ctx, masterRoutes),
+  });
+  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
+  await app.ready(); // runs onMaster: ctx is built, the master's routes are known
+  if (mode === 'pool') checkCloneable(ctx);
+  // This thread runs handlers itself in single mode, and for runOn "master" routes.
+  const runsHandlers = mode === 'single' || routes.some((route) => route.options.runOn === 'master');
+  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role });
   const pool = mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
-    ? createPool(gopool, options, log, appFile, ctx, options.metrics ? metrics : undefined)
+    ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
   if (pool) {
     try {
       await pool.start();
     } catch (err) {
       await pool.close(0);
-      throw new GopoolError(`the worker threads could not start: ${(err as Error).message}`);
+      throw new ERR_THREADS_FAILED((err as Error).message);
     }
+    targets.pool = pool;
   }
-  // On the master, handlers other than runOn "master" always run on the pool: a handler's
-  // bug (a throw in a timer, an endless loop) then costs a worker thread, never the master.
-  // The same for requests the ingress threads hand over.
-  const runsOn = (route: RouteDefinition): Dispatcher => (pool && route.options.runOn !== 'master' ? pool : inline);
-  await app.register(gopoolRoutes({
-    routes,
-    dispatcherFor: runsOn,
-    headerGetter: gopool.headerGetter,
-    defaultTimeout: options.timeout,
-    log,
-  }));
-  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   try {
     await listen(app, options);
   } catch (err) {
@@ -79,8 +90,8 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
     throw err;
   }
   const { url, port } = boundUrl(app);
-  const ingress = mode === 'pool' && descriptors && ingressAllowed(options, customized, log)
-    ? createIngress({ gopool, options, log, appFile, ctx, app, pool, runsOn, metrics, descriptors })
+  const ingress = mode === 'pool' && descriptors && options.ingressThreads > 0
+    ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors })
     : undefined;
   await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
@@ -100,8 +111,15 @@ export async function startServer({ gopool, options, log, appFile, mode, listen,
         const deadline = Date.now() + options.gracePeriod;
         await monitor?.close(); // first, so that a reloaded master can take the port over
         await Promise.all([drainHttpServer(app.server, options.gracePeriod), ingress?.close(options.gracePeriod)]);
-        await app.close(); // runs the onClose hooks of plugins the user registered in onMaster
+        await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
+        if (runsHandlers && typeof gopool.onThreadStop === 'function') {
+          try {
+            await gopool.onThreadStop({ ctx, role });
+          } catch (err) {
+            log.error({ err }, 'onThreadStop failed');
+          }
+        }
         metrics.stop();
       })();
       return closing;
@@ -120,10 +138,10 @@ function recordRequests(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
-function createPool(gopool: Gopool, options: GopoolOptions, log: Logger, appFile: string, ctx: Record<string, unknown>, metrics: Metrics | undefined): ThreadPool {
+function createPool(definition: AppDefinition, options: GopoolOptions, log: Logger, appFile: string, ctx: GopoolContext, metrics: Metrics | undefined): ThreadPool {
   return new ThreadPool({
     threadFile: join(__dirname, '..', 'dispatch', 'pool', 'thread-main.js'),
-    threadData: { appFile, ctx, logLevel: options.logLevel, routeKeys: gopool.routes.list().map((route) => route.key) },
+    threadData: { appFile, ctx, logLevel: options.logLevel, routeKeys: definition.routes.list().map((route) => route.key) },
     minThreads: options.minThreads,
     maxThreads: options.maxThreads,
     maxQueue: options.maxQueue,
@@ -136,32 +154,24 @@ function createPool(gopool: Gopool, options: GopoolOptions, log: Logger, appFile
   });
 }
 
-/** Ingress threads bypass hooks and plugins added to the master's fastify: not with those. */
-function ingressAllowed(options: GopoolOptions, customized: string[], log: Logger): boolean {
-  if (options.ingressThreads === 0) return false;
-  if (customized.length === 0) return true;
-  log.info(`onMaster customized the master's fastify (${customized.join(', ')}): only the master accepts connections, so that every request passes through it (ingress threads are off)`);
-  return false;
-}
-
 interface IngressArgs {
-  gopool: Gopool;
+  definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
   appFile: string;
-  ctx: Record<string, unknown>;
+  ctx: GopoolContext;
   app: FastifyInstance;
   pool: ThreadPool | undefined;
-  runsOn: (route: RouteDefinition) => Dispatcher;
+  here: InlineDispatcher;
+  masterRoutes: MasterRoute[];
   metrics: Metrics;
   descriptors: () => Promise<TcpHandle>;
 }
 
-function createIngress({ gopool, options, log, appFile, ctx, app, pool, runsOn, metrics, descriptors }: IngressArgs): IngressThreads {
-  const routes = new Map(gopool.routes.list().map((route) => [route.key, route] as const));
+function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors }: IngressArgs): IngressThreads {
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
-    data: { appFile, ctx, options, routeKeys: [...routes.keys()] },
+    data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
     max: options.ingressThreads,
     min: options.minIngressThreads,
     idleTimeout: options.idleTimeout,
@@ -170,9 +180,8 @@ function createIngress({ gopool, options, log, appFile, ctx, app, pool, runsOn, 
     maxThreadMemory: options.maxThreadMemory,
     youngGenerationMb: options.youngGenerationMb,
     requestDescriptor: descriptors,
-    // The keys are the thread's own routes, checked against these when it started.
-    dispatcherFor: (routeKey) => runsOn(routes.get(routeKey)!),
-    costOf: (routeKey) => (pool && runsOn(routes.get(routeKey)!) === pool ? pool.expectedCost(routeKey) : -1),
+    targets: { pool, master: here },
+    costOf: (routeKey) => pool?.expectedCost(routeKey) ?? -1,
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
     masterServer: app.server,
@@ -190,7 +199,7 @@ async function injectIntoMaster(app: FastifyInstance, request: InjectRequest): P
     method: request.method as 'GET',
     url: request.url,
     headers,
-    ...(request.body !== undefined ? { payload: typeof request.body === 'string' ? request.body : Buffer.from(request.body) } : {}),
+    ...(request.body !== undefined ? { payload: Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) } : {}),
   });
   return { status: response.statusCode, headers: response.headers, body: response.rawPayload };
 }

@@ -3,7 +3,6 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { GopoolError } from '../runtime/errors';
-import { ROLE_ENV } from '../runtime/role';
 import { removeSocketFile, serveControl } from './control-server';
 import { sendControl } from './control-client';
 import type { ControlRequest, ControlResponse, DaemonState, InstanceStatus } from './control-protocol';
@@ -113,7 +112,7 @@ export class Daemon {
     const spec: MasterSpec = { appFile: this.options.appFile, cli: this.options.cli };
     const background = this.options.logFile !== undefined;
     const child = fork(MASTER_ENTRY, [], {
-      env: { ...process.env, [ROLE_ENV]: 'master', [MASTER_SPEC_ENV]: JSON.stringify(spec) },
+      env: { ...process.env, [MASTER_SPEC_ENV]: JSON.stringify(spec) },
       execArgv: this.options.execArgv,
       stdio: background ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -11,6 +11,8 @@ export const enum ToThread {
   Tasks = 1,
   /** [Retire]: stop taking work and exit once the event loop has nothing left to do. */
   Retire = 2,
+  /** [Abort, id, code, message]: the task's client has its answer (timeout) or left: abort the handler's signal with that error. */
+  Abort = 3,
 }
 
 export const enum ToMaster {
@@ -31,7 +33,7 @@ export const enum ToMaster {
 export type TaskEntry = [id: number, routeKey: string, request: TaskRequest];
 export type ProgressEntry = [id: number, syncMs: number, result: TaskResult | null];
 
-export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire];
+export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire] | [ToThread.Abort, number, string, string];
 
 export type MessageToMaster =
   | [ToMaster.Ready]

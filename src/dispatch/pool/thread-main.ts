@@ -4,17 +4,22 @@
  *
  * The thread only ever waits on its MessagePort through the event loop, never in a blocking
  * call: a handler's unawaited timers and promises run on time however long the thread stays
- * idle (the stall described in shared/seeds/thread-pool-stall-story.md cannot happen here).
+ * idle. (A thread pool whose idle workers park in a blocking wait stalls exactly those.)
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
+import { rebuildRequestError } from '../../errors';
 import { createLogger } from '../../runtime/logger';
-import { loadThreadRoutes, reportHeap } from '../../runtime/thread-start';
+import { claimRole } from '../../runtime/realm';
+import { loadThreadApp, reportHeap } from '../../runtime/thread-start';
 import { executeRoute } from '../execute-route';
+import { handlerRequest, type RequestContext } from '../handler-request';
+import { ResponseSerializers } from '../response-serializers';
 import type { TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 
+claimRole('thread');
 const port = parentPort!;
 const data = workerData as ThreadData;
 const log = createLogger(data.logLevel, 'thread');
@@ -31,11 +36,17 @@ let outbox: ProgressEntry[] = [];
 let transfers: ArrayBuffer[] = [];
 let flushScheduled = false;
 const awaiting = new Map<number, number>();
+/** Requests whose handler is still running, for Abort messages. */
+const inFlight = new Map<number, RequestContext>();
 
 function report(id: number, syncMs: number, result: TaskResult | null): void {
   outbox.push([id, syncMs, result]);
   // Binary bodies are exact-size copies made for this response: move them, do not clone.
   if (result !== null && result.body instanceof Uint8Array) transfers.push(result.body.buffer as ArrayBuffer);
+  scheduleFlush();
+}
+
+function scheduleFlush(): void {
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
@@ -53,21 +64,22 @@ function flush(): void {
   if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
 }
 
-function runTasks(routes: Map<string, RouteDefinition>, tasks: TaskEntry[]): void {
-  for (const [id, key, request] of tasks) {
+function runTasks(routes: Map<string, RouteDefinition>, serializers: ResponseSerializers, ctx: ThreadData['ctx'], tasks: TaskEntry[]): void {
+  for (const [id, key, task] of tasks) {
+    const route = routes.get(key)!;
+    const request = handlerRequest(task, ctx, log);
     const started = performance.now();
-    const outcome = executeRoute(routes.get(key)!, request, data.ctx, log);
+    const outcome = executeRoute(route, request, serializers.for(route), true);
     const syncMs = performance.now() - started;
     if (!(outcome instanceof Promise)) {
       report(id, syncMs, outcome);
       continue;
     }
     awaiting.set(id, syncMs);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
+    inFlight.set(id, request);
+    scheduleFlush();
     void outcome.then((result) => {
+      inFlight.delete(id);
       // Settled within this turn: one entry with the result, no separate "awaiting" report.
       awaiting.delete(id);
       report(id, syncMs, result);
@@ -76,16 +88,19 @@ function runTasks(routes: Map<string, RouteDefinition>, tasks: TaskEntry[]): voi
 }
 
 async function main(): Promise<void> {
-  let routes: Map<string, RouteDefinition>;
+  let app: Awaited<ReturnType<typeof loadThreadApp>>;
   try {
-    routes = new Map((await loadThreadRoutes(data.appFile, data.routeKeys, log)).map((route) => [route.key, route] as const));
+    app = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
+  const routes = new Map(app.routes.map((route) => [route.key, route] as const));
+  const serializers = new ResponseSerializers(app.definition.sharedSchemas);
   port.on('message', (message: MessageToThread) => {
-    if (message[0] === ToThread.Tasks) runTasks(routes, message[1]);
-    else if (message[0] === ToThread.Retire) port.close();
+    if (message[0] === ToThread.Tasks) runTasks(routes, serializers, data.ctx, message[1]);
+    else if (message[0] === ToThread.Abort) inFlight.get(message[1])?.abort(rebuildRequestError(message[2], message[3]));
+    else if (message[0] === ToThread.Retire) void app.stop().finally(() => port.close());
   });
   post([ToMaster.Ready]);
   reportHeap((used, total) => post([ToMaster.Heap, used, total]));

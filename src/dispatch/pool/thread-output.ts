@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { THREAD_MARK } from '../../runtime/role';
 import { threadResourceLimits } from '../../runtime/thread-limits';
 
 /**
@@ -28,12 +27,12 @@ export function forwardThreadOutput(source: Readable, target: Writable, threadId
 }
 
 /**
- * Starts one of gopool's threads (a pool or an ingress thread): marked as a thread for role
- * detection, with the memory limits of the options, its console forwarded line by line.
+ * Starts one of gopool's threads (a pool or an ingress thread), with the memory limits of the
+ * options, its console forwarded line by line. (The thread's entry claims its role itself.)
  */
 export function startThread(file: string, workerData: object, maxThreadMemory: number, youngGenerationMb: number): Worker {
   const worker = new Worker(file, {
-    workerData: { ...workerData, [THREAD_MARK]: true },
+    workerData,
     stdout: true,
     stderr: true,
     ...threadResourceLimits(maxThreadMemory, youngGenerationMb),

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../task';
+import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
+import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
@@ -33,7 +34,7 @@ interface Task {
   routeKey: string;
   request: TaskRequest;
   resolve: (result: TaskResult) => void;
-  reject: (err: DispatchError) => void;
+  reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   thread: PoolThread | null;
   queuedAt: number;
@@ -94,6 +95,8 @@ export interface PoolStats {
   failed: number;
   timedOut: number;
   rejected: number;
+  /** Requests whose client went away before the answer (queued ones never ran). */
+  cancelled: number;
   threadsStarted: number;
   threadsReplaced: number;
 }
@@ -143,9 +146,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private spawnRetry: NodeJS.Timeout | null = null;
   private growTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
-  private readonly costs = new RouteCosts(SYNC_BUDGET_MS);
+  private readonly costs = new RouteCosts();
   private readonly outbox = new TurnBatches<PoolThread, TaskEntry>((thread, batch) => this.sendBatch(thread, batch));
-  private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, threadsStarted: 0, threadsReplaced: 0 };
+  private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, cancelled: 0, threadsStarted: 0, threadsReplaced: 0 };
 
   constructor(private readonly options: ThreadPoolOptions) {
     super();
@@ -167,14 +170,19 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     });
   }
 
-  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
-    if (this.closing) return Promise.reject(new DispatchError('closed', 'the server is shutting down'));
+  run(routeKey: string, request: TaskRequest, timeout: number, cancel?: Cancellation): Promise<TaskResult> {
+    if (this.closing) return Promise.reject(new ERR_CLOSED());
     return new Promise<TaskResult>((resolve, reject) => {
       const task: Task = {
         id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
-        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey),
+        // A route never measured counts as filling a thread's budget: it goes alone until known.
+        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey) ?? SYNC_BUDGET_MS,
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
+      if (cancel) {
+        cancel.onCancel = () => this.onCancel(task);
+        cancel.watch();
+      }
       const thread = this.threadFor(task.cost);
       if (thread) {
         this.send(thread, task);
@@ -184,15 +192,15 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       // Each starting thread will take one queued task the moment it is ready.
       if (this.queue.size >= this.options.maxQueue + this.startingCount()) {
         this.counters.rejected++;
-        this.fail(task, new DispatchError('queue-full', 'every thread is busy and the queue is full'));
+        this.fail(task, new ERR_QUEUE_FULL());
         return;
       }
       this.queue.add(task);
     });
   }
 
-  /** What a route's handler is expected to cost in synchronous run time (ms). */
-  expectedCost(routeKey: string): number {
+  /** What a route's handler is expected to cost its thread per request (ms), if measured. */
+  expectedCost(routeKey: string): number | undefined {
     return this.costs.expected(routeKey);
   }
 
@@ -241,7 +249,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         this.once('task-settled', () => { clearTimeout(timer); resolve(); });
       });
     }
-    for (const task of this.queue.drain()) this.fail(task, new DispatchError('closed', 'the server shut down before this request ran'));
+    for (const task of this.queue.drain()) this.fail(task, new ERR_CLOSED());
     if (this.spawnRetry) clearTimeout(this.spawnRetry);
     if (this.growTimer) clearTimeout(this.growTimer);
     if (this.watchdog) clearInterval(this.watchdog);
@@ -336,7 +344,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       this.unschedule(thread, task);
       thread.running.delete(task.id);
       this.counters.failed++;
-      this.fail(task, new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`));
+      this.fail(task, new ERR_REQUEST_NOT_CLONEABLE((err as Error).message));
     }
   }
 
@@ -435,7 +443,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const expected = thread.state === 'retiring' || this.closing;
     for (const task of thread.running.values()) {
       if (!task.settled) this.counters.failed++;
-      this.settle(task, () => task.reject(new DispatchError('thread-exit', `the thread running this request exited (code ${code})`)));
+      this.settle(task, () => task.reject(new ERR_THREAD_EXIT(`code ${code}`)));
     }
     thread.running.clear();
     if (this.closing) return;
@@ -460,7 +468,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
     // No thread can serve the queue now: answer it rather than let every request time out.
     if (!this.threads.some((t) => t.state === 'ready')) {
-      for (const task of this.queue.drain()) this.fail(task, new DispatchError('no-thread', 'no thread could start; see the log'));
+      for (const task of this.queue.drain()) this.fail(task, new ERR_NO_THREAD());
     }
   }
 
@@ -485,8 +493,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.counters.timedOut++;
     const thread = task.thread;
     if (!thread) this.queue.remove(task);
-    this.settle(task, () => task.reject(new DispatchError('timeout', `no response within ${timeout} ms`)));
+    const err = new ERR_TIMEOUT(timeout);
+    this.settle(task, () => task.reject(err));
     if (!thread) return;
+    this.abortOnThread(thread, task, err);
     if (thread.inSync[0] === task) {
       // The thread is still inside this handler's synchronous code: nothing else can run on
       // it until that returns, which may be never. Replace it.
@@ -552,7 +562,30 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   // ---- settling --------------------------------------------------------------------------
 
-  private fail(task: Task, err: DispatchError): void {
+  /** The client went away: a queued task never runs, a running one has its signal aborted. */
+  private onCancel(task: Task): void {
+    if (task.settled) return;
+    this.counters.cancelled++;
+    const thread = task.thread;
+    if (!thread) this.queue.remove(task);
+    const gone = new ERR_CLIENT_GONE();
+    this.settle(task, () => task.reject(gone));
+    if (thread) {
+      thread.overdue++;
+      this.abortOnThread(thread, task, gone);
+    }
+  }
+
+  private abortOnThread(thread: PoolThread, task: Task, why: Error & { code: string }): void {
+    if (thread.state === 'retiring') return;
+    try {
+      thread.worker.postMessage([ToThread.Abort, task.id, why.code, why.message]);
+    } catch {
+      // the thread is exiting
+    }
+  }
+
+  private fail(task: Task, err: Error): void {
     this.settle(task, () => task.reject(err));
   }
 

@@ -1,24 +1,29 @@
 /**
- * Entry of an ingress thread. It loads the user's app file like a pool thread, then serves
- * HTTP itself on its own descriptor of the listening socket: cheap routes run right here
- * (no thread crossing at all), the rest goes to the master (see protocol.ts).
+ * Entry of an ingress thread. It loads the user's app file like a pool thread, builds the
+ * same app the master serves (the app's plugins, hooks, schemas; gopool's routes), and serves
+ * HTTP itself on its own descriptor of the listening socket: cheap routes run right here (no
+ * thread crossing at all), the rest goes to the master (see protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gopoolInstance } from '../../api/instance';
-import { AdaptiveDispatcher } from '../../dispatch/adaptive-dispatcher';
+import { ERR_MASTER_UNREACHABLE } from '../../errors';
 import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
+import { Placement } from '../../dispatch/placement';
+import { ResponseSerializers } from '../../dispatch/response-serializers';
 import { RequestTally } from '../../monitoring/request-tally';
-import { loadThreadRoutes, reportHeap } from '../../runtime/thread-start';
+import { claimRole } from '../../runtime/realm';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
 import { createLogger } from '../../runtime/logger';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
-import { gopoolRoutes } from '../gopool-routes';
 import { listenOnDescriptor } from '../listen';
+import { mountApp } from '../mount-app';
 import { ConnectionShedder } from '../shed-connections';
 import { MasterLink } from './master-link';
 import { FromIngress, type IngressData, type InjectRequest } from './protocol';
 
+claimRole('thread');
 const data = workerData as IngressData;
 const log = createLogger(data.options.logLevel, 'ingress');
 const link = new MasterLink(parentPort!);
@@ -26,24 +31,28 @@ const link = new MasterLink(parentPort!);
 const TALLY_EVERY_MS = 500;
 
 async function main(): Promise<void> {
-  let app: FastifyInstance;
+  let served: { app: FastifyInstance; thread: ThreadApp };
   try {
-    app = await serve();
+    served = await serve();
   } catch (err) {
     link.post([FromIngress.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
+  const { app, thread } = served;
   const shedder = new ConnectionShedder(app.server);
   link.onShed = () => shedder.shedAll();
   link.post([FromIngress.Listening]);
   const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
   link.onDrain = (graceMs) => {
     clearInterval(heap);
-    void drainHttpServer(app.server, graceMs).then(() => {
-      flushTally();
-      link.post([FromIngress.Drained]);
-      link.close();
-    });
+    void drainHttpServer(app.server, graceMs)
+      .then(() => app.close())
+      .then(() => thread.stop())
+      .then(() => {
+        flushTally();
+        link.post([FromIngress.Drained]);
+        link.close();
+      });
   };
 }
 
@@ -54,67 +63,70 @@ function flushTally(): void {
   if (rows.length > 0) link.post([FromIngress.Requests, rows]);
 }
 
-async function serve(): Promise<FastifyInstance> {
-  const routes = await loadThreadRoutes(data.appFile, data.routeKeys, log);
+async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
+  const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', log);
   const gopool = gopoolInstance();
-  const app = createFastify(data.options, log, { fastifyLogger: false });
+  const app = createFastify(data.options, log, { role: 'ingress' });
+  let counts: RequestTally | undefined;
   if (data.options.metrics) {
-    const counts = new RequestTally();
-    tally = counts;
+    counts = tally = new RequestTally();
     setInterval(flushTally, TALLY_EVERY_MS).unref();
-    // Answers fastify sends itself for a matched route (malformed JSON 400, body over the limit
-    // 413): an onError hook costs nothing on the way of a request without an error.
-    app.addHook('onError', (req, reply, err, done) => {
-      const url = req.routeOptions.url;
-      const status = (err as { statusCode?: number }).statusCode;
-      if (url !== undefined) counts.record(req.method, url, typeof status === 'number' && status >= 400 ? status : 500, reply.elapsedTime);
-      done();
-    });
   }
-  const inline = new InlineDispatcher(routes, data.ctx, log);
-  const adaptive = new AdaptiveDispatcher(inline, link, data.options.cheapRouteMs);
-  link.onCost = (routeKey, cost) => adaptive.learn(routeKey, cost);
-  await app.register(gopoolRoutes({
-    routes,
-    dispatcherFor: (route) => (route.options.runOn === undefined || route.options.runOn === 'auto' ? adaptive : link),
+  const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas));
+  const placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, pool: link.to('pool'), master: link.to('master') });
+  link.onCost = (routeKey, cost) => placement.learn(routeKey, cost);
+  await mountApp(app, {
+    definition: thread.definition,
+    options: data.options,
+    placement,
     headerGetter: gopool.headerGetter,
+    requestGetter: gopool.requestGetter,
     defaultTimeout: data.options.timeout,
-    log,
-    // Requests handed to the master's fastify (no route here) are counted there.
-    onAnswered: tally ? tally.record.bind(tally) : undefined,
-  }));
-  app.setNotFoundHandler((req, reply) => void forwardToMaster(req, reply));
+    ...(counts ? { onAnswered: counts.record.bind(counts) } : {}),
+  });
+  await app.register(forwardToMaster);
   await listenOnDescriptor(app, data.fd, data.options);
-  return app;
+  return { app, thread };
 }
 
 /** Hop-by-hop and length headers: this thread's own server sets them for its connection. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
 
 /**
- * A route this fastify does not have: maybe one the user added to the master's fastify in
- * onMaster, or monitoring, or a real 404. The master's fastify answers it through inject().
+ * Routes only the master has (added in onMaster; monitoring on the public port) are handed to
+ * the master's fastify as they came (Inject), body unparsed: the master runs its own hooks and
+ * parsers on them. Their own scope, outside the app's, so nothing runs twice.
  */
-async function forwardToMaster(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body: encodeBody(req.body) };
-  try {
-    const response = await link.inject(request);
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined && !NOT_FORWARDED.has(name)) reply.header(name, value);
-    }
-    reply.code(response.status).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
-  } catch (err) {
-    log.error({ err }, 'the master could not answer a forwarded request');
-    reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: 'the master could not answer this request' });
+async function forwardToMaster(scope: FastifyInstance): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const routes = new Map<string, Set<string>>();
+  for (const { method, url } of data.masterRoutes) {
+    const methods = routes.get(url) ?? new Set<string>();
+    methods.add(method);
+    routes.set(url, methods);
   }
+  if (data.options.infoUrl) {
+    const base = data.options.infoUrl.replace(/\/+$/, '');
+    for (const url of [base || '/', `${base}/*`]) routes.set(url, new Set([...(routes.get(url) ?? []), 'GET', 'HEAD']));
+  }
+  for (const [url, methods] of routes) scope.route({ method: [...methods], url, exposeHeadRoute: false, handler: forward });
 }
 
-/** fastify has parsed the body already; the master's fastify parses it again. */
-function encodeBody(body: unknown): string | Uint8Array | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return body;
-  return JSON.stringify(body);
+async function forward(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const body = req.body instanceof Uint8Array ? req.body : undefined;
+  const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body };
+  let response;
+  try {
+    response = await link.inject(request);
+  } catch (err) {
+    req.log.error({ err }, 'the master could not answer a forwarded request');
+    throw new ERR_MASTER_UNREACHABLE();
+  }
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined && !NOT_FORWARDED.has(name)) reply.header(name, value);
+  }
+  reply.code(response.status).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
 }
 
 void main();

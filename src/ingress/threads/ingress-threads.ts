@@ -6,8 +6,9 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Server } from 'node:http';
-import { DispatchError, type Dispatcher, type TaskResult } from '../../dispatch/task';
+import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
+import { packThrown } from '../../dispatch/thrown-error';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { startThread } from '../../dispatch/pool/thread-output';
 import type { TallyEntry } from '../../monitoring/request-tally';
@@ -34,9 +35,9 @@ export interface IngressThreadsOptions {
   youngGenerationMb: number;
   /** A new descriptor of the listening socket, from the daemon. */
   requestDescriptor: () => Promise<TcpHandle>;
-  /** Where a handed-over route runs: the pool, or the master for `runOn: "master"`. */
-  dispatcherFor: (routeKey: string) => Dispatcher;
-  /** The pool's expected synchronous cost of a route (ms), or -1 when not known. */
+  /** Where handed-over routes run, by the target the thread's placement chose. */
+  targets: { pool: Dispatcher | undefined; master: Dispatcher };
+  /** What a route costs a pool thread per request (ms), or -1 when not measured. */
   costOf: (routeKey: string) => number;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
@@ -54,6 +55,8 @@ interface IngressThread {
   handle: TcpHandle;
   listened: boolean;
   inFlight: number;
+  /** Dispatched requests whose client may still go away. */
+  cancels: Map<number, Cancellation>;
   heapUsed: number;
   heapTotal: number;
   lastHeard: number;
@@ -211,7 +214,7 @@ export class IngressThreads {
     const data: IngressData = { ...this.options.data, fd: handle.fd };
     const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: IngressThread = {
-      worker, state: 'starting', handle, listened: false, inFlight: 0, heapUsed: 0, heapTotal: 0,
+      worker, state: 'starting', handle, listened: false, inFlight: 0, cancels: new Map(), heapUsed: 0, heapTotal: 0,
       lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null,
     };
     this.threads.push(thread);
@@ -310,12 +313,19 @@ export class IngressThreads {
       case FromIngress.Drained:
         thread.drained?.();
         return;
+      case FromIngress.Cancel:
+        thread.cancels.get(message[1])?.onCancel?.();
+        return;
     }
   }
 
-  private dispatch(thread: IngressThread, [id, routeKey, request, timeout]: DispatchEntry): void {
+  private dispatch(thread: IngressThread, [id, routeKey, request, timeout, target]: DispatchEntry): void {
     thread.inFlight++;
-    const outcome = this.options.dispatcherFor(routeKey).run(routeKey, request, timeout);
+    const cancel: Cancellation = { onCancel: undefined, watch: () => undefined };
+    thread.cancels.set(id, cancel);
+    // The thread's placement chose the target; a pool target exists whenever a route can go there.
+    const dispatcher = target === 'pool' ? this.options.targets.pool! : this.options.targets.master;
+    const outcome = dispatcher.run(routeKey, request, timeout, cancel);
     if (!(outcome instanceof Promise)) {
       this.answer(thread, id, routeKey, outcome, null);
       return;
@@ -326,13 +336,16 @@ export class IngressThreads {
   /** Queues the answer to a Dispatch entry, with the route's current cost for the thread to learn. */
   private answer(thread: IngressThread, id: number, routeKey: string, result: TaskResult | null, err: unknown): void {
     thread.inFlight--;
+    thread.cancels.delete(id);
     const cost = this.options.costOf(routeKey);
     if (result !== null) {
-      this.results.add(thread, [id, result, null, '', cost]);
+      // A runOn "master" handler ran inline here: what it threw is still an object of this thread.
+      if (result.error instanceof Error) result.error = packThrown(result.error);
+      this.results.add(thread, [id, result, '', '', cost]);
       return;
     }
-    const failure = err instanceof DispatchError ? err.failure : 'error';
-    this.results.add(thread, [id, null, failure, err instanceof Error ? err.message : String(err), cost]);
+    const code = typeof (err as { code?: unknown } | null)?.code === 'string' ? (err as { code: string }).code : 'GOPOOL_ERR';
+    this.results.add(thread, [id, null, code, err instanceof Error ? err.message : String(err), cost]);
   }
 
   private inject(thread: IngressThread, id: number, request: InjectRequest): void {

@@ -3,7 +3,8 @@
  * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { DispatchError, type Dispatcher, type TaskRequest, type TaskResult } from '../../dispatch/task';
+import { ERR_REQUEST_NOT_CLONEABLE, rebuildRequestError } from '../../errors';
+import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import {
   FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
@@ -14,13 +15,13 @@ interface Pending<T> {
   reject: (err: Error) => void;
 }
 
-export class MasterLink implements Dispatcher {
+export class MasterLink {
   private nextId = 1;
   private readonly dispatched = new Map<number, Pending<TaskResult> & { routeKey: string }>();
   private readonly injected = new Map<number, Pending<InjectResponse>>();
   /** One destination, the master: keyed by `true`. */
   private readonly outbox = new TurnBatches<true, DispatchEntry>((_, batch) => this.sendBatch(batch));
-  /** Called with the pool's expected cost of a route, from every answer. */
+  /** Called with the pool's measured cost of a route, from every answer. */
   onCost: ((routeKey: string, cost: number) => void) | undefined;
   onShed: (() => void) | undefined;
   onDrain: ((graceMs: number) => void) | undefined;
@@ -38,11 +39,22 @@ export class MasterLink implements Dispatcher {
     this.port.close();
   }
 
-  run(routeKey: string, request: TaskRequest, timeout: number): Promise<TaskResult> {
+  /** A dispatcher that runs routes on the master's pool, or on the master itself. */
+  to(target: 'pool' | 'master'): Dispatcher {
+    return { run: (routeKey, request, timeout, cancel) => this.dispatch(routeKey, request, timeout, target, cancel) };
+  }
+
+  private dispatch(routeKey: string, request: TaskRequest, timeout: number, target: 'pool' | 'master', cancel?: Cancellation): Promise<TaskResult> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.dispatched.set(id, { resolve, reject, routeKey });
-      this.outbox.add(true, [id, routeKey, request, timeout]);
+      this.outbox.add(true, [id, routeKey, request, timeout, target]);
+      if (cancel) {
+        cancel.onCancel = () => {
+          if (this.dispatched.has(id)) this.post([FromIngress.Cancel, id]);
+        };
+        cancel.watch();
+      }
     });
   }
 
@@ -58,14 +70,16 @@ export class MasterLink implements Dispatcher {
     try {
       this.post([FromIngress.Dispatch, batch]);
     } catch {
-      // Only a request the headerGetter filled with something uncloneable gets here.
+      // Only a request that cannot be cloned gets here (a headerGetter or requestGetter that
+      // picked a function, a body nested past the structured clone's limit): send one by one
+      // so that only that request fails, with a 4xx it will not retry.
       for (const entry of batch) {
         try {
           this.post([FromIngress.Dispatch, [entry]]);
         } catch (err) {
           const pending = this.dispatched.get(entry[0]);
           this.dispatched.delete(entry[0]);
-          pending?.reject(new DispatchError('no-thread', `request cannot be sent to a thread: ${(err as Error).message}`));
+          pending?.reject(new ERR_REQUEST_NOT_CLONEABLE((err as Error).message));
         }
       }
     }
@@ -74,13 +88,12 @@ export class MasterLink implements Dispatcher {
   private onMessage(message: MessageToIngress): void {
     switch (message[0]) {
       case ToIngress.Results:
-        for (const [id, result, failure, text, cost] of message[1]) {
+        for (const [id, result, errorCode, text, cost] of message[1]) {
           const pending = this.dispatched.get(id);
           if (!pending) continue;
           this.dispatched.delete(id);
           if (result !== null) pending.resolve(result);
-          else if (failure === 'error' || failure === null) pending.reject(new Error(text));
-          else pending.reject(new DispatchError(failure, text));
+          else pending.reject(rebuildRequestError(errorCode, text));
           if (cost >= 0) this.onCost?.(pending.routeKey, cost);
         }
         return;

@@ -1,13 +1,14 @@
 /**
  * Messages between the master and an ingress thread: a thread that accepts connections on
- * its own descriptor of the listening socket and answers cheap routes itself. What it does
- * not run (CPU-heavy routes, `runOn: "master"` routes, routes the user added to the master's
- * fastify in onMaster, monitoring) it hands to the master: heavy routes join the central
- * queue like every other request, so their fairness does not depend on which thread the
- * kernel gave the connection to.
+ * its own descriptor of the listening socket, runs the app's hooks and cheap routes itself.
+ * What it does not run (heavy routes, `runOn: "master"` routes) it hands to the master with
+ * the target placement chose: heavy routes join the central queue like every other request,
+ * so their fairness does not depend on which thread the kernel gave the connection to. Routes
+ * only the master has (onMaster's, monitoring) it forwards as raw HTTP (Inject).
  */
 import type { GopoolOptions } from '../../config/options';
-import type { DispatchFailure, TaskRequest, TaskResult } from '../../dispatch/task';
+import type { TaskRequest, TaskResult } from '../../dispatch/task';
+import type { MasterRoute } from '../../master/on-master';
 import type { TallyEntry } from '../../monitoring/request-tally';
 
 export const enum ToIngress {
@@ -26,7 +27,7 @@ export const enum FromIngress {
   Listening = 1,
   /** [Fatal, message]: the thread could not start. */
   Fatal = 2,
-  /** [Dispatch, [[id, routeKey, request, timeout], ...]]: run these where the master decides. */
+  /** [Dispatch, [[id, routeKey, request, timeout, target], ...]]: run these on the pool or the master. */
   Dispatch = 3,
   /** [Inject, id, request]: a request for a route only the master's fastify has. */
   Inject = 4,
@@ -36,15 +37,18 @@ export const enum FromIngress {
   Heap = 6,
   /** [Drained]: every connection is closed; the thread exits when its event loop is empty. */
   Drained = 7,
+  /** [Cancel, id]: the client of a dispatched request went away. */
+  Cancel = 8,
 }
 
-export type DispatchEntry = [id: number, routeKey: string, request: TaskRequest, timeout: number];
+export type DispatchEntry = [id: number, routeKey: string, request: TaskRequest, timeout: number, target: 'pool' | 'master'];
 /**
- * A dispatched request's outcome: its result, or why there is none. `cost` is the synchronous
- * run time the pool expects of this route (ms), so the thread learns when a route it sends
- * away has become cheap enough to run itself.
+ * A dispatched request's outcome: its result, or the code and message of the request error
+ * (src/errors.ts) that answers it instead. `cost` is what the route costs a pool thread per
+ * request (ms; -1 when not measured), so the thread learns when a route it sends away has
+ * become cheap enough to run itself.
  */
-export type ResultEntry = [id: number, result: TaskResult | null, failure: DispatchFailure | 'error' | null, message: string, cost: number];
+export type ResultEntry = [id: number, result: TaskResult | null, errorCode: string, message: string, cost: number];
 /** Requests counted on an ingress thread, per route (monitoring's RequestTally). */
 export type RequestsEntry = TallyEntry;
 
@@ -52,7 +56,8 @@ export interface InjectRequest {
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
-  body: string | Uint8Array | undefined;
+  /** The body as received, unparsed. */
+  body: Uint8Array | undefined;
 }
 
 export interface InjectResponse {
@@ -74,7 +79,8 @@ export type MessageFromIngress =
   | [FromIngress.Inject, number, InjectRequest]
   | [FromIngress.Requests, RequestsEntry[]]
   | [FromIngress.Heap, number, number]
-  | [FromIngress.Drained];
+  | [FromIngress.Drained]
+  | [FromIngress.Cancel, number];
 
 /** An ingress thread's workerData. */
 export interface IngressData {
@@ -82,6 +88,8 @@ export interface IngressData {
   ctx: Record<string, unknown>;
   options: GopoolOptions;
   routeKeys: string[];
+  /** Routes only the master has (added in onMaster), handed to it as they are. */
+  masterRoutes: MasterRoute[];
   /** Its own descriptor of the daemon's listening socket. */
   fd: number;
 }

@@ -1,0 +1,73 @@
+/**
+ * What the user's file declares, read by the code that starts the server: routes, the fastify
+ * set-up to replay on every thread that accepts connections (plugins, hooks, schemas, error
+ * and not-found handlers, parsers, decorators, in the order they were declared), and the
+ * callbacks (`headerGetter`, `requestGetter`, `onMaster`, `onThreadStart`, `onThreadStop`).
+ *
+ * The public `Gopool` object keeps one under a `Symbol.for` key, so that a CLI and an app with
+ * two copies of gopool still read the same definition, and so that it is not part of the
+ * object users see.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ERR_SETUP_AFTER_START } from '../errors';
+import { RouteRegistry } from './route-registry';
+
+/** fastify methods the user may call on `gopool`, replayed on each accepting thread's fastify. */
+export const SETUP_METHODS = [
+  'register', 'addHook', 'addSchema', 'setErrorHandler', 'setNotFoundHandler', 'addContentTypeParser',
+  'decorate', 'decorateRequest', 'decorateReply', 'setValidatorCompiler', 'setSchemaErrorFormatter',
+] as const;
+export type SetupMethod = (typeof SETUP_METHODS)[number];
+
+export interface SetupCall {
+  method: SetupMethod;
+  args: unknown[];
+}
+
+export class AppDefinition {
+  readonly routes = new RouteRegistry();
+  private readonly calls: SetupCall[] = [];
+  private frozenBy: string | undefined;
+
+  record(method: SetupMethod, args: unknown[]): void {
+    if (this.frozenBy) throw new ERR_SETUP_AFTER_START(method, this.frozenBy);
+    this.calls.push({ method, args });
+  }
+
+  /** The set-up calls in the order the user's file made them. */
+  get setup(): readonly SetupCall[] {
+    return this.calls;
+  }
+
+  /** Shared schemas (`gopool.addSchema`), for the threads that serialize responses. */
+  get sharedSchemas(): unknown[] {
+    return this.calls.filter((call) => call.method === 'addSchema').map((call) => call.args[0]);
+  }
+
+  /** Did the user set an error handler (their own error shape applies then)? */
+  get hasErrorHandler(): boolean {
+    return this.calls.some((call) => call.method === 'setErrorHandler');
+  }
+
+  /** Replays the set-up on a fastify instance (an encapsulated scope of an accepting thread). */
+  applyTo(app: FastifyInstance): void {
+    const target = app as unknown as Record<SetupMethod, (...args: unknown[]) => unknown>;
+    for (const { method, args } of this.calls) target[method].apply(app, args);
+  }
+
+  freeze(reason: string): void {
+    this.frozenBy ??= reason;
+    this.routes.freeze(reason);
+  }
+}
+
+const DEFINITION = Symbol.for('gopool.definition');
+
+/** The definition behind a Gopool object (any copy's). */
+export function definitionOf(gopool: object): AppDefinition {
+  const holder = gopool as { [DEFINITION]?: AppDefinition };
+  if (!holder[DEFINITION]) {
+    Object.defineProperty(holder, DEFINITION, { value: new AppDefinition(), enumerable: false });
+  }
+  return holder[DEFINITION]!;
+}

@@ -1,0 +1,57 @@
+/**
+ * Starts the app whose file is loaded in this realm: resolves its options, builds and starts
+ * the server (master/start-server.ts), and wires how it stops. Supervised (a master process of
+ * the daemon), it listens on the daemon's socket and drains when the daemon says so;
+ * standalone (single mode from `node app.js`), it binds its own port and stops on
+ * SIGTERM / SIGINT.
+ */
+import { basename, extname } from 'node:path';
+import type { RunningServer } from '../api/gopool';
+import { definitionOf } from '../api/app-definition';
+import { gopoolInstance } from '../api/instance';
+import { resolveOptions, type PartialOptions } from '../config/resolve-options';
+import { listenOnHandle, listenOnPort } from '../ingress/listen';
+import { startServer } from '../master/start-server';
+import { stopAndExit, stopOnSignals } from '../master/stop-on-signals';
+import type { SupervisorLink } from '../master/supervisor-link';
+import { createLogger } from '../runtime/logger';
+import { realm } from '../runtime/realm';
+import { settleStart } from './start-call';
+
+export interface ServeArgs {
+  /** The Gopool object of the app (any copy of gopool's): the realm's instance by default. */
+  gopool?: object;
+  appFile: string;
+  /** Options from the command line (strongest). */
+  cli: PartialOptions;
+  /** The daemon's channel, for a supervised master. */
+  link?: SupervisorLink;
+  standalone?: boolean;
+}
+
+export async function serveApp({ gopool = gopoolInstance(), appFile, cli, link }: ServeArgs): Promise<RunningServer> {
+  const app = gopool as ReturnType<typeof gopoolInstance>;
+  const request = realm().startRequest ?? { mode: 'pool' as const, options: {} };
+  const options = resolveOptions({ code: request.options, env: process.env, cli });
+  if (!options.name) options.name = basename(appFile, extname(appFile));
+  const definition = definitionOf(app);
+  definition.freeze('the server started');
+  const log = createLogger(options.logLevel, 'master');
+  const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
+  const descriptors = link ? () => link.requestHandle(options.host, options.port) : undefined;
+  const server = await startServer({ gopool: app, definition, options, log, appFile, mode: request.mode, listen, ...(descriptors ? { descriptors } : {}) });
+  log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
+  if (link) {
+    link.provideStats(() => server.metrics.snapshot());
+    link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
+    link.once('drain', () => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
+    // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => stopAndExit(server, log, options.gracePeriod, 'SIGTERM'));
+    link.ready(server.url, options.gracePeriod);
+  } else {
+    stopOnSignals(server, log, options.gracePeriod);
+  }
+  settleStart(server);
+  return server;
+}

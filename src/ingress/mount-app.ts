@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDefinition } from '../api/app-definition';
+import type { GopoolOptions } from '../config/options';
+import { defaultErrorHandler } from './error-handler';
+import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
+import { jsonBodyParser } from './json-body';
+
+export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAnswered'> {
+  definition: AppDefinition;
+  options: GopoolOptions;
+  /** Counts answered requests (ingress threads: metrics are tallied per thread). */
+  onAnswered?: NonNullable<GopoolRoutesOptions['onAnswered']>;
+  /** The master's own routes: a child scope for the app's `onMaster`. */
+  masterScope?: (scope: FastifyInstance) => Promise<void>;
+}
+
+/**
+ * The app, as every thread that accepts connections serves it: one encapsulated fastify scope
+ * holding gopool's defaults (error handler, JSON parser with a nesting limit), then the app's
+ * own set-up replayed in the order the user's file declared it (`gopool.register`,
+ * `gopool.addHook`, ...), then the gopool routes, and on the master a child scope for
+ * `onMaster`. Monitoring lives beside it, outside the app's hooks.
+ */
+export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promise<void> {
+  const { definition, options, onAnswered, masterScope, ...routeOptions } = args;
+  await app.register(async function gopoolDefaults(defaults: FastifyInstance) {
+    // gopool's defaults one scope above the app's, so that the app's own error handler and
+    // JSON parser replace them without fastify's warning about overriding in the same scope;
+    // an app error handler that passes an error on (`reply.send(error)`) reaches this one.
+    defaults.setErrorHandler(defaultErrorHandler);
+    defaults.removeContentTypeParser('application/json');
+    defaults.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(defaults, options.jsonDepthLimit));
+    await defaults.register(async function gopoolApp(scope: FastifyInstance) {
+      // An app's own JSON parser replaces gopool's, as in fastify it replaces fastify's default.
+      if (definition.setup.some((call) => call.method === 'addContentTypeParser' && parsesJson(call.args[0]))) scope.removeContentTypeParser('application/json');
+      definition.applyTo(scope);
+      const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
+      await scope.register(gopoolRoutes({ ...routeOptions, routes: definition.routes.list(), ...(countEach ? { onAnswered: countEach } : {}) }));
+      if (masterScope) await scope.register(masterScope);
+    });
+  });
+}
+
+/**
+ * Per-thread request counts. Returns the callback the handlers call for what they send, or
+ * undefined when a hook counts every answer instead.
+ */
+function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>) {
+  if (definition.setup.length > 0 || definition.routes.list().some(hasRouteHooks)) {
+    // The app's hooks may answer a request before its handler (401, a cached reply...):
+    // count every answer, at its end.
+    scope.addHook('onResponse', (req, reply, done) => {
+      const url = req.routeOptions.url;
+      if (url !== undefined) onAnswered(req.method, url, reply.statusCode, reply.elapsedTime);
+      done();
+    });
+    return undefined;
+  }
+  // Without the app's hooks, only handlers answer, or an error (fastify's 400 and 413, a
+  // handler's throw, gopool's 504): the handlers count what they send, an onError hook (which
+  // costs nothing on the way of a request without an error) the errors.
+  scope.addHook('onError', (req, reply, err, done) => {
+    const url = req.routeOptions.url;
+    const status = (err as { statusCode?: number }).statusCode;
+    if (url !== undefined && !reply.sent) reply.raw.once('finish', () => onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, reply.elapsedTime));
+    done();
+  });
+  return onAnswered;
+}
+
+function parsesJson(contentType: unknown): boolean {
+  const types = Array.isArray(contentType) ? contentType : [contentType];
+  return types.some((type) => typeof type === 'string' && type.trim().toLowerCase() === 'application/json');
+}
+
+function hasRouteHooks(route: { options: Record<string, unknown> }): boolean {
+  return ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'].some((hook) => route.options[hook] !== undefined);
+}
