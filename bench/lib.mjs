@@ -1,6 +1,8 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 export function ensureWrk() {
@@ -9,6 +11,13 @@ export function ensureWrk() {
     const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit' });
     if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', 'wrk']).status !== 0) throw new Error('could not install wrk');
   }
+}
+
+/** The bench apps' own dependencies (bench/package.json: gopool linked, the peers, pg, plugins). */
+export function installPeers(root) {
+  console.log('installing the benchmark peers (bench/package-lock.json)');
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], { cwd: join(root, 'bench'), stdio: 'inherit' });
+  if (install.status !== 0) throw new Error('npm ci in bench/ failed');
 }
 
 /**
@@ -91,8 +100,11 @@ function toMs(text) {
   return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }
 
-/** Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree. */
-export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
+/**
+ * Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree.
+ * `headers` are sent with every request; `body` makes it a POST of that JSON.
+ */
+export async function wrk(url, { connections, seconds, threads = 1, headers = {}, body }, pid) {
   let peak = 0;
   let peakFootprint = 0;
   const sampler = setInterval(() => {
@@ -100,7 +112,9 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
     peak = Math.max(peak, memory.rssMb);
     peakFootprint = Math.max(peakFootprint, memory.footprintMb);
   }, 250);
-  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', url]);
+  const extra = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  if (body !== undefined) extra.push('-s', postScript(body));
+  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', ...extra, url]);
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
   await new Promise((resolve) => child.on('exit', resolve));
@@ -115,6 +129,13 @@ export async function wrk(url, { connections, seconds, threads = 1 }, pid) {
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
   return { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
+}
+
+/** A wrk Lua script that POSTs `body` as JSON. */
+function postScript(body) {
+  const file = join(mkdtempSync(join(tmpdir(), 'gopool-wrk-')), 'post.lua');
+  writeFileSync(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify(body))}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  return file;
 }
 
 /** The median of the finite values (a wrk figure it could not print is NaN, and skipped). */

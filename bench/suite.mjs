@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeBinary } from '../scripts/node-versions.mjs';
-import { ensureWrk, freePort, median, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -30,9 +30,7 @@ const gopoolHome = () => mkdtempSync(join(tmpdir(), 'gopool-bench-'));
 
 // ---- set-up: the peers (pm2, Watt, pg), PostgreSQL, Node for Watt ------------------------
 ensureWrk();
-console.log('installing the benchmark peers (bench/package-lock.json: pm2, wattpm, @platformatic/node, pg)');
-const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], { cwd: join(root, 'bench'), stdio: 'inherit' });
-if (install.status !== 0) throw new Error('npm ci in bench/ failed');
+installPeers(root);
 const wattNode = nodeBinary(WATT_NODE_MAJOR);
 const wattNodeVersion = spawnSync(wattNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const database = await startPostgres(await freePort());

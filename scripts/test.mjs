@@ -20,10 +20,19 @@ import { nodeBinary } from './node-versions.mjs';
 import { ensureSystemPackages } from './system-packages.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
-// promtool (package prometheus) validates the metrics text, chromium renders the dashboard.
+// promtool (package prometheus) validates the metrics text and the prometheus server of the same
+// package scrapes two instances (test/programs/prometheus.test.ts), chromium renders the dashboard;
+// nginx is the proxy in front of two instances (test/programs/nginx.test.ts); tini is PID 1
+// of deploy/Dockerfile's command line (test/programs/container.test.ts); systemd-analyze and
+// systemd-notify (package systemd) check the unit of `gopool startup systemd` and carry
+// sd_notify, python3 receives those on a unix datagram socket.
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
+  { what: 'nginx', present: () => spawnSync('nginx', ['-v']).status === 0, apt: 'nginx' },
+  { what: 'tini', present: () => existsSync('/usr/bin/tini'), apt: 'tini' },
+  { what: 'systemd-analyze', present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0, apt: 'systemd' },
+  { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
 ];
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');

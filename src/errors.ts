@@ -44,6 +44,47 @@ export const ERR_CTX_NOT_CLONEABLE = usage<[reason: string]>('GOPOOL_ERR_CTX_NOT
 export const ERR_THREAD_ROUTES_DIFFER = usage<[missing: string]>('GOPOOL_ERR_THREAD_ROUTES_DIFFER', 'routes registered in the master are missing in a thread: %s (route registration must not depend on the role)');
 export const ERR_THREADS_FAILED = usage<[reason: string]>('GOPOOL_ERR_THREADS_FAILED', 'the worker threads could not start: %s');
 
+// ---- supervision, command line, options (usage errors too) ------------------------------
+
+// options (flags, environment, config file, code)
+export const ERR_OPTION_INVALID = usage<[where: string, problem: string]>('GOPOOL_ERR_OPTION_INVALID', '%s %s');
+export const ERR_OPTION_UNKNOWN = usage<[source: string, key: string, hint: string]>('GOPOOL_ERR_OPTION_UNKNOWN', '%s: unknown option "%s"%s');
+export const ERR_OPTIONS_NOT_OBJECT = usage<[source: string]>('GOPOOL_ERR_OPTIONS_NOT_OBJECT', '%s: options must be an object');
+export const ERR_MIN_ABOVE_MAX = usage<[min: number, max: number]>('GOPOOL_ERR_MIN_ABOVE_MAX', 'min-threads (%d) is larger than max-threads (%d)');
+export const ERR_CONFIG_NOT_FOUND = usage<[file: string]>('GOPOOL_ERR_CONFIG_NOT_FOUND', 'config file not found: %s');
+export const ERR_CONFIG_LOAD = usage<[file: string, reason: string]>('GOPOOL_ERR_CONFIG_LOAD', 'config file %s failed to load: %s');
+export const ERR_CONFIG_INVALID = usage<[file: string, field: string, problem: string]>('GOPOOL_ERR_CONFIG_INVALID', 'config file %s: %s %s');
+export const ERR_CONFIG_NO_ENV = usage<[file: string, section: string, env: string]>('GOPOOL_ERR_CONFIG_NO_ENV', 'config file %s has no section "%s" for --env %s');
+export const ERR_NO_APP = usage<[dir: string]>('GOPOOL_ERR_NO_APP', 'no app file given, and no gopool.config.{js,mjs,cjs,json} with an "app" field in %s');
+
+// instances, GOPOOL_HOME, the daemon
+export const ERR_BAD_NAME = usage<[name: string]>('GOPOOL_ERR_BAD_NAME', 'instance name must be 1-64 letters, digits, ".", "_" or "-", got "%s"');
+export const ERR_INSTANCE_RUNNING = usage<[name: string, pid: string]>('GOPOOL_ERR_INSTANCE_RUNNING', 'an instance named "%s" is already running%s; stop it or choose another --name');
+export const ERR_HOME_NOT_DIRECTORY = usage<[home: string]>('GOPOOL_ERR_HOME_NOT_DIRECTORY', 'GOPOOL_HOME %s is not a directory');
+export const ERR_HOME_NOT_OWNED = usage<[home: string, owner: number, uid: number]>('GOPOOL_ERR_HOME_NOT_OWNED', 'GOPOOL_HOME %s belongs to uid %d, not to this user (uid %d): another user could plant files there; use a folder of your own');
+export const ERR_HOME_WORLD_WRITABLE = usage<[home: string]>('GOPOOL_ERR_HOME_WORLD_WRITABLE', 'GOPOOL_HOME %s is writable by every user and has no sticky bit: another user could replace its files; use a private folder');
+export const ERR_UNSAFE_PATH = usage<[path: string, what: string]>('GOPOOL_ERR_UNSAFE_PATH', '%s is %s: refusing to use it (a symbolic link or a file of another user in GOPOOL_HOME)');
+export const ERR_DAEMON_SPEC = usage<[variable: string]>('GOPOOL_ERR_DAEMON_SPEC', '%s is not set: this file is started by gopool start --daemon');
+export const ERR_BAD_HOST = usage<[host: string]>('GOPOOL_ERR_BAD_HOST', '--host must be an IP address (such as 127.0.0.1 or 0.0.0.0), got "%s"');
+export const ERR_ADDRESS_IN_USE = usage<[where: string]>('GOPOOL_ERR_ADDRESS_IN_USE', 'cannot listen on %s: address already in use (another server on that port?)');
+export const ERR_LISTEN_DENIED = usage<[where: string]>('GOPOOL_ERR_LISTEN_DENIED', 'cannot listen on %s: permission denied (ports below 1024 need privileges)');
+export const ERR_ADDRESS_NOT_AVAILABLE = usage<[where: string]>('GOPOOL_ERR_ADDRESS_NOT_AVAILABLE', 'cannot listen on %s: no such address on this machine');
+export const ERR_LISTEN = usage<[where: string, code: string]>('GOPOOL_ERR_LISTEN', 'cannot listen on %s: %s');
+export const ERR_DAEMON_STATE = usage<[from: string, to: string]>('GOPOOL_ERR_DAEMON_STATE', 'gopool daemon: no move from %s to %s (a bug in gopool)');
+export const ERR_START_FAILED = usage<[reason: string]>('GOPOOL_ERR_START_FAILED', '%s');
+
+// management commands (status, stop, reload, logs)
+export const ERR_NO_INSTANCE = usage<[home: string]>('GOPOOL_ERR_NO_INSTANCE', 'no gopool instance is running (looked in %s)');
+export const ERR_SEVERAL_INSTANCES = usage<[names: string]>('GOPOOL_ERR_SEVERAL_INSTANCES', 'several instances are running (%s); name one');
+export const ERR_NOT_RUNNING = usage<[name: string, home: string]>('GOPOOL_ERR_NOT_RUNNING', 'no running instance named "%s" (looked in %s)');
+export const ERR_CONTROL_TIMEOUT = usage<[socket: string, ms: number]>('GOPOOL_ERR_CONTROL_TIMEOUT', 'no answer from %s within %d ms');
+export const ERR_CONTROL_UNREADABLE = usage<[socket: string, answer: string]>('GOPOOL_ERR_CONTROL_UNREADABLE', 'unreadable answer from %s: %s');
+export const ERR_COMMAND_FAILED = usage<[reason: string]>('GOPOOL_ERR_COMMAND_FAILED', '%s');
+export const ERR_STOP_TIMEOUT = usage<[pid: number, seconds: number]>('GOPOOL_ERR_STOP_TIMEOUT', 'the daemon (pid %d) is still running after %d s');
+export const ERR_NO_LOG = usage<[name: string, path: string]>('GOPOOL_ERR_NO_LOG', 'no log for "%s" at %s (logs are written for instances started with --daemon)');
+export const ERR_NO_LOG_NAME = usage<[why: string]>('GOPOOL_ERR_NO_LOG_NAME', '%s');
+export const ERR_STARTUP_TARGET = usage<[target: string]>('GOPOOL_ERR_STARTUP_TARGET', 'startup supports systemd only, got "%s"');
+
 // ---- requests (the client's answer; an error handler sees these) -------------------------
 
 const request = <Args extends unknown[]>(code: string, message: string, status: number) => createError<string, Args>(code, message, status);
@@ -56,6 +97,7 @@ export const ERR_NO_THREAD = request<[]>('GOPOOL_ERR_NO_THREAD', 'no thread coul
 export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_REQUEST_NOT_CLONEABLE', 'the request cannot be handed to a thread: %s', 400);
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400);
 export const ERR_RESULT_NOT_SENDABLE = request<[route: string, reason: string]>('GOPOOL_ERR_RESULT_NOT_SENDABLE', 'the value returned by %s cannot be sent: %s', 500);
+export const ERR_HANDLER_CRASHED = request<[route: string]>('GOPOOL_ERR_HANDLER_CRASHED', 'the handler of %s crashed its thread (an exception thrown where nothing could catch it)', 500);
 export const ERR_HANDLER_INTERRUPTED = request<[route: string, ms: number]>('GOPOOL_ERR_HANDLER_INTERRUPTED', 'the handler of %s was stopped after running synchronously for %d ms', 504);
 /** Never sent (nobody is there to read it): the reason a handler's signal aborts when its client leaves. */
 export const ERR_CLIENT_GONE = request<[]>('GOPOOL_ERR_CLIENT_GONE', 'the client closed the connection before its answer', 499);
@@ -89,7 +131,14 @@ export const ERROR_CODES = [
   ERR_ROUTE_AFTER_START, ERR_ROUTE_PATH, ERR_ROUTE_HANDLER, ERR_ROUTE_DUPLICATE, ERR_ROUTE_OPTION, ERR_SETUP_AFTER_START, ERR_SETUP_ARGUMENT,
   ERR_STARTED_TWICE, ERR_NO_APP_FILE, ERR_ON_MASTER, ERR_CTX_NOT_CLONEABLE, ERR_THREAD_ROUTES_DIFFER, ERR_THREADS_FAILED,
   ERR_TIMEOUT, ERR_QUEUE_FULL, ERR_THREAD_EXIT, ERR_CLOSED, ERR_NO_THREAD, ERR_REQUEST_NOT_CLONEABLE, ERR_JSON_TOO_DEEP,
-  ERR_RESULT_NOT_SENDABLE, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
+  ERR_RESULT_NOT_SENDABLE, ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
+  ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT, ERR_MIN_ABOVE_MAX,
+  ERR_CONFIG_NOT_FOUND, ERR_CONFIG_LOAD, ERR_CONFIG_INVALID, ERR_CONFIG_NO_ENV, ERR_NO_APP,
+  ERR_BAD_NAME, ERR_INSTANCE_RUNNING, ERR_HOME_NOT_DIRECTORY, ERR_HOME_NOT_OWNED, ERR_HOME_WORLD_WRITABLE,
+  ERR_UNSAFE_PATH, ERR_DAEMON_SPEC, ERR_BAD_HOST, ERR_ADDRESS_IN_USE, ERR_LISTEN_DENIED,
+  ERR_ADDRESS_NOT_AVAILABLE, ERR_LISTEN, ERR_DAEMON_STATE, ERR_START_FAILED,
+  ERR_NO_INSTANCE, ERR_SEVERAL_INSTANCES, ERR_NOT_RUNNING, ERR_CONTROL_TIMEOUT, ERR_CONTROL_UNREADABLE,
+  ERR_COMMAND_FAILED, ERR_STOP_TIMEOUT, ERR_NO_LOG, ERR_NO_LOG_NAME, ERR_STARTUP_TARGET,
 ] as const;
 
 /** Prints the one-line message for a start-up failure and sets a non-zero exit code. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
@@ -128,6 +129,29 @@ describe('ingress threads', () => {
     await until(async () => (await clientErrors()) >= errorsBefore + 20);
   });
 
+  test('a pipelining client gets every answer, whichever thread accepted its connection', async () => {
+    const PIPELINED = 100;
+    for (let i = 0; i < 10; i++) {
+      const { port } = new URL(app.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      const answered = await new Promise<number>((resolve, reject) => {
+        const count = () => received.split('HTTP/1.1 200 OK').length - 1;
+        const timer = setTimeout(() => reject(new Error(`only ${count()} of ${PIPELINED} answers`)), 20_000);
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          received += chunk;
+          if (count() === PIPELINED) { clearTimeout(timer); resolve(count()); }
+        });
+        socket.on('close', () => { clearTimeout(timer); resolve(count()); });
+        socket.on('error', reject);
+        socket.write('GET /thread HTTP/1.1\r\nHost: test\r\n\r\n'.repeat(PIPELINED));
+      });
+      socket.destroy();
+      assert.equal(answered, PIPELINED, `connection ${i}`);
+    }
+  });
+
   test('a graceful stop lets requests in flight on ingress threads finish', async () => {
     let started = 0;
     const callbacks = http.createServer((_req, res) => { started++; res.end(); });
@@ -189,5 +213,80 @@ describe("hooks added in onMaster concern the master's own routes; ingress threa
     assert.equal(line.hooked, true);
     assert.match(String(line.reqId), /^req-/);
     assert.equal(line.component, 'http');
+  });
+});
+
+describe('a handler that hangs or crashes on an ingress thread costs its own request only', () => {
+  let app: App;
+  before(async () => {
+    // One ingress thread; cheap-route-ms 50 so the /maybe-* routes run inline once measured.
+    app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '1', '--ingress-threads', '1', '--max-threads', '2', '--cheap-route-ms', '50']);
+  });
+  after(() => app.stop());
+
+  /** Kept-alive connections that the one ingress thread accepted (the master closes the ones it accepts). */
+  async function ingressConnections(count: number, thread: number): Promise<http.Agent[]> {
+    const agents: http.Agent[] = [];
+    for (let tries = 0; agents.length < count && tries < 200; tries++) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const first = await request(agent, '/thread');
+      if (JSON.parse(first.body).threadId === thread && first.headers.connection !== 'close') agents.push(agent);
+      else agent.destroy();
+    }
+    assert.equal(agents.length, count, 'enough connections held by the ingress thread');
+    return agents;
+  }
+
+  function request(agent: http.Agent, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; socketError?: string }> {
+    return new Promise((resolve) => {
+      const req = http.get(`${app.url}${path}`, { agent, timeout: 20_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => { body += chunk; });
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: '', headers: {}, socketError: err.code ?? err.message }));
+    });
+  }
+
+  async function inlineOn(thread: number, path: string): Promise<void> {
+    // Measured on the pool first, then run where accepted: wait until the ingress thread runs it.
+    await until(async () => JSON.parse((await fresh(`${app.url}${path}`)).body).threadId === thread);
+  }
+
+  test("stuck in synchronous code: 504 at its timeout, the thread's other connections are served, the route moves to the pool", async () => {
+    const [thread] = await until(async () => { const ids = await ingressIds(app); return ids.length === 1 && ids; });
+    await inlineOn(thread!, '/maybe-spin');
+    const before = await info(app);
+    const [victim, ...others] = await ingressConnections(4, thread!);
+    const stuck = request(victim!, '/maybe-spin?spin=1');
+    const meanwhile = others.map((agent) => request(agent, '/sleep/50'));
+    const r = await stuck;
+    assert.equal(r.status, 504, r.body);
+    assert.equal(JSON.parse(r.body).code, 'GOPOOL_ERR_HANDLER_INTERRUPTED');
+    for (const other of await Promise.all(meanwhile)) assert.equal(other.status, 200, `another connection of that thread: ${other.socketError ?? other.body}`);
+    const after = await until(async () => { const s = await info(app); return s.ingress?.replaced > (before.ingress?.replaced ?? 0) && s; });
+    assert.equal(after.ingress.interrupted, (before.ingress?.interrupted ?? 0) + 1);
+    // Pinned to the pool now: the same input there gets the pool's own 504.
+    const again = await fresh(`${app.url}/maybe-spin?spin=1`);
+    assert.equal(again.status, 504);
+    assert.equal(JSON.parse(again.body).code, 'GOPOOL_ERR_TIMEOUT');
+    for (const agent of [victim!, ...others]) agent.destroy();
+  });
+
+  test('a throw in a timer: 500 for that request, the others finish, the thread is replaced', async () => {
+    const [thread] = await until(async () => { const ids = await ingressIds(app); return ids.length === 1 && ids; });
+    await inlineOn(thread!, '/maybe-crash');
+    const before = await info(app);
+    const [victim, ...others] = await ingressConnections(3, thread!);
+    const crashing = request(victim!, '/maybe-crash?crash=1');
+    const meanwhile = others.map((agent) => request(agent, '/thread'));
+    const r = await crashing;
+    assert.equal(r.status, 500, r.body);
+    assert.equal(JSON.parse(r.body).code, 'GOPOOL_ERR_HANDLER_CRASHED');
+    for (const other of await Promise.all(meanwhile)) assert.equal(other.status, 200, `another connection of that thread: ${other.socketError ?? other.body}`);
+    await until(async () => (await info(app)).ingress?.replaced > (before.ingress?.replaced ?? 0));
+    for (const agent of [victim!, ...others]) agent.destroy();
   });
 });

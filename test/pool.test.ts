@@ -47,12 +47,13 @@ describe('cheap requests overtake heavy ones', () => {
     for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
     await get(`${app.url}/spin/300`);
     const heavy = Array.from({ length: 8 }, () => get(`${app.url}/spin/300`));
+    let heavyDone = 0;
+    for (const request of heavy) void request.then(() => heavyDone++);
     await until(async () => (await info(app)).queued >= 5);
-    const started = Date.now();
     assert.equal((await get(`${app.url}/thread`)).status, 200);
-    const waited = Date.now() - started;
-    // FIFO would put it behind ~6 × 300 ms / 2 threads; it only waits for a thread to free.
-    assert.ok(waited < 500, `the cheap request took ${waited} ms`);
+    // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for one of
+    // the 2 running ones to free a thread.
+    assert.ok(heavyDone <= 3, `the cheap request was answered after ${heavyDone} of 8 heavy ones`);
     assert.ok((await Promise.all(heavy)).every((r) => r.status === 200));
   });
 });
@@ -67,11 +68,12 @@ describe('back pressure', () => {
     await until(async () => (await info(app)).running === 1);
     const queued = get(`${app.url}/spin/10`);
     await until(async () => (await info(app)).queued === 1);
-    const started = Date.now();
+    let runningDone = false;
+    void running.then(() => { runningDone = true; });
     const rejected = await get(`${app.url}/spin/10`);
     assert.equal(rejected.status, 503);
     assert.equal(rejected.headers.get('retry-after'), '1');
-    assert.ok(Date.now() - started < 1000, 'answered without waiting for the queue');
+    assert.equal(runningDone, false, 'answered while the queue is still full, not once it drained');
     assert.equal((await running).status, 200);
     assert.equal((await queued).status, 200);
     assert.equal((await info(app)).rejected, 1);
@@ -86,10 +88,9 @@ describe('timeouts and stuck threads', () => {
 
   test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
     const before = await info(app);
-    const started = Date.now();
     const r = await get(`${app.url}/timeout/async`);
     assert.equal(r.status, 504);
-    assert.ok(Date.now() - started < 2000);
+    // The handler sleeps 5 s and would answer 200: a 504 is the route's timeout answering.
     assert.equal((await info(app)).threadsReplaced, before.threadsReplaced);
   });
 
@@ -121,7 +122,8 @@ describe('faults stay local', () => {
   test('a thread that crashes fails only its own requests and is replaced', async () => {
     const before = await info(app);
     const r = await get(`${app.url}/crash`);
-    assert.equal(r.status, 503);
+    assert.equal(r.status, 500, `the request whose handler crashed the thread: ${r.text}`);
+    assert.equal(r.json().code, 'GOPOOL_ERR_HANDLER_CRASHED');
     await app.waitForLine((l) => l.includes('thread crash test'));
     await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
     assert.equal((await get(`${app.url}/thread`)).status, 200);
@@ -141,12 +143,23 @@ describe('I/O-bound handlers share a thread', () => {
   after(() => app.stop());
 
   test('one thread serves 50 awaiting requests at once', async () => {
-    const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 50 }, () => get(`${app.url}/sleep/300`)));
-    const elapsed = Date.now() - started;
-    assert.ok(results.every((r) => r.status === 200));
-    assert.equal(new Set(results.map((r) => r.json().threadId)).size, 1, 'all on one thread');
-    assert.ok(elapsed < 3000, `50 × 300 ms of waiting overlapped (took ${elapsed} ms; serial would be 15000)`);
+    // Every handler awaits a callback that is only answered once all 50 have called: run one
+    // at a time, the first would wait for ever.
+    const waiting: Array<() => void> = [];
+    const gate = createServer((_req, res) => {
+      waiting.push(() => res.end('go'));
+      if (waiting.length === 50) for (const release of waiting) release();
+    });
+    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    const callback = encodeURIComponent(`http://127.0.0.1:${(gate.address() as AddressInfo).port}/`);
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, () => get(`${app.url}/started-then-sleep/10?callback=${callback}`)));
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(new Set(results.map((r) => r.json().threadId)).size, 1, 'all on one thread');
+      assert.equal(waiting.length, 50, 'all 50 were awaiting at once');
+    } finally {
+      gate.close();
+    }
   });
 });
 
@@ -169,7 +182,8 @@ describe('idle threads never stall', () => {
     const r = await get(`${app.url}/fire-and-forget?delay=3000&callback=${encodeURIComponent(callbackUrl)}`);
     assert.equal(r.status, 200);
     // No request reaches the pool from here on; the thread sits idle for 3 s.
+    // A stalled thread would run the timer only when the next task arrives, and none does.
     await until(async () => lateness.length === 1, 10_000);
-    assert.ok(lateness[0]! < 500, `the timer fired ${lateness[0]} ms late`);
+    process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
   });
 });

@@ -62,6 +62,17 @@ for (const [mode, start] of modes) {
       assert.equal(crash.json().message, 'secret detail', 'outside production the message helps the developer');
     });
 
+    test('error bodies are { statusCode, code, error, message }: a thrown code is kept, no stack ever', async () => {
+      assert.deepEqual((await get(`${app.url}/throw/http`)).json(), { statusCode: 409, error: 'Conflict', message: 'already exists' });
+      const coded = await get(`${app.url}/throw/coded`);
+      assert.equal(coded.status, 422);
+      assert.deepEqual(coded.json(), { statusCode: 422, code: 'APP_INVALID', error: 'Unprocessable Entity', message: 'name is invalid' });
+      const upstream = await get(`${app.url}/throw/http-502`);
+      assert.equal(upstream.status, 502);
+      assert.deepEqual(Object.keys(upstream.json()).sort(), ['error', 'message', 'statusCode']);
+      assert.deepEqual(Object.keys((await get(`${app.url}/throw`)).json()).sort(), ['error', 'message', 'statusCode']);
+    });
+
     test('a return value that cannot be sent is a 500 with a clear log line', async () => {
       for (const path of ['/return/bigint', '/return/function']) {
         const r = await get(`${app.url}${path}`);
@@ -126,4 +137,28 @@ describe('threads', () => {
     assert.equal((await get(`${app.url}/inline`)).json().threadId, 0);
     assert.ok(logRecords(app.lines).some((r) => r.role === 'master'));
   });
+});
+
+describe('input that cannot be processed is a 4xx on every path, never a 503 or a hang', () => {
+  const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  for (const [mode, args] of [['with ingress threads', ['--min-ingress-threads', '2', '--cheap-route-ms', '50']], ['with the master alone', ['--ingress-threads', '0']]] as const) {
+    test(`100,000-deep JSON ${mode}: 400 for a route, 404 for an unknown path; with the depth limit off, 400 all the same`, async () => {
+      for (const [limit, code] of [['128', 'GOPOOL_ERR_JSON_TOO_DEEP'], ['0', 'GOPOOL_ERR_REQUEST_NOT_CLONEABLE']] as const) {
+        const app = await startApp(join(FIXTURES, 'pool-app.js'), [...args, '--json-depth-limit', limit, '--max-threads', '1']);
+        try {
+          for (let i = 0; i < 8; i++) {
+            const r = await get(`${app.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: deep(100_000) });
+            assert.equal(r.status, 400, `limit ${limit}: ${r.text}`);
+            assert.equal(r.json().code, code);
+            assert.equal(r.headers.get('retry-after'), null, 'nothing to retry');
+            const missing = await get(`${app.url}/no/such/path`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: deep(100_000) });
+            assert.ok(missing.status === 404 || missing.status === 400, `an unknown path is answered: ${missing.status}`);
+          }
+          assert.equal((await get(`${app.url}/thread`)).status, 200, 'it keeps serving');
+        } finally {
+          await app.stop();
+        }
+      }
+    });
+  }
 });

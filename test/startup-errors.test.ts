@@ -1,13 +1,23 @@
 // Invalid options and missing or broken app files: one clear line, non-zero exit, no stack.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, FIXTURES, runToEnd } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 
-async function failsWith(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const result = await runToEnd(process.execPath, [CLI, ...args], { env });
+/** A folder with an app file and a config file beside it (the config file fails first). */
+function configDir(config: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-config-'));
+  writeFileSync(join(dir, 'app.js'), "throw new Error('never loaded: the config file is read first');\n");
+  writeFileSync(join(dir, 'gopool.config.js'), config);
+  return dir;
+}
+
+async function failsWith(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<void> {
+  const result = await runToEnd(process.execPath, [CLI, ...args], { env, ...(cwd ? { cwd } : {}) });
   assert.notEqual(result.code, 0, `exit code for ${args.join(' ')}`);
   const lines = result.output.split('\n').filter((l) => l.trim() !== '');
   assert.equal(lines.length, 1, `one line, got:\n${result.output}`);
@@ -28,6 +38,33 @@ describe('start-up errors', () => {
   test('bad option in code', () => failsWith(['start', join(FIXTURES, 'bad-code-option.js')], /options passed to gopool: maxThreads must be an integer, got "many"/));
   test('ctx that cannot be cloned into threads', () => failsWith(['start', join(FIXTURES, 'bad-ctx.js')], /ctx cannot be copied into the threads/));
   test('unknown flag', () => failsWith(['start', APP, '--max-thread', '2'], /unknown option '--max-thread'/));
+  test('config file with a syntax error', () => {
+    const dir = configDir('module.exports = { port: 3000,, };\n');
+    return failsWith(['start', join(dir, 'app.js')], /^gopool: config file .*gopool\.config\.js failed to load: SyntaxError: /);
+  });
+  test('config file with an unknown option', () => {
+    const dir = configDir('module.exports = { maxThread: 2 };\n');
+    return failsWith(['start', join(dir, 'app.js')], /^gopool: config file .*gopool\.config\.js: maxThread is not a gopool option$/);
+  });
+  test('config file with a value of the wrong type, in a section', () => {
+    const dir = configDir('module.exports = { env_production: { port: "eighty" } };\n');
+    return failsWith(['start', join(dir, 'app.js'), '--env', 'production'], /^gopool: config file .*: env_production\.port must be an integer, got "eighty"$/);
+  });
+  test('--env naming a section the config file lacks', () => {
+    const dir = configDir('module.exports = {};\n');
+    return failsWith(['start', join(dir, 'app.js'), '--env', 'staging'], /^gopool: config file .* has no section "env_staging" for --env staging$/);
+  });
+  test('GOPOOL_HOME owned by another user', () => {
+    const home = mkdtempSync(join(tmpdir(), 'gopool-foreign-'));
+    chownSync(home, process.getuid!() + 4242, 0); // the suite runs as root
+    return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* belongs to uid \d+, not to this user/, { GOPOOL_HOME: home });
+  });
+  test('GOPOOL_HOME writable by everyone without the sticky bit', () => {
+    const home = mkdtempSync(join(tmpdir(), 'gopool-open-'));
+    chmodSync(home, 0o777);
+    return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* is writable by every user and has no sticky bit/, { GOPOOL_HOME: home });
+  });
+  test('no app and no config file', () => failsWith(['start'], /^gopool: no app file given, and no gopool\.config\.\{js,mjs,cjs,json\} with an "app" field in /, {}, tmpdir()));
   test('port already in use', async () => {
     const { createServer } = await import('node:net');
     const server = createServer();

@@ -12,5 +12,6 @@ if (cluster.isPrimary) {
   process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(0); });
 } else {
   // Workers share the primary's port (round-robin): PORT must be fixed, 0 would differ per worker.
-  require('./fastify-routes')().listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  // BENCH_APP: another routes module (the plugins variant of the fastify-app benchmark).
+  require(process.env.BENCH_APP ?? './fastify-routes')().listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { reportStartFailure } from '../runtime/errors';
+import { reportStartFailure } from '../errors';
 import { logsCommand } from './commands/logs';
 import { monitCommand } from './commands/monit';
 import { reloadCommand, statusCommand, stopCommand } from './commands/manage';
 import { startBackground, startForeground } from './commands/start';
+import { startupCommand } from './commands/startup';
 import { addOptionFlags, readOptionFlags } from './option-flags';
 
 const { version } = require('../../package.json') as { version: string };
@@ -28,17 +29,53 @@ function guarded<A extends unknown[]>(run: (...args: A) => Promise<number | void
   };
 }
 
-addOptionFlags(
+/** The flags of `start` that are not options of the table: where the settings come from. */
+function addSourceFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--config <file>', 'a config file (default: gopool.config.{js,mjs,cjs,json} next to the app, or here without an app)'))
+    .addOption(new Option('--env <name>', "apply the config file's env_<name> section (default: NODE_ENV's, if the file has one)"));
+}
+
+addOptionFlags(addSourceFlags(
   program
     .command('start')
     .description('start an app file (.js, .mjs, .cjs or .ts): in the foreground, or detached with --daemon')
-    .argument('<app>', 'the file that registers the routes')
+    .argument('[app]', "the file that registers the routes (default: the config file's \"app\")")
     .addOption(new Option('--daemon', 'detach: run in the background, log to a file, return once the app is ready')),
-).action(guarded(async (app: string, raw: Record<string, unknown>) => {
-  const cli = readOptionFlags(raw);
-  if (raw.daemon === true) return startBackground(app, cli);
-  return startForeground(app, cli);
+)).action(guarded(async (app: string | undefined, raw: Record<string, unknown>) => {
+  const args = { app, cli: readOptionFlags(raw), config: raw.config as string | undefined, env: raw.env as string | undefined };
+  if (raw.daemon === true) return startBackground(args);
+  return startForeground(args);
 }));
+
+addOptionFlags(addSourceFlags(
+  program
+    .command('dev')
+    .description('start an app in the foreground and reload it whenever one of its files changes (start --watch)')
+    .argument('[app]', "the file that registers the routes (default: the config file's \"app\")"),
+)).action(guarded(async (app: string | undefined, raw: Record<string, unknown>) => {
+  const cli = readOptionFlags(raw);
+  return startForeground({ app, cli: { ...cli, watch: cli.watch ?? true }, config: raw.config as string | undefined, env: raw.env as string | undefined });
+}));
+
+addOptionFlags(addSourceFlags(
+  program
+    .command('startup')
+    .description('print (or with --write, install) a systemd unit that runs this app at boot, in the foreground')
+    .argument('<init>', 'the init system: systemd')
+    .argument('[app]', "the file that registers the routes (default: the config file's \"app\")")
+    .addOption(new Option('--user', 'a user unit (systemctl --user), started at login or, with lingering, at boot'))
+    .addOption(new Option('--write', 'write the unit file instead of printing it'))
+    .addOption(new Option('--unit-user <name>', 'system units: the user the service runs as (default: the one running this, or SUDO_USER)')),
+)).action(guarded(async (init: string, app: string | undefined, raw: Record<string, unknown>) => startupCommand(init, {
+  app,
+  cli: readOptionFlags(raw),
+  config: raw.config as string | undefined,
+  env: raw.env as string | undefined,
+  user: raw.user === true,
+  write: raw.write === true,
+  unitUser: raw.unitUser as string | undefined,
+})));
 
 program.command('stop').description('stop an instance gracefully: in-flight requests finish first')
   .argument('[name]', 'instance name (default: the only one running)')

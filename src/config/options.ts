@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { cpuCount } from './cpu-count';
 
 /**
  * Every option in one table: its type, default, CLI flag, environment variable and help
@@ -33,6 +33,10 @@ export interface GopoolOptions {
   trustProxy: string;
   requestIdHeader: string;
   jsonDepthLimit: number;
+  requestTimeout: number;
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  watch: boolean;
 }
 
 type Kind = 'int' | 'string' | 'bool';
@@ -54,7 +58,8 @@ export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions>
   urlPath?: boolean;
 }
 
-const cpus = (): number => availableParallelism();
+/** The CPUs this process may use: the cgroup CPU quota, at most os.availableParallelism() (cpu-count.ts). */
+const cpus = (): number => cpuCount();
 
 function int<K extends keyof GopoolOptions>(
   key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => number, min: number, max = 2 ** 31 - 1,
@@ -106,6 +111,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('trustProxy', 'trust-proxy', 'which proxies may set X-Forwarded-For/-Proto/-Host (the client ip a handler sees): false, true, a number of hops, or comma-separated addresses/CIDR ranges', 'false', () => 'false'),
   str('requestIdHeader', 'request-id-header', 'a request header whose value becomes the request id (e.g. x-request-id from a proxy); otherwise ids are generated', 'none', () => ''),
   int('jsonDepthLimit', 'json-depth-limit', 'JSON request bodies nested deeper than this get 400 (0: no limit)', '128', () => 128, 0, 100000),
+  int('requestTimeout', 'request-timeout', 'milliseconds a client has to send a whole request, headers and body; a slower one gets 408 and its connection is closed (0: no limit)', '60000', () => 60000, 0),
+  int('headersTimeout', 'headers-timeout', "milliseconds a client has to send a request's headers, from its first byte; a slower one gets 408 and its connection is closed (0: no limit of its own)", '20000', () => 20000, 0),
+  int('keepAliveTimeout', 'keep-alive-timeout', 'milliseconds an idle kept-alive connection stays open; keep it above the idle timeout of a proxy in front (nginx upstream keepalive_timeout, a load balancer idle timeout: 60 s) so that gopool never closes a connection the proxy is reusing', '72000', () => 72000, 1),
+  bool('watch', 'watch', "reload (zero-downtime) when a file in the app's folder changes, node_modules, .git and log folders aside; for development", false),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

@@ -13,7 +13,8 @@
  *     measured, so an unknown handler never blocks the connections an ingress thread holds.
  *
  * Costs are learned where handlers run: inline runs here, pool runs in the pool (each answer
- * carries the route's current cost back), so a route that turns cheap comes back inline.
+ * carries the route's current cost back), so a route that turns cheap comes back inline. A
+ * route whose handler once got stuck or crashed an ingress thread is pinned to the pool.
  */
 import type { RouteDefinition } from '../api/route-registry';
 import type { RunOn } from '../api/types';
@@ -23,10 +24,10 @@ import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 export type AcceptingRole = 'master' | 'ingress' | 'single';
 export type Target = 'here' | 'pool' | 'master';
 
-export function placeRoute(runOn: RunOn | undefined, role: AcceptingRole, cost: number | undefined, cheapRouteMs: number): Target {
+export function placeRoute(runOn: RunOn | undefined, role: AcceptingRole, cost: number | undefined, cheapRouteMs: number, pinned = false): Target {
   if (role === 'single') return 'here';
   if (runOn === 'master') return role === 'master' ? 'here' : 'master';
-  if (runOn === 'pool' || role === 'master') return 'pool';
+  if (runOn === 'pool' || role === 'master' || pinned) return 'pool';
   return cost !== undefined && cost < cheapRouteMs ? 'here' : 'pool';
 }
 
@@ -43,13 +44,14 @@ export interface PlacementTargets {
 
 export class Placement {
   private readonly costs = new RouteCosts();
+  private readonly pinned = new Set<string>();
 
   constructor(private readonly targets: PlacementTargets) {
     targets.here.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
   }
 
   where(route: RouteDefinition): Target {
-    return placeRoute(route.options.runOn, this.targets.role, this.costs.expected(route.key), this.targets.cheapRouteMs);
+    return placeRoute(route.options.runOn, this.targets.role, this.costs.expected(route.key), this.targets.cheapRouteMs, this.pinned.size > 0 && this.pinned.has(route.key));
   }
 
   run(route: RouteDefinition, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {
@@ -57,6 +59,11 @@ export class Placement {
     const dispatcher = target === 'here' ? this.targets.here : target === 'pool' ? this.targets.pool : this.targets.master;
     // Roles are wired so that a target never lacks its dispatcher (serve.ts, ingress-main.ts).
     return dispatcher!.run(route.key, request, timeout, cancel);
+  }
+
+  /** Never inline again: the route's handler got stuck or crashed a thread that accepts connections. */
+  pin(routeKey: string): void {
+    this.pinned.add(routeKey);
   }
 
   /** A route's cost measured where it ran away from here (the pool). */

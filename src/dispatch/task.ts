@@ -59,4 +59,6 @@ export interface Cancellation {
   watch(): void;
   /** Set by the dispatcher: what to do when the client goes away. */
   onCancel: (() => void) | undefined;
+  /** Answers the request with this error now (its handler was interrupted: nothing else will). */
+  fail?(err: Error): void;
 }

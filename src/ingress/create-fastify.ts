@@ -1,8 +1,10 @@
 import { threadId } from 'node:worker_threads';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GopoolOptions } from '../config/options';
+import { reportRequestTimeouts } from '../monitoring/client-timeouts';
 import type { Logger } from '../runtime/logger';
 import { RequestLogger } from './request-logger';
+import { serverTimeouts } from './server-timeouts';
 import { parseTrustProxy } from './trust-proxy';
 
 /**
@@ -18,7 +20,7 @@ import { parseTrustProxy } from './trust-proxy';
 export function createFastify(options: GopoolOptions, log: Logger, { role }: { role: 'master' | 'ingress' | 'single' }): FastifyInstance {
   const http = log.child({ component: 'http' });
   const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
-  return Fastify({
+  const app = Fastify({
     ...(role === 'ingress' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
     childLoggerFactory,
     logController: new LogController({ disableRequestLogging: true }),
@@ -27,9 +29,13 @@ export function createFastify(options: GopoolOptions, log: Logger, { role }: { r
     // A number of hops is fastify's (proxy-addr's) too, though its types omit it.
     trustProxy: parseTrustProxy(options.trustProxy) as FastifyServerOptions['trustProxy'],
     bodyLimit: options.bodyLimit,
+    // Slow clients are dropped (408) on every accepting thread.
+    ...serverTimeouts(options),
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;
+  reportRequestTimeouts(app.server);
+  return app;
 }
 
 /** Request ids unique across the threads of one process: the thread's id, then a counter. */

@@ -58,7 +58,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
         fail(req, reply, err);
         return;
       }
-      const outcome = placement.run(route, request, timeout, new ClientWatch(reply.raw));
+      const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
       if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
       else answer(req, reply, outcome);
     },

@@ -13,6 +13,7 @@ import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
 import { mountApp } from '../ingress/mount-app';
+import { ConnectionShedder } from '../ingress/shed-connections';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
 import type { TcpHandle } from '../supervision/listen-socket';
@@ -49,6 +50,10 @@ export interface Server extends RunningServer {
 export async function startServer({ gopool, definition, options, log, appFile, mode, listen, descriptors }: ServerArgs): Promise<Server> {
   const role = mode === 'single' ? 'single' : 'master';
   const app = createFastify(options, log, { role });
+  // Hands the master's connections to ingress threads while they listen (and lets a
+  // pipelining client have every answer first).
+  const shedder = new ConnectionShedder(app.server);
+  if (mode === 'pool' && options.ingressThreads > 0) app.addHook('onSend', (_req, reply, payload, done) => { shedder.beforeHeaders(reply.request.raw, reply.raw); done(null, payload); });
   const metrics = new Metrics(options.name, mode);
   if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
@@ -91,7 +96,7 @@ export async function startServer({ gopool, definition, options, log, appFile, m
   }
   const { url, port } = boundUrl(app);
   const ingress = mode === 'pool' && descriptors && options.ingressThreads > 0
-    ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors })
+    ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder })
     : undefined;
   await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
@@ -166,9 +171,10 @@ interface IngressArgs {
   masterRoutes: MasterRoute[];
   metrics: Metrics;
   descriptors: () => Promise<TcpHandle>;
+  shedder: ConnectionShedder;
 }
 
-function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors }: IngressArgs): IngressThreads {
+function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder }: IngressArgs): IngressThreads {
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
@@ -184,7 +190,7 @@ function createIngress({ definition, options, log, appFile, ctx, app, pool, here
     costOf: (routeKey) => pool?.expectedCost(routeKey) ?? -1,
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
-    masterServer: app.server,
+    masterShedder: shedder,
     log,
   });
 }

@@ -1,6 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
+import { RequestTimeoutCount } from './client-timeouts';
 import { EventLoopDelay } from './event-loop-delay';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
@@ -29,11 +30,28 @@ export interface MetricsSnapshot {
   total: { rps: number; latencyMs: Percentiles };
   routes: RouteSnapshot[];
   daemon: (DaemonInfo & { uptimeMs: number }) | null;
+  /** Requests dropped (408) because the client sent them slower than headersTimeout / requestTimeout. */
+  requestTimeouts: number;
+  /** Ingress threads, when they are on. */
+  ingress: IngressCounters | null;
+}
+
+/** What happened to the ingress threads: started, retired, and replaced after a stuck or crashing handler. */
+export interface IngressCounters {
+  started: number;
+  retired: number;
+  /** Replaced after a handler got stuck (interrupted) or threw where nothing caught it. */
+  replaced: number;
+  /** Handlers stuck in synchronous code that were stopped without ending their thread. */
+  interrupted: number;
+  /** Threads that had to be terminated (no interrupt possible, or silent after it). */
+  crashed: number;
 }
 
 /** Threads besides the pool's that monitoring shows (ingress threads). */
 export interface ThreadSource {
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }>;
+  readonly counters: IngressCounters;
 }
 
 /** One point per second, for the dashboard's charts. */
@@ -73,6 +91,7 @@ export class Metrics {
   private ticker: NodeJS.Timeout | null = null;
   private url = '';
   private readonly startedAt = Date.now();
+  private readonly requestTimeouts = new RequestTimeoutCount();
   /** Set by the server: false while starting and once draining. */
   ready: () => boolean = () => false;
 
@@ -83,6 +102,7 @@ export class Metrics {
     this.ingress = ingress;
     this.url = url;
     this.eventLoopDelay.enable();
+    this.requestTimeouts.start();
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
   }
@@ -90,6 +110,7 @@ export class Metrics {
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.eventLoopDelay.disable();
+    this.requestTimeouts.stop();
   }
 
   setDaemon(info: DaemonInfo): void {
@@ -164,6 +185,8 @@ export class Metrics {
       total: { rps: total.rps, latencyMs: total.latencyMs },
       routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
+      requestTimeouts: this.requestTimeouts.count,
+      ingress: this.ingress ? { ...this.ingress.counters } : null,
     };
   }
 

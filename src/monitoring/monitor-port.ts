@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import type { GopoolOptions } from '../config/options';
+import { serverTimeouts } from '../ingress/server-timeouts';
 import type { Logger } from '../runtime/logger';
 import { monitoringEndpoints } from './endpoints';
 import type { Metrics } from './metrics';
@@ -13,7 +14,7 @@ const RETRY_FOR_MS = 30_000;
  * port until it drains, so this binds in the background and retries, never delaying readiness.
  */
 export function startMonitorPort(metrics: Metrics, options: GopoolOptions, log: Logger): { close(): Promise<void> } {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, ...serverTimeouts(options) });
   let closed = false;
   const ready = app.register(monitoringEndpoints(metrics, { prefix: '', token: options.monitorToken }));
   const deadline = Date.now() + RETRY_FOR_MS;

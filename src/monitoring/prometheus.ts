@@ -83,6 +83,7 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
     }
   }
   counter('gopool_http_requests_total', 'HTTP requests answered, by route and status class.', byStatus, ['method', 'route', 'status']);
+  counter('gopool_http_request_timeouts_total', 'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.', [[{}, s.requestTimeouts]]);
   histogram('gopool_http_request_duration_seconds', 'Time from request to response, by route.', routes.map((r) => [{ method: r.method, route: r.route }, r.buckets]), ['method', 'route']);
 
   if (s.pool) {
@@ -94,12 +95,18 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
     counter('gopool_pool_tasks_total', 'Requests handed to the pool, by outcome.', [
       [{ outcome: 'completed' }, s.pool.completed], [{ outcome: 'failed' }, s.pool.failed],
       [{ outcome: 'timed_out' }, s.pool.timedOut], [{ outcome: 'rejected' }, s.pool.rejected],
+      [{ outcome: 'cancelled' }, s.pool.cancelled],
     ], ['outcome']);
     counter('gopool_pool_threads_replaced_total', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', [[{}, s.pool.threadsReplaced]]);
+    counter('gopool_pool_handlers_interrupted_total', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', [[{}, s.pool.interrupted]]);
     histogram('gopool_pool_task_wait_seconds', 'Time a request waited for a thread.', [[{}, metrics.poolWaitTotal]]);
     histogram('gopool_pool_task_run_seconds', 'Time from handing a request to a thread to its result.', [[{}, metrics.poolRunTotal]]);
     gauge('gopool_thread_event_loop_utilization_ratio', 'Share of the last second each thread was busy.', s.threads.map((t) => [{ thread: t.threadId }, t.utilization]), ['thread']);
     gauge('gopool_thread_heap_used_bytes', 'V8 heap in use, per thread.', s.threads.map((t) => [{ thread: t.threadId }, t.heapUsedBytes]), ['thread']);
+  }
+  if (s.ingress) {
+    counter('gopool_ingress_threads_replaced_total', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', [[{}, s.ingress.replaced]]);
+    counter('gopool_ingress_handlers_interrupted_total', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', [[{}, s.ingress.interrupted]]);
   }
 
   single('gopool_master_event_loop_delay_p99_seconds', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);

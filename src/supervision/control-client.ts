@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { ERR_CONTROL_TIMEOUT, ERR_CONTROL_UNREADABLE } from '../errors';
 import type { ControlRequest, ControlResponse } from './control-protocol';
 
 /** Sends one command to an instance's control socket; rejects with the socket error if it is not there. */
@@ -6,7 +7,7 @@ export function sendControl(path: string, request: ControlRequest, timeoutMs = 1
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     let answer = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer from ${path} within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { socket.destroy(); reject(new ERR_CONTROL_TIMEOUT(path, timeoutMs)); }, timeoutMs);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => { answer += chunk; });
@@ -16,7 +17,7 @@ export function sendControl(path: string, request: ControlRequest, timeoutMs = 1
       try {
         resolve(JSON.parse(answer) as ControlResponse);
       } catch {
-        reject(new Error(`unreadable answer from ${path}: ${answer}`));
+        reject(new ERR_CONTROL_UNREADABLE(path, answer));
       }
     });
   });

@@ -10,6 +10,8 @@ export interface InstanceStatus {
   state: DaemonState;
   appFile: string;
   url: string | null;
+  /** The daemon's listening socket (host:port), null while closed (errored, stopping). */
+  listening: string | null;
   daemon: { pid: number; uptimeMs: number; rssBytes: number; privateBytes: number };
   masterPid: number | null;
   restarts: number;

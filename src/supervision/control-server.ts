@@ -1,10 +1,11 @@
-import { chmodSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { ControlRequest, ControlResponse } from './control-protocol';
 
 /**
- * Serves the control socket. The socket file is created 0600 inside a 0700 directory: only
- * the user who started the instance can send it commands.
+ * Serves the control socket. The socket file is created 0600 (by the umask at bind time, not
+ * by a chmod after it, which would follow a link put in its place) inside a 0700 directory:
+ * only the user who started the instance can send it commands.
  */
 export function serveControl(path: string, handle: (request: ControlRequest) => Promise<ControlResponse>): Promise<net.Server> {
   const server = net.createServer((socket) => {
@@ -35,7 +36,6 @@ export function serveControl(path: string, handle: (request: ControlRequest) => 
     server.once('error', (err) => { process.umask(previous); reject(err); });
     server.listen(path, () => {
       process.umask(previous);
-      chmodSync(path, 0o600);
       resolve(server);
     });
   });

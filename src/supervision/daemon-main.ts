@@ -2,13 +2,12 @@
  * Entry of a background daemon (`gopool start app.js --daemon`). The CLI spawns it detached,
  * with an IPC channel used once: to learn whether the app started, and why not.
  */
-import { GopoolError } from '../runtime/errors';
+import { ERR_DAEMON_SPEC, GopoolError } from '../errors';
+import type { StartOutcome } from './daemon';
 import { DAEMON_SPEC_ENV } from './ipc';
 import { runDaemon, type DaemonLaunch } from './run-daemon';
 
-type Outcome = { ok: true; url: string } | { ok: false; message: string };
-
-function tellLauncher(outcome: Outcome): void {
+function tellLauncher(outcome: StartOutcome): void {
   if (!process.connected) return;
   process.send!(outcome, undefined, {}, () => process.disconnect());
 }
@@ -16,8 +15,8 @@ function tellLauncher(outcome: Outcome): void {
 async function main(): Promise<number> {
   const raw = process.env[DAEMON_SPEC_ENV];
   delete process.env[DAEMON_SPEC_ENV];
-  if (!raw) throw new GopoolError(`${DAEMON_SPEC_ENV} is not set: this file is started by gopool start --daemon`);
-  const launch = JSON.parse(raw) as Omit<DaemonLaunch, 'onStarted' | 'background'>;
+  if (!raw) throw new ERR_DAEMON_SPEC(DAEMON_SPEC_ENV);
+  const launch = JSON.parse(raw) as Omit<DaemonLaunch, 'background'>;
   return runDaemon({ ...launch, background: true, onStarted: tellLauncher });
 }
 

@@ -28,7 +28,11 @@ export const MASTER_SPEC_ENV = 'GOPOOL_MASTER_SPEC';
 
 export interface MasterSpec {
   appFile: string;
-  /** Options from the command line (weakest layers are resolved in the master). */
+  /**
+   * Options laid over the layers the master reads itself (its code, its environment): the
+   * command line's, and the config file's that the environment does not set (see
+   * config/resolve-options.ts masterOverrides).
+   */
   cli: Record<string, unknown>;
 }
 

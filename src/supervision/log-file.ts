@@ -1,59 +1,38 @@
-import { closeSync, existsSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs';
+import type { Options, RotatingFileStream } from 'rotating-file-stream' with { 'resolution-mode': 'import' };
+
+// The package ships CommonJS beside ESM, but its types are ESM-only: require it, typed.
+const { createStream } = require('rotating-file-stream') as { createStream(file: string, options: Options): RotatingFileStream };
 
 /**
- * An append-only log file rotated by size: `app.log` → `app.log.1` → … → `app.log.N`, the
- * oldest dropped. Only the daemon writes it, so rotation is a rename and a reopen, and no line
- * is lost or split. Lines that are not JSON (a console.log) get a timestamp in front; gopool's
- * own JSON lines already carry one.
+ * The log file of a background instance, rotated by size the way logrotate does it:
+ * `app.log` → `app.log.1` → … → `app.log.N`, the oldest dropped (rotating-file-stream's
+ * classical mode). Only the daemon writes it, one whole line per write, so no line is split.
  */
 export class RotatingLogFile {
-  private fd: number;
-  private size: number;
+  private readonly stream: RotatingFileStream;
+  private closed: Promise<void> | undefined;
 
-  constructor(private readonly path: string, private readonly maxBytes: number, private readonly keep: number) {
-    this.fd = openSync(path, 'a', 0o600);
-    this.size = fstatSync(this.fd).size;
+  /** `keep` rotated files besides the current one; 0 keeps none (the file starts afresh). */
+  constructor(readonly path: string, maxBytes: number, keep: number) {
+    this.stream = createStream(path, { size: `${maxBytes}B`, rotate: Math.max(1, keep), mode: 0o600 });
+    if (keep === 0) this.stream.on('rotated', (file: string) => unlink(file, () => undefined));
+    // A full disk or a removed folder must not take the daemon down: say it where it can.
+    this.stream.on('error', (err: Error) => process.stderr.write(`gopool: log file ${path}: ${err.message}\n`));
   }
 
-  /** A sink for complete lines (with their newline). */
+  /** Writes one complete line (with its newline). */
   writeLine(line: string): void {
-    const bytes = Buffer.from(line);
-    if (this.size > 0 && this.size + bytes.length > this.maxBytes) this.rotate();
-    writeSync(this.fd, bytes);
-    this.size += bytes.length;
+    if (!this.closed) this.stream.write(line);
   }
 
-  /** Returns a function that takes raw chunks of a stream and writes stamped whole lines. */
-  lineWriter(tag: string): { write(chunk: Buffer | string): void; end(): void } {
-    let rest = '';
-    const emit = (line: string): void => {
-      this.writeLine(line.startsWith('{') ? `${line}\n` : `${new Date().toISOString()} ${tag}${line}\n`);
-    };
-    return {
-      write: (chunk) => {
-        const text = rest + chunk.toString();
-        const lines = text.split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) emit(line);
-      },
-      end: () => {
-        if (rest) emit(rest);
-        rest = '';
-      },
-    };
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-
-  private rotate(): void {
-    closeSync(this.fd);
-    for (let i = this.keep - 1; i >= 1; i--) {
-      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
-    }
-    if (this.keep > 0) renameSync(this.path, `${this.path}.1`);
-    this.fd = openSync(this.path, this.keep > 0 ? 'a' : 'w', 0o600);
-    this.size = 0;
+  /** Flushes what was written and closes the file. */
+  close(): Promise<void> {
+    this.closed ??= new Promise((resolve) => {
+      this.stream.once('finish', () => resolve());
+      this.stream.once('error', () => resolve());
+      this.stream.end();
+    });
+    return this.closed;
   }
 }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { GopoolError } from '../../runtime/errors';
+import { ERR_NO_LOG, ERR_NO_LOG_NAME } from '../../errors';
 import { instancePaths } from '../../supervision/paths';
 import { instanceNames } from '../instances';
 
@@ -7,7 +7,7 @@ import { instanceNames } from '../instances';
 export async function logsCommand(name: string | undefined, lines: number, follow: boolean): Promise<void> {
   const target = name ?? pickLogName();
   const path = instancePaths(target).log;
-  if (!existsSync(path)) throw new GopoolError(`no log for "${target}" at ${path} (logs are written for instances started with --daemon)`);
+  if (!existsSync(path)) throw new ERR_NO_LOG(target, path);
   let position = printTail(path, lines);
   if (!follow) return;
   let inode = statSync(path).ino;
@@ -32,7 +32,7 @@ export async function logsCommand(name: string | undefined, lines: number, follo
 function pickLogName(): string {
   const names = instanceNames();
   if (names.length === 1) return names[0]!;
-  throw new GopoolError(names.length === 0 ? 'no gopool instance is running; name the one whose log you want' : `several instances are running (${names.join(', ')}); name one`);
+  throw new ERR_NO_LOG_NAME(names.length === 0 ? 'no gopool instance is running; name the one whose log you want' : `several instances are running (${names.join(', ')}); name one`);
 }
 
 function printTail(path: string, lines: number): number {

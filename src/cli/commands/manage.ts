@@ -1,4 +1,4 @@
-import { GopoolError } from '../../runtime/errors';
+import { ERR_COMMAND_FAILED, ERR_STOP_TIMEOUT } from '../../errors';
 import type { InstanceStatus } from '../../supervision/control-protocol';
 import { control, instanceNames, pickInstance } from '../instances';
 
@@ -7,7 +7,7 @@ export async function stopCommand(name: string | undefined): Promise<void> {
   const before = await control(target, { cmd: 'status' });
   const pid = before.ok ? before.status?.daemon.pid : undefined;
   const response = await control(target, { cmd: 'stop' });
-  if (!response.ok) throw new GopoolError(response.error);
+  if (!response.ok) throw new ERR_COMMAND_FAILED(response.error);
   // The stop drains in-flight requests first; wait for the daemon to be gone.
   if (pid !== undefined) await waitForExit(pid, 120_000);
   process.stdout.write(`gopool: ${target} stopped\n`);
@@ -16,7 +16,7 @@ export async function stopCommand(name: string | undefined): Promise<void> {
 export async function reloadCommand(name: string | undefined): Promise<void> {
   const target = pickInstance(name);
   const response = await control(target, { cmd: 'reload' });
-  if (!response.ok) throw new GopoolError(response.error);
+  if (!response.ok) throw new ERR_COMMAND_FAILED(response.error);
   process.stdout.write(`gopool: ${target} ${response.message ?? 'reloaded'}\n`);
 }
 
@@ -89,5 +89,5 @@ async function waitForExit(pid: number, ms: number): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new GopoolError(`the daemon (pid ${pid}) is still running after ${ms / 1000} s`);
+  throw new ERR_STOP_TIMEOUT(pid, ms / 1000);
 }

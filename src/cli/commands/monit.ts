@@ -1,4 +1,4 @@
-import { GopoolError } from '../../runtime/errors';
+import { ERR_COMMAND_FAILED } from '../../errors';
 import type { InstanceStatus } from '../../supervision/control-protocol';
 import { control, pickInstance } from '../instances';
 import { duration, mb } from './manage';
@@ -28,7 +28,7 @@ export async function monitCommand(name: string | undefined): Promise<void> {
     void quitting.then(() => { stop = true; });
     while (!stop) {
       const response = await control(target, { cmd: 'status' });
-      if (!response.ok || !response.status) throw new GopoolError(response.ok ? 'no status' : response.error);
+      if (!response.ok || !response.status) throw new ERR_COMMAND_FAILED(response.ok ? 'no status' : response.error);
       process.stdout.write((tty ? '\u001b[H\u001b[2J' : '') + render(response.status) + (tty ? '' : '\n'));
       await Promise.race([quitting, new Promise((resolve) => setTimeout(resolve, 1000))]);
     }

@@ -1,36 +1,54 @@
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { resolveOptions, type PartialOptions } from '../../config/resolve-options';
-import { GopoolError } from '../../runtime/errors';
-import { resolveAppFile } from '../../runtime/load-app';
+import { openSync, constants } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PartialOptions } from '../../config/resolve-options';
+import { ERR_START_FAILED } from '../../errors';
+import { resolveSettings, type DaemonLaunch } from '../../supervision/daemon-settings';
 import { DAEMON_SPEC_ENV } from '../../supervision/ipc';
 import { ensureHome, instancePaths } from '../../supervision/paths';
 import { runDaemon } from '../../supervision/run-daemon';
-import { basename, extname, join } from 'node:path';
+
+/** What `gopool start` was given: an app file, or a config file that names one. */
+export interface StartArgs {
+  app: string | undefined;
+  cli: PartialOptions;
+  config: string | undefined;
+  env: string | undefined;
+}
+
+function launchOf(args: StartArgs, background: boolean): DaemonLaunch {
+  return {
+    ...(args.app !== undefined ? { appFile: resolve(args.app) } : {}),
+    ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}),
+    ...(args.env !== undefined ? { envName: args.env } : {}),
+    cli: args.cli,
+    execArgv: [],
+    background,
+  };
+}
 
 /** Foreground: this process is the daemon (for containers and systemd). */
-export async function startForeground(app: string, cli: PartialOptions): Promise<number> {
-  const appFile = resolveAppFile(app);
-  return runDaemon({ appFile, cli, execArgv: [], background: false });
+export async function startForeground(args: StartArgs): Promise<number> {
+  return runDaemon(launchOf(args, false));
 }
 
 /**
  * Background: start a detached daemon, wait until the app is ready (or failed), report, and
  * return. Its output and the app's go to the instance's log file.
  */
-export async function startBackground(app: string, cli: PartialOptions): Promise<void> {
-  const appFile = resolveAppFile(app);
-  const options = resolveOptions({ env: process.env, cli });
-  const name = options.name || basename(appFile, extname(appFile));
+export async function startBackground(args: StartArgs): Promise<void> {
+  const launch = launchOf(args, true);
+  // Read here too, so that a bad config file or option is reported before anything detaches.
+  const { name } = await resolveSettings(launch);
   ensureHome();
   const paths = instancePaths(name);
   // The daemon's own stdout/stderr, for what it might print before its log is set up.
-  const early = openSync(paths.log, 'a', 0o600);
+  const early = openSync(paths.log, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'supervision', 'daemon-main.js')], {
     detached: true,
     cwd: process.cwd(),
     stdio: ['ignore', early, early, 'ipc'],
-    env: { ...process.env, [DAEMON_SPEC_ENV]: JSON.stringify({ appFile, cli: { ...cli, name }, execArgv: [] }) },
+    env: { ...process.env, [DAEMON_SPEC_ENV]: JSON.stringify({ ...launch, cli: { ...launch.cli, name } }) },
   });
   const outcome = await new Promise<{ ok: true; url: string } | { ok: false; message: string }>((done) => {
     child.once('message', (message: { ok: true; url: string } | { ok: false; message: string }) => done(message));
@@ -38,7 +56,6 @@ export async function startBackground(app: string, cli: PartialOptions): Promise
   });
   if (child.connected) child.disconnect();
   child.unref();
-  if (!outcome.ok) throw new GopoolError(outcome.message);
+  if (!outcome.ok) throw new ERR_START_FAILED(outcome.message);
   process.stdout.write(`gopool: ${name} started in the background on ${outcome.url} (daemon pid ${child.pid})\n  logs: ${paths.log}\n  stop: gopool stop ${name}\n`);
 }
-

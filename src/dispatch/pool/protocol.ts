@@ -13,6 +13,8 @@ export const enum ToThread {
   Retire = 2,
   /** [Abort, id, code, message]: the task's client has its answer (timeout) or left: abort the handler's signal with that error. */
   Abort = 3,
+  /** [Interrupted]: the master stopped the JavaScript this thread was stuck in; report what it cut short, run the rest. */
+  Interrupted = 4,
 }
 
 export const enum ToMaster {
@@ -28,18 +30,21 @@ export const enum ToMaster {
   Fatal = 3,
   /** [Heap, usedBytes, totalBytes]: sent every second, for monitoring. */
   Heap = 4,
+  /** [Faulted, message]: an exception nothing caught; the thread wants to be replaced. */
+  Faulted = 5,
 }
 
 export type TaskEntry = [id: number, routeKey: string, request: TaskRequest];
 export type ProgressEntry = [id: number, syncMs: number, result: TaskResult | null];
 
-export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire] | [ToThread.Abort, number, string, string];
+export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire] | [ToThread.Abort, number, string, string] | [ToThread.Interrupted];
 
 export type MessageToMaster =
   | [ToMaster.Ready]
   | [ToMaster.Progress, ProgressEntry[]]
   | [ToMaster.Fatal, string]
-  | [ToMaster.Heap, number, number];
+  | [ToMaster.Heap, number, number]
+  | [ToMaster.Faulted, string];
 
 /** What the master puts in every thread's workerData. */
 export interface ThreadData {
@@ -47,4 +52,6 @@ export interface ThreadData {
   ctx: Record<string, unknown>;
   logLevel: string;
   routeKeys: string[];
+  /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
+  syncBuffer: SharedArrayBuffer;
 }

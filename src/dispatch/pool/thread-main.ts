@@ -9,13 +9,15 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
-import { rebuildRequestError } from '../../errors';
+import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildRequestError } from '../../errors';
 import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap } from '../../runtime/thread-start';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
 import { executeRoute } from '../execute-route';
 import { handlerRequest, type RequestContext } from '../handler-request';
 import { ResponseSerializers } from '../response-serializers';
+import { thrownResult } from '../serialize-result';
+import { SyncWatch } from '../sync-watch';
 import type { TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 
@@ -23,6 +25,7 @@ claimRole('thread');
 const port = parentPort!;
 const data = workerData as ThreadData;
 const log = createLogger(data.logLevel, 'thread');
+const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
 
 function post(message: MessageToMaster, transfer?: ArrayBuffer[]): void {
   port.postMessage(message, transfer);
@@ -36,8 +39,12 @@ let outbox: ProgressEntry[] = [];
 let transfers: ArrayBuffer[] = [];
 let flushScheduled = false;
 const awaiting = new Map<number, number>();
-/** Requests whose handler is still running, for Abort messages. */
-const inFlight = new Map<number, RequestContext>();
+/** Requests whose handler is still running, for Abort messages and crashes. */
+const inFlight = new Map<number, { request: RequestContext; routeKey: string }>();
+/** The batch being run and where in it: an interrupt cuts a run short (see resumeCutBatch). */
+let batch: TaskEntry[] = [];
+let next = 0;
+let retiring = false;
 
 function report(id: number, syncMs: number, result: TaskResult | null): void {
   outbox.push([id, syncMs, result]);
@@ -62,45 +69,109 @@ function flush(): void {
   outbox = [];
   transfers = [];
   if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
+  if (retiring && inFlight.size === 0) stop();
 }
 
-function runTasks(routes: Map<string, RouteDefinition>, serializers: ResponseSerializers, ctx: ThreadData['ctx'], tasks: TaskEntry[]): void {
-  for (const [id, key, task] of tasks) {
-    const route = routes.get(key)!;
-    const request = handlerRequest(task, ctx, log);
-    const started = performance.now();
-    const outcome = executeRoute(route, request, serializers.for(route), true);
-    const syncMs = performance.now() - started;
-    if (!(outcome instanceof Promise)) {
-      report(id, syncMs, outcome);
-      continue;
-    }
-    awaiting.set(id, syncMs);
-    inFlight.set(id, request);
-    scheduleFlush();
-    void outcome.then((result) => {
-      inFlight.delete(id);
-      // Settled within this turn: one entry with the result, no separate "awaiting" report.
-      awaiting.delete(id);
-      report(id, syncMs, result);
-    });
-  }
+function runTasks(app: Served, tasks: TaskEntry[]): void {
+  resumeCutBatch(app);
+  batch = tasks;
+  for (next = 0; next < batch.length; next++) runTask(app, batch[next]!);
+  batch = [];
 }
+
+function runTask({ routes, serializers }: Served, [id, key, task]: TaskEntry): void {
+  const route = routes.get(key)!;
+  const request = handlerRequest(task, data.ctx, log);
+  const started = performance.now();
+  syncWatch.enter(key, Infinity, undefined);
+  const outcome = executeRoute(route, request, serializers.for(route), true);
+  syncWatch.leave();
+  const syncMs = performance.now() - started;
+  if (!(outcome instanceof Promise)) {
+    report(id, syncMs, outcome);
+    return;
+  }
+  awaiting.set(id, syncMs);
+  inFlight.set(id, { request, routeKey: key });
+  scheduleFlush();
+  void outcome.then((result) => {
+    if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
+    // Settled within this turn: one entry with the result, no separate "awaiting" report.
+    awaiting.delete(id);
+    report(id, syncMs, result);
+  });
+}
+
+/**
+ * The master interrupted this thread inside a handler's synchronous run (past its timeout; its
+ * client has a 504 already): report that task as done, and run the rest of its batch.
+ */
+function resumeCutBatch(app: Served): void {
+  const cut = syncWatch.takeInterrupted();
+  if (batch.length === 0) return;
+  const [id, key] = batch[next]!;
+  const rest = batch.slice(next + 1);
+  batch = [];
+  log.error({ route: key, ranMs: cut?.ranMs }, `the handler of ${key} ran synchronously past its timeout and was stopped`);
+  report(id, cut?.ranMs ?? 0, thrownResult(new ERR_HANDLER_INTERRUPTED(key, cut?.ranMs ?? 0), true));
+  if (rest.length > 0) runTasks(app, rest);
+}
+
+function stop(): void {
+  void served?.thread.stop().finally(() => port.close());
+}
+
+interface Served {
+  thread: ThreadApp;
+  routes: Map<string, RouteDefinition>;
+  serializers: ResponseSerializers;
+}
+let served: Served | undefined;
 
 async function main(): Promise<void> {
-  let app: Awaited<ReturnType<typeof loadThreadApp>>;
+  let thread: ThreadApp;
   try {
-    app = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', log);
+    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
-  const routes = new Map(app.routes.map((route) => [route.key, route] as const));
-  const serializers = new ResponseSerializers(app.definition.sharedSchemas);
+  const app: Served = served = {
+    thread,
+    routes: new Map(thread.routes.map((route) => [route.key, route] as const)),
+    serializers: new ResponseSerializers(thread.definition.sharedSchemas),
+  };
+  // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
+  // doubt, so it asks to be replaced. The one handler awaiting, if only one was, gets the blame
+  // (a 500); the others finish here.
+  process.on('uncaughtException', (err) => {
+    const [blamed] = inFlight.size === 1 ? [...inFlight] : [];
+    if (blamed !== undefined) {
+      const [id, { routeKey }] = blamed;
+      inFlight.delete(id);
+      awaiting.delete(id);
+      report(id, 0, thrownResult(new ERR_HANDLER_CRASHED(routeKey), true));
+    }
+    log.error({ err }, 'an exception nothing caught; this thread will be replaced');
+    post([ToMaster.Faulted, err instanceof Error ? err.message : String(err)]);
+  });
   port.on('message', (message: MessageToThread) => {
-    if (message[0] === ToThread.Tasks) runTasks(routes, serializers, data.ctx, message[1]);
-    else if (message[0] === ToThread.Abort) inFlight.get(message[1])?.abort(rebuildRequestError(message[2], message[3]));
-    else if (message[0] === ToThread.Retire) void app.stop().finally(() => port.close());
+    switch (message[0]) {
+      case ToThread.Tasks:
+        runTasks(app, message[1]);
+        return;
+      case ToThread.Abort:
+        inFlight.get(message[1])?.request.abort(rebuildRequestError(message[2], message[3]));
+        return;
+      case ToThread.Interrupted:
+        resumeCutBatch(app);
+        return;
+      case ToThread.Retire:
+        // Exit once the handlers still running have answered (a faulted thread still has some).
+        retiring = true;
+        if (inFlight.size === 0) stop();
+        return;
+    }
   });
   post([ToMaster.Ready]);
   reportHeap((used, total) => post([ToMaster.Heap, used, total]));

@@ -4,7 +4,9 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
 import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
-import { ToMaster, ToThread, type MessageToMaster, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
+import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
+import { interruptThread } from '../interrupt-thread';
+import { syncWatchBuffer } from '../sync-watch';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
@@ -13,7 +15,7 @@ import { startThread } from './thread-output';
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */
   threadFile: string;
-  threadData: ThreadData;
+  threadData: Omit<ThreadData, 'syncBuffer'>;
   minThreads: number;
   maxThreads: number;
   maxQueue: number;
@@ -67,6 +69,8 @@ interface PoolThread {
   heapUsed: number;
   heapTotal: number;
   completed: number;
+  /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
+  syncBuffer: SharedArrayBuffer;
 }
 
 /** One thread, as monitoring sees it. */
@@ -97,6 +101,8 @@ export interface PoolStats {
   rejected: number;
   /** Requests whose client went away before the answer (queued ones never ran). */
   cancelled: number;
+  /** Handlers stuck in synchronous code that were stopped without ending their thread. */
+  interrupted: number;
   threadsStarted: number;
   threadsReplaced: number;
 }
@@ -148,7 +154,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private watchdog: NodeJS.Timeout | null = null;
   private readonly costs = new RouteCosts();
   private readonly outbox = new TurnBatches<PoolThread, TaskEntry>((thread, batch) => this.sendBatch(thread, batch));
-  private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, cancelled: 0, threadsStarted: 0, threadsReplaced: 0 };
+  private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, cancelled: 0, threadsStarted: 0, threadsReplaced: 0, interrupted: 0 };
 
   constructor(private readonly options: ThreadPoolOptions) {
     super();
@@ -370,10 +376,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   // ---- threads ---------------------------------------------------------------------------
 
   private spawn(): PoolThread {
-    const worker = startThread(this.options.threadFile, this.options.threadData, this.options.maxThreadMemory, this.options.youngGenerationMb);
+    const syncBuffer = syncWatchBuffer();
+    const worker = startThread(this.options.threadFile, { ...this.options.threadData, syncBuffer }, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, idleTimer: null, overdue: 0, elu: null,
-      heapUsed: 0, heapTotal: 0, completed: 0,
+      heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer,
     };
     this.threads.push(thread);
     this.counters.threadsStarted++;
@@ -398,6 +405,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       case ToMaster.Heap:
         thread.heapUsed = message[1];
         thread.heapTotal = message[2];
+        return;
+      case ToMaster.Faulted:
+        void this.recover(thread, `an exception nothing caught: ${message[1]}`, false);
         return;
       case ToMaster.Fatal:
         this.options.log.error({ thread: thread.worker.threadId }, `a thread could not start: ${message[1]}`);
@@ -500,7 +510,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.inSync[0] === task) {
       // The thread is still inside this handler's synchronous code: nothing else can run on
       // it until that returns, which may be never. Replace it.
-      this.terminateStuck(thread, `handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`);
+      void this.recover(thread, `the handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`, true);
       return;
     }
     // Its late result will be dropped. If it had started and was awaiting, it may be stuck in
@@ -539,7 +549,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       if (thread.elu) {
         const window = thread.worker.performance.eventLoopUtilization(now, thread.elu);
         if (window.utilization > 0.98) {
-          this.terminateStuck(thread, 'its event loop has been blocked since a handler timed out');
+          void this.recover(thread, 'its event loop has been blocked since a handler timed out', true);
           continue;
         }
       }
@@ -551,13 +561,38 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
   }
 
-  private terminateStuck(thread: PoolThread, why: string): void {
+  /**
+   * A thread whose state is in doubt (stuck in a handler, or an exception nothing caught) takes
+   * no more work and is replaced. A stuck one is interrupted first (dispatch/interrupt-thread.ts):
+   * the handlers it was awaiting for other requests then finish before it exits. Terminated
+   * only if the interrupt fails.
+   */
+  private async recover(thread: PoolThread, why: string, interrupt: boolean): Promise<void> {
     if (thread.state === 'retiring') return;
-    this.options.log.warn({ thread: thread.worker.threadId, tasks: thread.running.size }, `terminating thread ${thread.worker.threadId}: ${why}`);
+    this.options.log.warn({ thread: thread.worker.threadId, tasks: thread.running.size }, `replacing thread ${thread.worker.threadId}: ${why}`);
     thread.state = 'retiring';
+    if (thread.idleTimer) clearTimeout(thread.idleTimer);
     this.counters.threadsReplaced++;
-    void thread.worker.terminate();
     this.replenish();
+    if (interrupt) {
+      if (!(await interruptThread(thread.worker.threadId))) {
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating thread ${thread.worker.threadId}: it could not be interrupted`);
+        void thread.worker.terminate();
+        return;
+      }
+      this.counters.interrupted++;
+      this.post(thread, [ToThread.Interrupted]);
+    }
+    this.post(thread, [ToThread.Retire]);
+    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+  }
+
+  private post(thread: PoolThread, message: MessageToThread): void {
+    try {
+      thread.worker.postMessage(message);
+    } catch {
+      // the thread is exiting
+    }
   }
 
   // ---- settling --------------------------------------------------------------------------
@@ -577,12 +612,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   }
 
   private abortOnThread(thread: PoolThread, task: Task, why: Error & { code: string }): void {
-    if (thread.state === 'retiring') return;
-    try {
-      thread.worker.postMessage([ToThread.Abort, task.id, why.code, why.message]);
-    } catch {
-      // the thread is exiting
-    }
+    this.post(thread, [ToThread.Abort, task.id, why.code, why.message]);
   }
 
   private fail(task: Task, err: Error): void {

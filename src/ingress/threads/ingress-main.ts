@@ -7,10 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gopoolInstance } from '../../api/instance';
-import { ERR_MASTER_UNREACHABLE } from '../../errors';
+import { ERR_HANDLER_INTERRUPTED, ERR_MASTER_UNREACHABLE } from '../../errors';
 import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
 import { Placement } from '../../dispatch/placement';
 import { ResponseSerializers } from '../../dispatch/response-serializers';
+import { SyncWatch } from '../../dispatch/sync-watch';
 import { RequestTally } from '../../monitoring/request-tally';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
@@ -73,8 +74,28 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
   const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas));
+  const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
+  here.syncWatch = syncWatch;
   const placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, pool: link.to('pool'), master: link.to('master') });
+  for (const routeKey of data.pinned) placement.pin(routeKey);
   link.onCost = (routeKey, cost) => placement.learn(routeKey, cost);
+  link.onPin = (routeKey) => placement.pin(routeKey);
+  // The master cut a stuck handler short (its route is pinned to the pool and this thread
+  // drained next): the request it ran gets its 504, every other connection carries on.
+  link.onInterrupted = () => {
+    const cut = syncWatch.takeInterrupted();
+    if (!cut) return;
+    log.error({ route: cut.routeKey, ranMs: cut.ranMs }, `the handler of ${cut.routeKey} ran synchronously past its timeout and was stopped`);
+    cut.handle?.fail?.(new ERR_HANDLER_INTERRUPTED(cut.routeKey, cut.ranMs));
+  };
+  // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
+  // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and
+  // every other request and connection finishes here or moves to another thread.
+  process.on('uncaughtException', (err) => {
+    const blamed = here.crashedWhileRunning();
+    log.error({ err, route: blamed }, `an exception nothing caught${blamed ? ` (from the handler of ${blamed})` : ''}; this ingress thread will be replaced`);
+    link.post([FromIngress.Faulted, blamed ?? '', err instanceof Error ? err.message : String(err)]);
+  });
   await mountApp(app, {
     definition: thread.definition,
     options: data.options,

@@ -5,22 +5,23 @@
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { Server } from 'node:http';
 import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import { packThrown } from '../../dispatch/thrown-error';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { startThread } from '../../dispatch/pool/thread-output';
+import { interruptThread } from '../../dispatch/interrupt-thread';
+import { overdueSyncRun, syncWatchBuffer } from '../../dispatch/sync-watch';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
-import { ConnectionShedder } from '../shed-connections';
+import type { ConnectionShedder } from '../shed-connections';
 import { FromIngress, ToIngress, type DispatchEntry, type IngressData, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress, type ResultEntry } from './protocol';
 
 export interface IngressThreadsOptions {
   /** Compiled ingress-main.js. */
   threadFile: string;
-  data: Omit<IngressData, 'fd'>;
+  data: Omit<IngressData, 'fd' | 'pinned' | 'syncBuffer'>;
   /** Ingress threads at most. */
   max: number;
   /** Ingress threads started at once and kept when idle. */
@@ -41,8 +42,8 @@ export interface IngressThreadsOptions {
   costOf: (routeKey: string) => number;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
-  /** The master's own HTTP server: it hands its connections off while ingress threads listen. */
-  masterServer: Server;
+  /** The master's own connections: handed off while ingress threads listen. */
+  masterShedder: ConnectionShedder;
   log: Logger;
 }
 
@@ -64,6 +65,12 @@ interface IngressThread {
   requests: number;
   elu: EventLoopUtilization;
   drained: (() => void) | null;
+  /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
+  syncBuffer: SharedArrayBuffer;
+  /** Since when its event loop has been busy without a break (0: it is not). */
+  busySince: number;
+  /** Interrupted or faulted: draining towards its replacement. */
+  replacing: boolean;
 }
 
 /** Average event-loop utilization of the accepting threads above which one more starts. */
@@ -81,6 +88,10 @@ const LAST_RETIRES_BELOW = 0.15;
 const TICK_MS = 250;
 /** A drained thread whose handlers left background work running gets this long to finish it. */
 const RETIRE_GRACE_MS = 30_000;
+/** Event-loop utilization of a tick window at which the loop counts as blocked throughout it. */
+const BLOCKED_UTILIZATION = 0.99;
+/** How long past `stuckAfter` a silent thread may stay so before it is terminated after all. */
+const UNSTUCK_WITHIN_MS = 5000;
 const SPAWN_BACKOFF_MIN_MS = 1000;
 const SPAWN_BACKOFF_MAX_MS = 60_000;
 
@@ -95,10 +106,12 @@ export class IngressThreads {
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
   private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) => this.post(thread, [ToIngress.Results, batch]));
-  readonly counters = { started: 0, crashed: 0, retired: 0 };
+  /** Routes whose handlers got stuck or crashed a thread: never inline again, on any thread. */
+  private readonly pinned = new Set<string>();
+  readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
 
   constructor(private readonly options: IngressThreadsOptions) {
-    this.masterShedder = new ConnectionShedder(options.masterServer);
+    this.masterShedder = options.masterShedder;
   }
 
   /** Starts the minimum, then follows the load. */
@@ -147,15 +160,18 @@ export class IngressThreads {
     let acceptors = 0;
     for (const thread of [...this.threads]) {
       if (thread.state !== 'listening') continue;
-      if (now - thread.lastHeard > this.options.stuckAfter) {
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it has not responded for ${now - thread.lastHeard} ms (blocked in synchronous code?)`);
+      if (now - thread.lastHeard > this.options.stuckAfter + UNSTUCK_WITHIN_MS) {
+        // Silent although unstick() had its chance: only terminating is left.
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it has not responded for ${now - thread.lastHeard} ms`);
         this.counters.crashed++;
         void thread.worker.terminate();
         continue;
       }
       const elu = thread.worker.performance.eventLoopUtilization();
-      sum += thread.worker.performance.eventLoopUtilization(elu, thread.elu).utilization;
+      const utilization = thread.worker.performance.eventLoopUtilization(elu, thread.elu).utilization;
       thread.elu = elu;
+      if (this.unstick(thread, utilization, now)) continue;
+      sum += utilization;
       acceptors++;
     }
     if (acceptors === 0) {
@@ -191,6 +207,57 @@ export class IngressThreads {
     }
   }
 
+  /**
+   * A handler stuck in synchronous code past its timeout (the thread's SyncWatch says which),
+   * or an event loop busy without a break for `stuckAfter` (stuck after an await): the running
+   * JavaScript is interrupted, the thread answers the request it cut short, and drains towards
+   * its replacement; its other connections are served meanwhile. True if it is being replaced.
+   */
+  private unstick(thread: IngressThread, utilization: number, now: number): boolean {
+    const overdue = overdueSyncRun(thread.syncBuffer, now);
+    thread.busySince = utilization >= BLOCKED_UTILIZATION ? thread.busySince || now - TICK_MS : 0;
+    if (overdue) {
+      const routeKey = this.options.data.routeKeys[overdue.routeIndex];
+      void this.replace(thread, routeKey, `the handler of ${routeKey} has run synchronously for ${overdue.ranMs} ms, past its timeout`, true);
+      return true;
+    }
+    if (thread.busySince !== 0 && now - thread.busySince > this.options.stuckAfter) {
+      void this.replace(thread, undefined, `its event loop has been blocked for ${now - thread.busySince} ms`, true);
+      return true;
+    }
+    return false;
+  }
+
+  /** Interrupts (when asked) and drains a thread whose state is in doubt, and starts another. */
+  private async replace(thread: IngressThread, routeKey: string | undefined, why: string, interrupt: boolean): Promise<void> {
+    if (thread.replacing || thread.state !== 'listening') return;
+    thread.replacing = true;
+    this.counters.replaced++;
+    if (routeKey) this.pin(routeKey);
+    this.options.log.warn({ thread: thread.worker.threadId, route: routeKey }, `replacing ingress thread ${thread.worker.threadId}: ${why}`);
+    if (interrupt) {
+      if (await interruptThread(thread.worker.threadId)) {
+        this.counters.interrupted++;
+        this.post(thread, [ToIngress.Interrupted]);
+      } else {
+        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it could not be interrupted`);
+        this.counters.crashed++;
+        void thread.worker.terminate();
+        return;
+      }
+    }
+    const drained = this.drain(thread, this.options.gracePeriod);
+    if (this.canGrow(Date.now())) void this.spawn();
+    await drained;
+    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+  }
+
+  private pin(routeKey: string): void {
+    if (this.pinned.has(routeKey)) return;
+    this.pinned.add(routeKey);
+    for (const other of this.threads) if (other.state !== 'draining') this.post(other, [ToIngress.Pin, routeKey]);
+  }
+
   private canGrow(now: number): boolean {
     const live = this.threads.filter((t) => t.state !== 'draining').length;
     return !this.closing && !this.spawning && live < this.options.max && now >= this.spawnBlockedUntil;
@@ -211,11 +278,12 @@ export class IngressThreads {
       this.spawning = false;
       return;
     }
-    const data: IngressData = { ...this.options.data, fd: handle.fd };
+    const syncBuffer = syncWatchBuffer();
+    const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], syncBuffer };
     const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: IngressThread = {
       worker, state: 'starting', handle, listened: false, inFlight: 0, cancels: new Map(), heapUsed: 0, heapTotal: 0,
-      lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null,
+      lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null, syncBuffer, busySince: 0, replacing: false,
     };
     this.threads.push(thread);
     this.counters.started++;
@@ -315,6 +383,9 @@ export class IngressThreads {
         return;
       case FromIngress.Cancel:
         thread.cancels.get(message[1])?.onCancel?.();
+        return;
+      case FromIngress.Faulted:
+        void this.replace(thread, message[1] || undefined, `an exception nothing caught: ${message[2]}`, false);
         return;
     }
   }

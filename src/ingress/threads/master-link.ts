@@ -25,6 +25,8 @@ export class MasterLink {
   onCost: ((routeKey: string, cost: number) => void) | undefined;
   onShed: (() => void) | undefined;
   onDrain: ((graceMs: number) => void) | undefined;
+  onInterrupted: (() => void) | undefined;
+  onPin: ((routeKey: string) => void) | undefined;
 
   constructor(private readonly port: MessagePort) {
     port.on('message', (message: MessageToIngress) => this.onMessage(message));
@@ -108,6 +110,12 @@ export class MasterLink {
         return;
       case ToIngress.Drain:
         this.onDrain?.(message[1]);
+        return;
+      case ToIngress.Interrupted:
+        this.onInterrupted?.();
+        return;
+      case ToIngress.Pin:
+        this.onPin?.(message[1]);
         return;
     }
   }

@@ -20,6 +20,10 @@ export const enum ToIngress {
   Shed = 3,
   /** [Drain, graceMs]: stop accepting, finish what is in flight, exit. */
   Drain = 4,
+  /** [Interrupted]: the master stopped the JavaScript this thread was stuck in; answer what it cut short. */
+  Interrupted = 5,
+  /** [Pin, routeKey]: run this route on the pool from now on (it got stuck or crashed a thread). */
+  Pin = 6,
 }
 
 export const enum FromIngress {
@@ -39,6 +43,8 @@ export const enum FromIngress {
   Drained = 7,
   /** [Cancel, id]: the client of a dispatched request went away. */
   Cancel = 8,
+  /** [Faulted, routeKey | '', message]: an exception nothing caught; the thread wants to be replaced. */
+  Faulted = 9,
 }
 
 export type DispatchEntry = [id: number, routeKey: string, request: TaskRequest, timeout: number, target: 'pool' | 'master'];
@@ -70,7 +76,9 @@ export type MessageToIngress =
   | [ToIngress.Results, ResultEntry[]]
   | [ToIngress.Injected, number, InjectResponse]
   | [ToIngress.Shed]
-  | [ToIngress.Drain, number];
+  | [ToIngress.Drain, number]
+  | [ToIngress.Interrupted]
+  | [ToIngress.Pin, string];
 
 export type MessageFromIngress =
   | [FromIngress.Listening]
@@ -80,7 +88,8 @@ export type MessageFromIngress =
   | [FromIngress.Requests, RequestsEntry[]]
   | [FromIngress.Heap, number, number]
   | [FromIngress.Drained]
-  | [FromIngress.Cancel, number];
+  | [FromIngress.Cancel, number]
+  | [FromIngress.Faulted, string, string];
 
 /** An ingress thread's workerData. */
 export interface IngressData {
@@ -90,6 +99,10 @@ export interface IngressData {
   routeKeys: string[];
   /** Routes only the master has (added in onMaster), handed to it as they are. */
   masterRoutes: MasterRoute[];
+  /** Routes pinned to the pool (they got stuck or crashed an ingress thread before). */
+  pinned: string[];
+  /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
+  syncBuffer: SharedArrayBuffer;
   /** Its own descriptor of the daemon's listening socket. */
   fd: number;
 }

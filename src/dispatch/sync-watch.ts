@@ -1,0 +1,63 @@
+/**
+ * Which handler a thread is running synchronously right now, written where the master can
+ * read it without the thread's help (a SharedArrayBuffer): a handler stuck in synchronous code
+ * (an endless loop) never lets its thread answer a message, so the master must see it from
+ * outside, interrupt it (dispatch/interrupt-thread.ts), and then this thread answers the
+ * request that was running.
+ *
+ * Slot: [started at (ms since the epoch; 0 while nothing runs), timeout (ms), route index].
+ */
+import type { Cancellation } from './task';
+
+const SLOT_BYTES = 3 * Float64Array.BYTES_PER_ELEMENT;
+
+export function syncWatchBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(SLOT_BYTES);
+}
+
+/** The thread's side: set around every synchronous run of a handler. */
+export class SyncWatch {
+  private readonly slot: Float64Array;
+  private readonly index: Map<string, number>;
+  private routeKey: string | undefined;
+  private handle: Cancellation | undefined;
+
+  constructor(buffer: SharedArrayBuffer, routeKeys: readonly string[]) {
+    this.slot = new Float64Array(buffer);
+    this.index = new Map(routeKeys.map((key, i) => [key, i] as const));
+  }
+
+  enter(routeKey: string, timeout: number, handle: Cancellation | undefined): void {
+    this.routeKey = routeKey;
+    this.handle = handle;
+    this.slot[1] = timeout;
+    this.slot[2] = this.index.get(routeKey) ?? -1;
+    this.slot[0] = Date.now();
+  }
+
+  leave(): void {
+    this.slot[0] = 0;
+    this.routeKey = undefined;
+    this.handle = undefined;
+  }
+
+  /**
+   * After the master interrupted this thread: the run the interrupt cut short (its `leave()`
+   * never came), or undefined if the thread was stuck elsewhere (after an await).
+   */
+  takeInterrupted(): { routeKey: string; handle: Cancellation | undefined; ranMs: number } | undefined {
+    const started = this.slot[0]!;
+    const routeKey = this.routeKey;
+    const handle = this.handle;
+    this.leave();
+    return started > 0 && routeKey !== undefined ? { routeKey, handle, ranMs: Date.now() - started } : undefined;
+  }
+}
+
+/** The master's side: is the thread inside one handler's synchronous run past its timeout? */
+export function overdueSyncRun(buffer: SharedArrayBuffer, now = Date.now()): { routeIndex: number; ranMs: number } | undefined {
+  const slot = new Float64Array(buffer);
+  const started = slot[0]!;
+  if (started === 0 || now - started <= slot[1]!) return undefined;
+  return { routeIndex: slot[2]!, ranMs: now - started };
+}

@@ -1,0 +1,158 @@
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, run, type Running } from './processes';
+
+/** What a Dockerfile says about the container it makes. */
+export interface Image {
+  env: Record<string, string>;
+  workdir: string;
+  user: string;
+  entrypoint: string[];
+  cmd: string[];
+  stopSignal: string | undefined;
+}
+
+/** Reads ENV, WORKDIR, USER, ENTRYPOINT, CMD (exec form) and STOPSIGNAL of a Dockerfile. */
+export function readDockerfile(path: string): Image {
+  const text = readFileSync(path, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n').replace(/\\\n/g, ' ');
+  const image: Image = { env: {}, workdir: '/', user: 'root', entrypoint: [], cmd: [], stopSignal: undefined };
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Z]+)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const [, instruction, rest] = match as unknown as [string, string, string];
+    if (instruction === 'ENV') {
+      for (const pair of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|\S*)/g)) image.env[pair[1]!] = pair[3] ?? pair[2]!;
+    } else if (instruction === 'WORKDIR') image.workdir = rest.trim();
+    else if (instruction === 'USER') image.user = rest.trim();
+    else if (instruction === 'STOPSIGNAL') image.stopSignal = rest.trim();
+    else if (instruction === 'ENTRYPOINT' || instruction === 'CMD') {
+      const value = JSON.parse(rest) as string[]; // exec form only: a shell would be PID 1 instead
+      if (instruction === 'ENTRYPOINT') image.entrypoint = value;
+      else image.cmd = value;
+    }
+  }
+  return image;
+}
+
+/**
+ * The folder the image's WORKDIR would hold: `app.js` (here: a test fixture) and
+ * `node_modules/.bin/gopool` (here: this checkout's CLI; exec keeps the process, as npm's
+ * symlink does). Readable by every user.
+ */
+export function makeAppDir(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-image-'));
+  writeFileSync(join(dir, 'app.js'), `module.exports = require(${JSON.stringify(fixture)});\n`);
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', '.bin', 'gopool'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
+  chmodSync(join(dir, 'node_modules', '.bin', 'gopool'), 0o755);
+  for (const d of [dir, join(dir, 'node_modules'), join(dir, 'node_modules', '.bin')]) chmodSync(d, 0o755);
+  chmodSync(join(dir, 'app.js'), 0o644);
+  return dir;
+}
+
+/** A folder owned by `uid`, for a GOPOOL_HOME inside it. */
+export function homeFor(uid: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-container-home-'));
+  chownSync(dir, uid, uid);
+  return dir;
+}
+
+/**
+ * PID 1 of each namespace still running. unshare's --kill-child does not reach it: the kernel
+ * forgets a parent-death signal when setpriv changes the user. So it is killed here if the
+ * test process ends first; with it go all the namespace's processes.
+ */
+const liveInits = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveInits) signal(pid, 'SIGKILL');
+});
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+export interface Pid1 extends Running {
+  /** The host's pid of the namespace's PID 1. */
+  initPid: number;
+}
+
+/**
+ * Runs `command` as PID 1 of a new PID namespace (with its own /proc), as user `uid`, in
+ * `cwd`, as a container runtime would. unshare stays outside as its parent.
+ */
+export async function runAsPid1(command: string[], { cwd, env, uid }: { cwd: string; env: NodeJS.ProcessEnv; uid: number }): Promise<Pid1> {
+  const running = run('unshare', ['--pid', '--fork', '--mount-proc',
+    'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...command], { cwd, env });
+  const initPid = await waitFor(() => processes().find((p) => p.ppid === running.child.pid)?.pid);
+  liveInits.add(initPid);
+  void running.exited.then(() => liveInits.delete(initPid));
+  return {
+    ...running,
+    initPid,
+    // As a container runtime stops a container: SIGTERM to its PID 1 (unshare would not pass
+    // it on), SIGKILL after `ms` (PID 1's death takes the whole namespace down).
+    async stop(ms = 15_000) {
+      if (running.child.exitCode === null && running.child.signalCode === null) signal(initPid, 'SIGTERM');
+      const timer = setTimeout(() => signal(initPid, 'SIGKILL'), ms);
+      const exit = await running.exited;
+      clearTimeout(timer);
+      return exit;
+    },
+  };
+}
+
+export interface Proc {
+  pid: number;
+  ppid: number;
+  /** R, S, D, Z (zombie), ... */
+  state: string;
+  comm: string;
+  uid: number;
+}
+
+/** Every process of the host, from /proc. */
+export function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const [state, ppid] = stat.slice(close + 2).split(' ');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+      out.push({ pid: Number(entry), ppid: Number(ppid), state: state!, comm: stat.slice(stat.indexOf('(') + 1, close), uid });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** `init` and every process below it. */
+export function tree(init: number): Proc[] {
+  const all = processes();
+  const found = all.filter((p) => p.pid === init);
+  for (let i = 0; i < found.length; i++) for (const p of all) if (p.ppid === found[i]!.pid) found.push(p);
+  return found;
+}
+
+/** Polls `check` every 25 ms until it returns a value; fails after `ms`. */
+export async function waitFor<T>(check: () => T | undefined | false, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
