@@ -12,6 +12,8 @@
 //   CHAOS_SECONDS=10 npm run chaos      shorter slowhttptest phases (default 25 s each)
 //   CHAOS_FUZZ_CASES=500 npm run chaos  fewer fuzzed requests (default 3000)
 //   CHAOS_FROM=dist npm run chaos       this checkout's dist/, not the packed package
+//   CHAOS_HEADERS_TIMEOUT / CHAOS_REQUEST_TIMEOUT  the server's timeouts in ms (10000 / 15000:
+//                                       shorter than the defaults, so a phase sees them act)
 // Exit code 1 when the server stopped answering normal requests after a phase.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +31,8 @@ const FROM = process.env.CHAOS_FROM ?? 'packed';
 const MALFORMED_TRIES = Number(process.env.CHAOS_MALFORMED_TRIES ?? 4);
 /** No answer within this long is a hang. */
 const ANSWER_MS = 3000;
+const HEADERS_TIMEOUT_MS = Number(process.env.CHAOS_HEADERS_TIMEOUT ?? 10_000);
+const REQUEST_TIMEOUT_MS = Number(process.env.CHAOS_REQUEST_TIMEOUT ?? 15_000);
 
 ensureSystemPackages([
   { what: 'slowhttptest', present: () => onPath('slowhttptest'), apt: 'slowhttptest' },
@@ -75,8 +79,10 @@ async function startServer(): Promise<Server> {
   const { cli, app, cwd } = installGopool();
   const home = join(work, 'home');
   mkdirSync(home, { recursive: true });
-  // Ingress threads from the start: the path most connections take under load.
-  const child = spawn(process.execPath, [cli, 'start', app, '--port', '0', '--name', 'chaos', '--info-url', '/_gopool', '--min-ingress-threads', '2', '--timeout', '1000'], {
+  // Ingress threads from the start: the path most connections take under load. Headers and
+  // request timeouts shorter than a slowhttptest phase, so that the phase sees them act.
+  const child = spawn(process.execPath, [cli, 'start', app, '--port', '0', '--name', 'chaos', '--info-url', '/_gopool', '--min-ingress-threads', '2', '--timeout', '1000',
+    '--headers-timeout', String(HEADERS_TIMEOUT_MS), '--request-timeout', String(REQUEST_TIMEOUT_MS)], {
     cwd, env: { ...process.env, GOPOOL_HOME: home, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -249,7 +255,7 @@ async function fuzz(server: Server): Promise<Omit<PhaseResult, 'phase' | 'sent' 
     });
   })();
   const { probes } = await probing(server.port, work);
-  if (counts.hang > 0) notes.push(`${counts.hang} fuzzed requests got no answer within ${ANSWER_MS / 1000} s (a mutated length or framing that waits for more bytes: no request timeout)`);
+  if (counts.hang > 0) notes.push(`${counts.hang} fuzzed requests got no answer within ${ANSWER_MS / 1000} s (a mutated length or framing that waits for more bytes, until the headers or request timeout)`);
   return { counts, probes, notes };
 }
 
@@ -359,7 +365,7 @@ try {
 
 const seconds = Math.round((Date.now() - started) / 1000);
 const markdown = [
-  `gopool ${FROM === 'dist' ? 'from dist/' : 'from the packed package'}, ingress threads from the start (\`--min-ingress-threads 2\`), handler timeout 1 s; Node ${process.version}; \`npm run chaos\`, ${seconds} s in all, ${new Date().toISOString().slice(0, 10)}.`,
+  `gopool ${FROM === 'dist' ? 'from dist/' : 'from the packed package'}, ingress threads from the start (\`--min-ingress-threads 2\`), handler timeout 1 s, headers timeout ${HEADERS_TIMEOUT_MS / 1000} s, request timeout ${REQUEST_TIMEOUT_MS / 1000} s; Node ${process.version}; \`npm run chaos\`, ${seconds} s in all, ${new Date().toISOString().slice(0, 10)}.`,
   '',
   table(results),
   '',

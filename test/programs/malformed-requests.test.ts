@@ -19,7 +19,8 @@ for (const [title, args] of [['the master alone', ['--ingress-threads', '0']], [
     let port: number;
     let masterPid: number;
     before(async () => {
-      app = await startApp(join(FIXTURES, 'chaos-app.js'), ['--info-url', '/_gopool', ...args]);
+      // Timeouts shorter than the wait for an answer: a stalled request is dropped within it.
+      app = await startApp(join(FIXTURES, 'chaos-app.js'), ['--info-url', '/_gopool', '--headers-timeout', '1000', '--request-timeout', '1500', ...args]);
       port = Number(new URL(app.url).port);
       masterPid = (await get(`${app.url}/_gopool`)).json().pid;
     });
@@ -27,7 +28,7 @@ for (const [title, args] of [['the master alone', ['--ingress-threads', '0']], [
 
     for (const c of quick) {
       test(c.name, c.known ? { todo: c.known } : {}, async () => {
-        const result = await runCase(port, c, 3000);
+        const result = await runCase(port, c, 4000);
         assert.ok(result.ok, `expected ${c.expect.join(' or ')}${c.maxResponses ? `, at most ${c.maxResponses} response(s)` : ''}; got ${result.outcome}${result.status ? ` (${result.status})` : ''}, ${result.responses} response(s)`);
         assert.ok(await answersNormally(port), 'a normal request is answered after it');
       });
