@@ -46,8 +46,11 @@ export function requestBytes(c: CorpusCase): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
-/** Complete responses at the start of `buf` (status line, headers, a body by length or chunks). */
-function parseResponses(buf: Buffer): { statuses: number[]; headers: Record<string, string> } {
+/**
+ * Complete responses at the start of `buf` (status line, headers, a body by length or chunks).
+ * The answer to a HEAD request has its headers only, whatever its Content-Length says.
+ */
+function parseResponses(buf: Buffer, headRequest = false): { statuses: number[]; headers: Record<string, string> } {
   const statuses: number[] = [];
   let headers: Record<string, string> = {};
   let at = 0;
@@ -64,7 +67,9 @@ function parseResponses(buf: Buffer): { statuses: number[]; headers: Record<stri
     }
     let next = end + 4;
     const status = Number(m[1]);
-    if (h['transfer-encoding']?.includes('chunked')) {
+    if (headRequest && statuses.length === 0 && status >= 200) {
+      // no body
+    } else if (h['transfer-encoding']?.includes('chunked')) {
       const last = buf.indexOf('0\r\n\r\n', next);
       if (last < 0) break;
       next = last + 5;
@@ -99,13 +104,14 @@ export function sendRaw(port: number, bytes: Buffer, options: { waitMs?: number;
     let reset = false;
     let settled: NodeJS.Timeout | undefined;
     let done = false;
+    const headRequest = bytes.subarray(0, 5).toString('latin1') === 'HEAD ';
     const finish = (ended: boolean): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       clearTimeout(settled);
       socket.destroy();
-      const { statuses, headers } = parseResponses(Buffer.concat(chunks));
+      const { statuses, headers } = parseResponses(Buffer.concat(chunks), headRequest);
       const status = statuses[0];
       const outcome: Outcome = status !== undefined ? (`${Math.floor(status / 100)}xx` as Outcome) : reset ? 'reset' : ended ? 'close' : 'hang';
       resolve({ outcome, status, responses: statuses.length, headers, ended });
@@ -114,7 +120,7 @@ export function sendRaw(port: number, bytes: Buffer, options: { waitMs?: number;
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       // A complete response: give a second one a moment, then stop waiting.
-      if (parseResponses(Buffer.concat(chunks)).statuses.length > 0) {
+      if (parseResponses(Buffer.concat(chunks), headRequest).statuses.length > 0) {
         clearTimeout(settled);
         settled = setTimeout(() => finish(false), settleMs);
       }
