@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
 // promtool (package prometheus) validates the metrics text and the prometheus server of the same
@@ -33,19 +34,6 @@ const SYSTEM_NEEDS = [
   { what: 'systemd-analyze', present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0, apt: 'systemd' },
   { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
 ];
-
-function ensureSystemPackages() {
-  const missing = SYSTEM_NEEDS.filter((need) => !need.present());
-  if (missing.length === 0) return;
-  const packages = missing.map((need) => need.apt);
-  console.log(`\n== installing Debian packages the tests need: ${packages.join(' ')}`);
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const apt = (args) => spawnSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]).status !== 0) {
-    throw new Error(`could not install ${packages.join(' ')}; the tests need them`);
-  }
-  for (const need of missing) if (!need.present()) throw new Error(`${need.what} is still missing after installing ${need.apt}`);
-}
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const PROMISED = [20, 22, 24, 26];
@@ -69,7 +57,7 @@ const majors = process.env.GOPOOL_TEST_NODES === 'current'
   ? [Number(process.versions.node.split('.')[0])]
   : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
 
-ensureSystemPackages();
+ensureSystemPackages(SYSTEM_NEEDS);
 
 let passed = 0;
 let failed = 0;

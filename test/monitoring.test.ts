@@ -93,6 +93,29 @@ describe('metrics endpoints', () => {
   });
 });
 
+describe('the master event-loop delay', () => {
+  let app: App;
+  before(async () => {
+    app = await startApp(APP, ['--info-url', '/_gopool']);
+  });
+  after(() => app.stop());
+  const delayMs = async (): Promise<number> => (await get(`${app.url}/_gopool`)).json().master.eventLoopDelayP99Ms;
+
+  test('an idle master reads under 5 ms, not its 50 ms sampling interval', async () => {
+    // The figure is renewed once a second; on a machine busy with other work a second can read
+    // more, so the test waits (bounded) for a quiet one: counting the interval, none ever was.
+    const readings: number[] = [];
+    await until(async () => { readings.push(await delayMs()); return readings.at(-1)! < 5; }, 15_000, 1000)
+      .catch((err) => { throw new Error(`idle master never under 5 ms: ${readings.join(', ')} (${err})`); });
+  });
+
+  test('a master blocked by a handler shows the blocking', async () => {
+    assert.equal((await get(`${app.url}/inline-spin/300`)).status, 200);
+    // Within the next readings (once a second), the blocking shows: at least the 300 ms less one interval.
+    await until(async () => (await delayMs()) >= 200, 10_000);
+  });
+});
+
 describe('health, token and the monitoring port', () => {
   let app: App;
   let monitorPort: number;
@@ -109,8 +132,18 @@ describe('health, token and the monitoring port', () => {
     assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret' } })).status, 200);
     assert.equal((await get(`${app.url}/_gopool/metrics?token=s3cret`)).status, 200);
     assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer wrong!' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret-and-more' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool`, { headers: { authorization: 's3cret' } })).status, 401, 'a token without its scheme');
     assert.deepEqual((await get(`${app.url}/_gopool/livez`)).json(), { live: true });
     assert.deepEqual((await get(`${app.url}/_gopool/readyz`)).json(), { ready: true });
+  });
+
+  test('the Bearer scheme is case-insensitive (RFC 7235)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: `${scheme} s3cret` } })).status, 200, scheme);
+    }
+    assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: 'bearer wrong!' } })).status, 401);
+    assert.equal((await get(`${app.url}/_gopool/metrics`, { headers: { authorization: 'Basic s3cret' } })).status, 401, 'another scheme');
   });
 
   test('the monitoring port serves the same endpoints at its root', async () => {

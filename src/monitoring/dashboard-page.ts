@@ -1,10 +1,24 @@
+import type { HistoryPoint, MetricsSnapshot } from './metrics';
+
+/** What the page shows in its first frame, before any fetch of its own has returned. */
+export interface DashboardData {
+  snapshot: MetricsSnapshot;
+  history: HistoryPoint[];
+}
+
+/** JSON inside a script element: `<` escaped, so that no value (a route name) can close it. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 /**
  * The live dashboard: one self-contained page (no external scripts: it must work where the
- * server has no internet). It loads the last minutes from `history`, then polls the JSON
- * snapshot every second and draws throughput, latency, and threads and queue on canvases.
- * `window.gopoolDashboard` exposes the series, for tests and curious users.
+ * server has no internet). It is sent with the snapshot and the last minutes of history in it,
+ * so the first frame shows them; then it polls the JSON snapshot every second and draws
+ * throughput, latency, and threads and queue on canvases. `window.gopoolDashboard` exposes the
+ * series, for tests and curious users.
  */
-export function dashboardPage(base: string): string {
+export function dashboardPage(base: string, data: DashboardData): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -59,7 +73,7 @@ export function dashboardPage(base: string): string {
     latency: { lines: [['p50', '#a3e635', 'p50'], ['p99', '#f472b6', 'p99']] },
     pool: { lines: [['threads', '#38bdf8', 'threads'], ['busy', '#facc15', 'busy'], ['queued', '#f87171', 'queued']] },
   };
-  window.gopoolDashboard = { series, updates: 0, errors: 0 };
+  window.gopoolDashboard = { series, updates: 0, errors: 0, firstFrame: false };
 
   function push(point) {
     for (const key of Object.keys(series)) series[key].push(point[key]);
@@ -137,12 +151,15 @@ export function dashboardPage(base: string): string {
     return response.json();
   }
 
+  function show(s) {
+    const p = s.pool;
+    push({ t: s.time, rps: s.total.rps, p50: s.total.latencyMs.p50, p99: s.total.latencyMs.p99, threads: p ? p.threads : 0, busy: p ? p.busyThreads : 0, queued: p ? p.queued : 0 });
+    render(s);
+  }
+
   async function update() {
     try {
-      const s = await get('');
-      const p = s.pool;
-      push({ t: s.time, rps: s.total.rps, p50: s.total.latencyMs.p50, p99: s.total.latencyMs.p99, threads: p ? p.threads : 0, busy: p ? p.busyThreads : 0, queued: p ? p.queued : 0 });
-      render(s);
+      show(await get(''));
       text('error', '');
       window.gopoolDashboard.updates++;
     } catch (err) {
@@ -151,10 +168,12 @@ export function dashboardPage(base: string): string {
     }
   }
 
-  get('/history').then((points) => points.forEach(push)).catch(() => undefined).finally(() => {
-    update();
-    setInterval(update, 1000);
-  });
+  // The first frame: what the server put in the page, drawn before anything is fetched.
+  const initial = ${scriptJson(data)};
+  initial.history.forEach(push);
+  show(initial.snapshot);
+  window.gopoolDashboard.firstFrame = true;
+  setInterval(update, 1000);
 })();
 </script>
 </body>

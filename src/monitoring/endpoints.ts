@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dashboardPage } from './dashboard-page';
 import type { Metrics } from './metrics';
-import { renderPrometheus } from './prometheus';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus';
 
 /** Route config that keeps monitoring's own requests out of the request metrics. */
 export const INTERNAL_ROUTE = { gopoolInternal: true };
@@ -31,14 +31,15 @@ export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) 
     app.get(base || '/', { config }, (req, reply) => {
       if (guard(req, reply)) reply.send(metrics.snapshot());
     });
-    app.get(`${base}/metrics`, { config }, (req, reply) => {
-      if (guard(req, reply)) reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(metrics));
+    app.get(`${base}/metrics`, { config }, async (req, reply) => {
+      if (guard(req, reply)) reply.type(PROMETHEUS_CONTENT_TYPE).send(await renderPrometheus(metrics));
+      return reply;
     });
     app.get(`${base}/history`, { config }, (req, reply) => {
       if (guard(req, reply)) reply.send(metrics.historyPoints());
     });
     app.get(`${base}/dashboard`, { config }, (req, reply) => {
-      if (guard(req, reply)) reply.type('text/html; charset=utf-8').send(dashboardPage(base));
+      if (guard(req, reply)) reply.type('text/html; charset=utf-8').send(dashboardPage(base, { snapshot: metrics.snapshot(), history: metrics.historyPoints() }));
     });
     app.get(`${base}/livez`, { config }, (_req, reply) => {
       reply.send({ live: true });
@@ -50,9 +51,12 @@ export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) 
   };
 }
 
+/** `Authorization: <scheme> <token>`: the scheme is case-insensitive (RFC 7235), blanks around the token tolerated. */
+const BEARER = /^bearer +(\S+) *$/i;
+
 function authorized(req: FastifyRequest, token: string): boolean {
-  const header = req.headers.authorization;
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as Record<string, unknown> | undefined)?.token;
+  const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1];
+  const given = bearer ?? (req.query as Record<string, unknown> | undefined)?.token;
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);

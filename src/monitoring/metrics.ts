@@ -1,10 +1,12 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
 import { RequestTimeoutCount } from './client-timeouts';
+import { EventLoopDelay } from './event-loop-delay';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
-import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+import { PrometheusBuckets } from './prometheus-buckets';
+import { WindowHistogram, type Percentiles } from './window-histogram';
 
 /** What the daemon tells its master about itself, for the master's metrics. */
 export interface DaemonInfo {
@@ -67,24 +69,19 @@ const HISTORY_POINTS = 600; // ten minutes
 
 /**
  * Everything monitoring knows, collected in the master. Requests are recorded on the
- * request path (a few array increments); the rest is sampled once a second.
+ * request path (a few counters and a histogram record); the rest is sampled once a second.
  */
 export class Metrics {
   /** route pattern → method → metrics: two lookups on strings fastify keeps, no key to build. */
   private readonly routes = new Map<string, Map<string, RouteMetrics>>();
   readonly poolWait = new WindowHistogram();
   readonly poolRun = new WindowHistogram();
-  readonly poolWaitTotal = new CumulativeHistogram();
-  readonly poolRunTotal = new CumulativeHistogram();
+  readonly poolWaitTotal = new PrometheusBuckets();
+  readonly poolRunTotal = new PrometheusBuckets();
   private pool: ThreadPool | undefined;
   private ingress: ThreadSource | undefined;
   private daemon: DaemonInfo | null = null;
-  /**
-   * Sampled by a timer in the master: at the default 10 ms that timer alone woke an idle
-   * master 100 times a second and cost it 1.3% of a core (/proc/<pid>/task, 10 s idle).
-   * 50 ms: 20 samples a second, so the reported p99 is about the worst delay of the second.
-   */
-  private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 50 });
+  private readonly eventLoopDelay = new EventLoopDelay();
   private eventLoopDelayP99 = 0;
   private masterElu: EventLoopUtilization = performance.eventLoopUtilization();
   private masterUtilization = 0;
@@ -128,7 +125,7 @@ export class Metrics {
   /** Requests answered by ingress threads, aggregated there. */
   recordTally(rows: TallyEntry[]): void {
     const now = Date.now();
-    for (const [method, route, status, bucket, count, sumMs] of rows) this.routeFor(method, route).recordMany(status, bucket, count, sumMs, now);
+    for (const row of rows) this.routeFor(row[0], row[1]).recordTally(row, now);
   }
 
   private routeFor(method: string, route: string): RouteMetrics {
@@ -147,12 +144,10 @@ export class Metrics {
 
   recordTask(waitMs: number, runMs: number): void {
     const now = Date.now();
-    const wait = bucketOf(waitMs);
-    const run = bucketOf(runMs);
-    this.poolWait.recordBucket(wait, now);
-    this.poolRun.recordBucket(run, now);
-    this.poolWaitTotal.recordBucket(wait, waitMs);
-    this.poolRunTotal.recordBucket(run, runMs);
+    this.poolWait.record(waitMs, now);
+    this.poolRun.record(runMs, now);
+    this.poolWaitTotal.record(waitMs);
+    this.poolRunTotal.record(runMs);
   }
 
   routeMetrics(): RouteMetrics[] {
@@ -206,8 +201,7 @@ export class Metrics {
 
   /** Once a second: event-loop figures and a history point. */
   private tick(): void {
-    this.eventLoopDelayP99 = this.eventLoopDelay.percentile(99) / 1e6;
-    this.eventLoopDelay.reset();
+    this.eventLoopDelayP99 = this.eventLoopDelay.takeP99Ms();
     const elu = performance.eventLoopUtilization();
     this.masterUtilization = performance.eventLoopUtilization(elu, this.masterElu).utilization;
     this.masterElu = elu;

@@ -1,95 +1,122 @@
-import { PROMETHEUS_BUCKETS_S, type CumulativeHistogram } from './window-histogram';
+// prom-client's metric classes are loaded, not its package index: the index also loads cluster, pushgateway and OpenTelemetry, which cost the master RSS (bench/metrics-overhead.mjs).
+import type * as PromClient from 'prom-client';
 import type { Metrics } from './metrics';
+import { PROMETHEUS_BOUNDS_S, type PrometheusBuckets } from './prometheus-buckets';
+
+/** The text exposition format (0.0.4) as prom-client writes it. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+interface PromClasses {
+  Registry: typeof PromClient.Registry;
+  Gauge: typeof PromClient.Gauge;
+  Counter: typeof PromClient.Counter;
+  Histogram: typeof PromClient.Histogram;
+}
+
+let classes: PromClasses | undefined;
+/** Loaded on the first scrape: a master nobody scrapes does not carry them. */
+function promClient(): PromClasses {
+  classes ??= {
+    Registry: require('prom-client/lib/registry') as PromClasses['Registry'],
+    Gauge: require('prom-client/lib/gauge') as PromClasses['Gauge'],
+    Counter: require('prom-client/lib/counter') as PromClasses['Counter'],
+    Histogram: require('prom-client/lib/histogram') as PromClasses['Histogram'],
+  };
+  return classes;
+}
+
+type Labels = Record<string, string | number>;
 
 /**
- * The Prometheus text exposition format (version 0.0.4): counters end in _total, units are
- * seconds and bytes, every family has HELP and TYPE.
+ * The Prometheus text: counters end in _total, units are seconds and bytes, every family has
+ * HELP and TYPE. A registry of its own per scrape, filled from the snapshot: nothing is added to
+ * prom-client's global registry (the app may use it), and families that do not apply (no pool,
+ * no daemon) are left out.
  */
-export function renderPrometheus(metrics: Metrics): string {
+export async function renderPrometheus(metrics: Metrics): Promise<string> {
+  const { Registry, Gauge, Counter, Histogram } = promClient();
   const s = metrics.snapshot();
-  const out: string[] = [];
-  const family = (name: string, type: string, help: string): void => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const registry = new Registry();
+  const registers = [registry];
+
+  const gauge = (name: string, help: string, samples: Array<[Labels, number]>, labelNames: string[] = []): void => {
+    const g = new Gauge({ name, help, labelNames, registers });
+    for (const [labels, value] of samples) g.set(labels, value);
   };
-  const sample = (name: string, labels: Record<string, string | number>, value: number): void => {
-    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escape(String(v))}"`).join(',');
-    out.push(`${name}${pairs ? `{${pairs}}` : ''} ${formatNumber(value)}`);
-  };
-  /** A family with one unlabelled sample. */
-  const single = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
-    family(name, type, help);
-    sample(name, {}, value);
-  };
-  const histogram = (name: string, labels: Record<string, string | number>, h: CumulativeHistogram): void => {
-    let cumulative = 0;
-    PROMETHEUS_BUCKETS_S.forEach((le, i) => {
-      cumulative += h.counts[i]!;
-      sample(`${name}_bucket`, { ...labels, le }, cumulative);
-    });
-    sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count);
-    sample(`${name}_sum`, labels, h.sum);
-    sample(`${name}_count`, labels, h.count);
+  const single = (name: string, help: string, value: number): void => gauge(name, help, [[{}, value]]);
+  const counter = (name: string, help: string, samples: Array<[Labels, number]>, labelNames: string[] = []): void => {
+    const c = new Counter({ name, help, labelNames, registers });
+    for (const [labels, value] of samples) c.inc(labels, value);
   };
 
-  single('gopool_up', 'gauge', 'Whether the master is ready to serve (1) or starting or draining (0).', s.ready ? 1 : 0);
+  /** A histogram whose buckets were counted on the request path (prometheus-buckets.ts). */
+  class CountedHistogram extends Histogram {
+    constructor(private readonly metricName: string, private readonly metricHelp: string, labelNames: string[], private readonly series: Array<[Labels, PrometheusBuckets]>) {
+      super({ name: metricName, help: metricHelp, labelNames, buckets: [...PROMETHEUS_BOUNDS_S], registers });
+    }
 
-  const routes = metrics.routeMetrics();
-  family('gopool_http_requests_total', 'counter', 'HTTP requests answered, by route and status class.');
-  for (const r of routes) {
-    for (const cls of [1, 2, 3, 4, 5]) {
-      if (r.statusClasses[cls]! > 0) sample('gopool_http_requests_total', { method: r.method, route: r.route, status: `${cls}xx` }, r.statusClasses[cls]!);
+    override async get(): Promise<PromClient.MetricObjectWithValues<PromClient.MetricValueWithName<string>>> {
+      const values: Array<PromClient.MetricValueWithName<string>> = [];
+      for (const [labels, buckets] of this.series) {
+        for (const [le, count] of buckets.cumulative()) values.push({ metricName: `${this.metricName}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? le : '+Inf' }, value: count });
+        values.push({ metricName: `${this.metricName}_sum`, labels, value: buckets.sum }, { metricName: `${this.metricName}_count`, labels, value: buckets.count });
+      }
+      return { name: this.metricName, help: this.metricHelp, type: 'histogram' as unknown as PromClient.MetricType, aggregator: 'sum', collect: () => undefined, values };
+    }
+
+    /** What the registry reads when it writes the text. */
+    getForPromString(): ReturnType<CountedHistogram['get']> {
+      return this.get();
     }
   }
-  single('gopool_http_request_timeouts_total', 'counter', 'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.', s.requestTimeouts);
-  family('gopool_http_request_duration_seconds', 'histogram', 'Time from request to response, by route.');
-  for (const r of routes) histogram('gopool_http_request_duration_seconds', { method: r.method, route: r.route }, r.cumulative);
+  const histogram = (name: string, help: string, series: Array<[Labels, PrometheusBuckets]>, labelNames: string[] = []): void => {
+    new CountedHistogram(name, help, labelNames, series);
+  };
+
+  single('gopool_up', 'Whether the master is ready to serve (1) or starting or draining (0).', s.ready ? 1 : 0);
+
+  const routes = metrics.routeMetrics();
+  const byStatus: Array<[Labels, number]> = [];
+  for (const r of routes) {
+    for (const cls of [1, 2, 3, 4, 5]) {
+      if (r.statusClasses[cls]! > 0) byStatus.push([{ method: r.method, route: r.route, status: `${cls}xx` }, r.statusClasses[cls]!]);
+    }
+  }
+  counter('gopool_http_requests_total', 'HTTP requests answered, by route and status class.', byStatus, ['method', 'route', 'status']);
+  counter('gopool_http_request_timeouts_total', 'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.', [[{}, s.requestTimeouts]]);
+  histogram('gopool_http_request_duration_seconds', 'Time from request to response, by route.', routes.map((r) => [{ method: r.method, route: r.route }, r.buckets]), ['method', 'route']);
 
   if (s.pool) {
-    single('gopool_pool_threads', 'gauge', 'Worker threads alive.', s.pool.threads);
-    single('gopool_pool_threads_min', 'gauge', 'The min-threads setting.', s.pool.minThreads);
-    single('gopool_pool_threads_max', 'gauge', 'The max-threads setting.', s.pool.maxThreads);
-    single('gopool_pool_busy_threads', 'gauge', 'Threads running at least one request.', s.pool.busyThreads);
-    single('gopool_pool_queue_depth', 'gauge', 'Requests waiting in the central queue.', s.pool.queued);
-    family('gopool_pool_tasks_total', 'counter', 'Requests handed to the pool, by outcome.');
-    sample('gopool_pool_tasks_total', { outcome: 'completed' }, s.pool.completed);
-    sample('gopool_pool_tasks_total', { outcome: 'failed' }, s.pool.failed);
-    sample('gopool_pool_tasks_total', { outcome: 'timed_out' }, s.pool.timedOut);
-    sample('gopool_pool_tasks_total', { outcome: 'rejected' }, s.pool.rejected);
-    sample('gopool_pool_tasks_total', { outcome: 'cancelled' }, s.pool.cancelled);
-    single('gopool_pool_threads_replaced_total', 'counter', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', s.pool.threadsReplaced);
-    single('gopool_pool_handlers_interrupted_total', 'counter', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', s.pool.interrupted);
-    family('gopool_pool_task_wait_seconds', 'histogram', 'Time a request waited for a thread.');
-    histogram('gopool_pool_task_wait_seconds', {}, metrics.poolWaitTotal);
-    family('gopool_pool_task_run_seconds', 'histogram', 'Time from handing a request to a thread to its result.');
-    histogram('gopool_pool_task_run_seconds', {}, metrics.poolRunTotal);
-    family('gopool_thread_event_loop_utilization_ratio', 'gauge', 'Share of the last second each thread was busy.');
-    for (const t of s.threads) sample('gopool_thread_event_loop_utilization_ratio', { thread: t.threadId }, t.utilization);
-    family('gopool_thread_heap_used_bytes', 'gauge', 'V8 heap in use, per thread.');
-    for (const t of s.threads) sample('gopool_thread_heap_used_bytes', { thread: t.threadId }, t.heapUsedBytes);
+    single('gopool_pool_threads', 'Worker threads alive.', s.pool.threads);
+    single('gopool_pool_threads_min', 'The min-threads setting.', s.pool.minThreads);
+    single('gopool_pool_threads_max', 'The max-threads setting.', s.pool.maxThreads);
+    single('gopool_pool_busy_threads', 'Threads running at least one request.', s.pool.busyThreads);
+    single('gopool_pool_queue_depth', 'Requests waiting in the central queue.', s.pool.queued);
+    counter('gopool_pool_tasks_total', 'Requests handed to the pool, by outcome.', [
+      [{ outcome: 'completed' }, s.pool.completed], [{ outcome: 'failed' }, s.pool.failed],
+      [{ outcome: 'timed_out' }, s.pool.timedOut], [{ outcome: 'rejected' }, s.pool.rejected],
+      [{ outcome: 'cancelled' }, s.pool.cancelled],
+    ], ['outcome']);
+    counter('gopool_pool_threads_replaced_total', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', [[{}, s.pool.threadsReplaced]]);
+    counter('gopool_pool_handlers_interrupted_total', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', [[{}, s.pool.interrupted]]);
+    histogram('gopool_pool_task_wait_seconds', 'Time a request waited for a thread.', [[{}, metrics.poolWaitTotal]]);
+    histogram('gopool_pool_task_run_seconds', 'Time from handing a request to a thread to its result.', [[{}, metrics.poolRunTotal]]);
+    gauge('gopool_thread_event_loop_utilization_ratio', 'Share of the last second each thread was busy.', s.threads.map((t) => [{ thread: t.threadId }, t.utilization]), ['thread']);
+    gauge('gopool_thread_heap_used_bytes', 'V8 heap in use, per thread.', s.threads.map((t) => [{ thread: t.threadId }, t.heapUsedBytes]), ['thread']);
   }
   if (s.ingress) {
-    single('gopool_ingress_threads_replaced_total', 'counter', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', s.ingress.replaced);
-    single('gopool_ingress_handlers_interrupted_total', 'counter', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', s.ingress.interrupted);
+    counter('gopool_ingress_threads_replaced_total', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', [[{}, s.ingress.replaced]]);
+    counter('gopool_ingress_handlers_interrupted_total', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', [[{}, s.ingress.interrupted]]);
   }
 
-  single('gopool_master_event_loop_delay_p99_seconds', 'gauge', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);
-  single('gopool_master_event_loop_utilization_ratio', 'gauge', 'Share of the last second the master was busy.', s.master.eventLoopUtilization);
-  single('gopool_master_resident_memory_bytes', 'gauge', 'Resident memory of the master process (threads included).', s.master.rssBytes);
-  single('gopool_master_heap_used_bytes', 'gauge', 'V8 heap in use on the master thread.', s.master.heapUsedBytes);
+  single('gopool_master_event_loop_delay_p99_seconds', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);
+  single('gopool_master_event_loop_utilization_ratio', 'Share of the last second the master was busy.', s.master.eventLoopUtilization);
+  single('gopool_master_resident_memory_bytes', 'Resident memory of the master process (threads included).', s.master.rssBytes);
+  single('gopool_master_heap_used_bytes', 'V8 heap in use on the master thread.', s.master.heapUsedBytes);
 
   if (s.daemon) {
-    single('gopool_daemon_restarts_total', 'counter', 'Times the daemon restarted a master that died.', s.daemon.restarts);
-    single('gopool_daemon_uptime_seconds', 'gauge', 'Seconds since the daemon started.', s.daemon.uptimeMs / 1000);
+    counter('gopool_daemon_restarts_total', 'Times the daemon restarted a master that died.', [[{}, s.daemon.restarts]]);
+    single('gopool_daemon_uptime_seconds', 'Seconds since the daemon started.', s.daemon.uptimeMs / 1000);
   }
-  return `${out.join('\n')}\n`;
-}
-
-function escape(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return String(value);
+  return registry.metrics();
 }

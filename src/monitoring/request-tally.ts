@@ -1,42 +1,45 @@
-import { BUCKETS, bucketOf } from './window-histogram';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import { PROMETHEUS_SLOTS, prometheusBucketOf } from './prometheus-buckets';
+import { statusClassOf } from './status-class';
+import { latencyHistogram, microseconds } from './window-histogram';
 
-/** [method, route, status, latency bucket, count, summed ms]: requests that share all four. */
-export type TallyEntry = [method: string, route: string, status: number, bucket: number, count: number, sumMs: number];
+/**
+ * The requests of one route and method since the last take: counts by status class (index 1..5),
+ * counts by Prometheus bucket, how many and their summed ms, and their durations (a perf_hooks
+ * histogram: cloned into a message, it is the same histogram on the other side).
+ */
+export type TallyEntry = [method: string, route: string, classes: number[], buckets: number[], count: number, sumMs: number, latencies: RecordableHistogram];
 
 /**
  * Request metrics counted where requests are answered off the master (ingress threads) and
- * sent to the master's Metrics every so often as a few aggregated rows, instead of one
- * message per request. Latencies are kept as the same buckets the master's histograms use,
- * so merging them loses nothing.
+ * sent to the master's Metrics every so often as one entry per route, instead of one message
+ * per request. The master adds them to its own figures: nothing is lost in the merge.
  */
 export class RequestTally {
-  /** route → method → (status × BUCKETS + bucket) → row. Nested maps: no key string is built per request. */
-  private rows = new Map<string, Map<string, Map<number, TallyEntry>>>();
+  /** route → method → entry. Nested maps: no key string is built per request. */
+  private rows = new Map<string, Map<string, TallyEntry>>();
 
   record(method: string, route: string, status: number, ms: number): void {
-    const bucket = bucketOf(ms);
     let byMethod = this.rows.get(route);
     if (byMethod === undefined) this.rows.set(route, (byMethod = new Map()));
-    let byCode = byMethod.get(method);
-    if (byCode === undefined) byMethod.set(method, (byCode = new Map()));
-    const code = status * BUCKETS + bucket;
-    const row = byCode.get(code);
+    let row = byMethod.get(method);
     if (row === undefined) {
-      byCode.set(code, [method, route, status, bucket, 1, ms]);
-      return;
+      row = [method, route, [0, 0, 0, 0, 0, 0], new Array<number>(PROMETHEUS_SLOTS).fill(0), 0, 0, latencyHistogram()];
+      byMethod.set(method, row);
     }
+    row[2][statusClassOf(status)]! += 1;
+    row[3][prometheusBucketOf(ms)]! += 1;
     row[4]++;
     row[5] += ms;
+    row[6].record(microseconds(ms));
   }
 
-  /** The rows counted since the last call. */
+  /** The entries counted since the last call; their histograms are never written again here. */
   take(): TallyEntry[] {
-    // Maps are only ever made on the way to a new row: a route present means rows to take.
+    // Maps are only ever made on the way to a new entry: a route present means entries to take.
     if (this.rows.size === 0) return [];
     const rows: TallyEntry[] = [];
-    for (const byMethod of this.rows.values()) {
-      for (const byCode of byMethod.values()) rows.push(...byCode.values());
-    }
+    for (const byMethod of this.rows.values()) rows.push(...byMethod.values());
     this.rows = new Map();
     return rows;
   }

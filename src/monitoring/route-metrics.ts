@@ -1,10 +1,13 @@
-import { bucketOf, CumulativeHistogram, WindowHistogram, type Percentiles } from './window-histogram';
+import { PrometheusBuckets } from './prometheus-buckets';
+import type { TallyEntry } from './request-tally';
+import { statusClassOf } from './status-class';
+import { WindowHistogram, type Percentiles } from './window-histogram';
 
 /** Per route: requests by status class, latency over the window and since start. */
 export class RouteMetrics {
   readonly statusClasses = new Float64Array(6); // index 1..5 for 1xx..5xx
   readonly window = new WindowHistogram();
-  readonly cumulative = new CumulativeHistogram();
+  readonly buckets = new PrometheusBuckets();
   /** Requests per second over the last few seconds, from the per-second counts below. */
   private readonly perSecond = new Float64Array(RATE_SECONDS + 1);
   private readonly secondEpoch = new Float64Array(RATE_SECONDS + 1).fill(-1);
@@ -12,15 +15,22 @@ export class RouteMetrics {
   constructor(readonly method: string, readonly route: string) {}
 
   record(status: number, ms: number, now: number): void {
-    this.recordMany(status, bucketOf(ms), 1, ms, now);
+    this.statusClasses[statusClassOf(status)]! += 1;
+    this.window.record(ms, now);
+    this.buckets.record(ms);
+    this.countRequests(1, now);
   }
 
-  /** `count` requests of one status whose latencies fell in one bucket and sum to `sumMs`. */
-  recordMany(status: number, bucket: number, count: number, sumMs: number, now: number): void {
-    const cls = (status / 100) | 0;
-    this.statusClasses[cls >= 1 && cls <= 5 ? cls : 5]! += count;
-    this.window.recordBucket(bucket, now, count);
-    this.cumulative.recordBucket(bucket, sumMs, count);
+  /** What an ingress thread counted for this route. */
+  recordTally(entry: TallyEntry, now: number): void {
+    const [, , classes, buckets, count, sumMs, latencies] = entry;
+    for (let cls = 1; cls <= 5; cls++) this.statusClasses[cls]! += classes[cls] ?? 0;
+    this.window.add(latencies, now);
+    this.buckets.add(buckets, count, sumMs);
+    this.countRequests(count, now);
+  }
+
+  private countRequests(count: number, now: number): void {
     const second = (now / 1000) | 0;
     const i = second % this.perSecond.length;
     if (this.secondEpoch[i] !== second) {
@@ -45,7 +55,7 @@ export class RouteMetrics {
     return {
       method: this.method,
       route: this.route,
-      count: this.cumulative.count,
+      count: this.buckets.count,
       rps: this.rate(now),
       status: { '2xx': this.statusClasses[2]!, '3xx': this.statusClasses[3]!, '4xx': this.statusClasses[4]!, '5xx': this.statusClasses[5]!, '1xx': this.statusClasses[1]! },
       latencyMs: this.window.percentiles(now),

@@ -9,6 +9,7 @@
 import type { GopoolOptions } from '../../config/options';
 import type { TaskRequest, TaskResult } from '../../dispatch/task';
 import type { MasterRoute } from '../../master/on-master';
+import type { TallyEntry } from '../../monitoring/request-tally';
 
 export const enum ToIngress {
   /** [Results, [[id, result, failure, message, cost], ...]]: answers to Dispatch entries. */
@@ -54,7 +55,8 @@ export type DispatchEntry = [id: number, routeKey: string, request: TaskRequest,
  * become cheap enough to run itself.
  */
 export type ResultEntry = [id: number, result: TaskResult | null, errorCode: string, message: string, cost: number];
-export type RequestsEntry = [method: string, route: string, status: number, bucket: number, count: number, sumMs: number];
+/** Requests counted on an ingress thread, per route (monitoring's RequestTally). */
+export type RequestsEntry = TallyEntry;
 
 export interface InjectRequest {
   method: string;
