@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
-import type { HeaderGetter, RequestGetter } from '../api/gopool';
+import type { HeaderGetter, RequestGetter } from '../api/types';
 import type { RouteDefinition } from '../api/route-registry';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
 import { ClientWatch } from './client-watch';

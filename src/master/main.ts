@@ -3,6 +3,7 @@
  * command-line options in GOPOOL_MASTER_SPEC. It claims the realm before the app file loads,
  * so that the file's start call only records its options; then it starts the server.
  */
+import { gopoolInstance } from '../api/instance';
 import { serveApp } from '../boot/serve';
 import { GopoolError, reportStartFailure } from '../errors';
 import { loadApp, resolveAppFile } from '../runtime/load-app';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(raw) as MasterSpec;
   const appFile = resolveAppFile(spec.appFile);
   await loadApp(appFile);
-  await serveApp({ appFile, cli: spec.cli, link });
+  await serveApp({ gopool: gopoolInstance(), appFile, cli: spec.cli, link });
 }
 
 main().catch(async (err: unknown) => {

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
-import type { Gopool, RunningServer } from '../api/gopool';
-import type { GopoolContext } from '../api/types';
+import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
 import type { GopoolOptions } from '../config/options';
 import { cpuCount } from '../config/cpu-count';
 import { ERR_THREADS_FAILED } from '../errors';
@@ -25,7 +24,7 @@ import { startMonitorPort } from '../monitoring/monitor-port';
 import { checkCloneable, onMasterScope, type MasterRoute } from './on-master';
 
 export interface ServerArgs {
-  gopool: Gopool;
+  gopool: AppCallbacks;
   definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
