@@ -110,7 +110,7 @@ export class Daemon {
     try {
       given = this.socket.handleFor(host, port);
     } catch (err) {
-      master.send({ t: 'listen-error', message: (err as Error).message });
+      master.send({ t: 'listen-error', code: (err as { code?: string }).code ?? 'GOPOOL_ERR_LISTEN', message: (err as Error).message });
       return;
     }
     if (given.moved) {

@@ -16,7 +16,8 @@ export type ToDaemon =
 export type ToMaster =
   /** Sent with the socket handle attached. */
   | { t: 'handle' }
-  | { t: 'listen-error'; message: string }
+  /** Binding failed: the coded error (src/errors.ts) as its code and message. */
+  | { t: 'listen-error'; code: string; message: string }
   /** Stop accepting, finish in-flight requests, exit 0. */
   | { t: 'drain' }
   | { t: 'stats?'; id: number }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
+import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_THREADS_FAILED, ERR_TIMEOUT } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { interruptThread } from '../interrupt-thread';
@@ -186,7 +186,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     for (let i = 1; i < this.options.minThreads; i++) this.spawn();
     await new Promise<void>((resolve, reject) => {
       const onReady = (): void => { cleanup(); resolve(); };
-      const onFatal = (message: string): void => { cleanup(); reject(new Error(message)); };
+      const onFatal = (message: string): void => { cleanup(); reject(new ERR_THREADS_FAILED(message)); };
       const cleanup = (): void => { this.off('thread-ready', onReady); this.off('thread-fatal', onFatal); };
       this.on('thread-ready', onReady);
       this.on('thread-fatal', onFatal);
