@@ -3,8 +3,7 @@
  * with an IPC channel used once: to learn whether the app started, and why not.
  */
 import { ERR_DAEMON_SPEC, startFailureMessage } from '../errors';
-import type { StartOutcome } from './daemon';
-import { DAEMON_SPEC_ENV } from './ipc';
+import { DAEMON_SPEC_ENV, type StartOutcome } from './ipc';
 import { runDaemon, type DaemonLaunch } from './run-daemon';
 
 function tellLauncher(outcome: StartOutcome): void {

@@ -39,3 +39,10 @@ export interface MasterSpec {
 
 /** The background daemon's environment variable carrying what it must start. */
 export const DAEMON_SPEC_ENV = 'GOPOOL_DAEMON_SPEC';
+
+/**
+ * How a start ended: the app serves at `url`, or it will not, and why (for the user). What a
+ * background daemon sends the `gopool start --daemon` that launched it, and what a new
+ * master's start comes to for a reload.
+ */
+export type StartOutcome = { ok: true; url: string } | { ok: false; message: string };
