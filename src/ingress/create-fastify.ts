@@ -10,7 +10,7 @@ import { parseTrustProxy } from './trust-proxy';
 
 /**
  * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
- * "request completed") is off: at 20k+ requests/s it would be the bottleneck.
+ * "request completed") is off: two log lines per request would be the bottleneck under load.
  *
  * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
  * made on first use (ingress/request-logger.ts). Ingress threads give fastify no logger of its
