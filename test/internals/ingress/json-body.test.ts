@@ -17,13 +17,19 @@ test('nestingDepth stops counting past the limit', () => {
   assert.equal(nestingDepth(deep, 128), 129);
 });
 
-test('the parser refuses a body nested past the limit with 400 and parses the rest as fastify does', async () => {
+/** A real fastify with gopool's JSON parser, echoing what it parsed; `post` sends it a JSON text. */
+function echoApp(depthLimit: number) {
   const app = Fastify();
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app, 4));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app, depthLimit));
   app.post('/', async (req) => ({ got: req.body }));
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
+  return { app, post };
+}
+
+test('the parser refuses a body nested past the limit with 400 and parses the rest as fastify does', async () => {
+  const { app, post } = echoApp(4);
   try {
-    const post = (payload: string) => app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload });
     assert.deepEqual((await post('{"a":[[1]]}')).json(), { got: { a: [[1]] } });
     const deep = await post('[[[[["five"]]]]]');
     assert.equal(deep.statusCode, 400);
@@ -37,13 +43,9 @@ test('the parser refuses a body nested past the limit with 400 and parses the re
 });
 
 test('a limit of 0 checks no depth', async () => {
-  const app = Fastify();
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app, 0));
-  app.post('/', async (req) => ({ got: req.body }));
+  const { app, post } = echoApp(0);
   try {
-    const r = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '[[[[[[1]]]]]]' });
-    assert.deepEqual(r.json(), { got: [[[[[[1]]]]]] });
+    assert.deepEqual((await post('[[[[[[1]]]]]]')).json(), { got: [[[[[[1]]]]]] });
   } finally {
     await app.close();
   }
