@@ -15,7 +15,7 @@
 //                                not depend on Node's version, so they run once, on the Node
 //                                running npm test
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 
@@ -68,8 +68,9 @@ const COVERAGE = join(root, '.coverage');
 const C8 = [join(root, 'node_modules', 'c8', 'bin', 'c8.js'), '--temp-directory', join(COVERAGE, 'tmp'), '--report-dir', COVERAGE,
   '--reporter=json-summary', '--include=src/**', '--exclude-after-remap'];
 
-/** One line: the share of src/ the suite ran, from c8's summary. */
+/** One line: the share of src/ the suite ran, from c8's summary (V8's raw data, hundreds of MB, is removed). */
 function coverageLine(version) {
+  rmSync(join(COVERAGE, 'tmp'), { recursive: true, force: true });
   const file = join(COVERAGE, 'coverage-summary.json');
   if (!existsSync(file)) return `coverage: no report (${file} is missing)`;
   const summary = JSON.parse(readFileSync(file, 'utf8'));
