@@ -4,6 +4,7 @@
 //
 //   npm test                        every promised major
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
+//   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
 //
 // Where tests live:
@@ -14,7 +15,7 @@
 //                                not depend on Node's version, so they run once, on the Node
 //                                running npm test
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 import { ensureSystemPackages } from './system-packages.mjs';
@@ -47,6 +48,26 @@ function testFiles(dir) {
     .sort();
 }
 
+// Coverage: c8 sets NODE_V8_COVERAGE, which every process the suite starts inherits (the CLI, the
+// daemons, the masters, config-file children) and whose worker threads write too; it maps the
+// covered dist/ back to src/ through the source maps. Only for a whole run on the machine's Node;
+// GOPOOL_TEST_COVERAGE=0 turns it off.
+const COVERAGE = join(root, '.coverage');
+const C8 = [join(root, 'node_modules', 'c8', 'bin', 'c8.js'), '--temp-directory', join(COVERAGE, 'tmp'), '--report-dir', COVERAGE,
+  '--reporter=json-summary', '--include=src/**', '--exclude-after-remap'];
+
+/** One line: the share of src/ the suite ran, from c8's summary (V8's raw data, hundreds of MB, is removed). */
+function coverageLine(version) {
+  rmSync(join(COVERAGE, 'tmp'), { recursive: true, force: true });
+  const file = join(COVERAGE, 'coverage-summary.json');
+  if (!existsSync(file)) return `coverage: no report (${file} is missing)`;
+  const summary = JSON.parse(readFileSync(file, 'utf8'));
+  const { lines, branches, functions } = summary.total;
+  const loaded = Object.keys(summary).length - 1;
+  const sources = readdirSync(join(root, 'src'), { recursive: true }).filter((f) => /\.m?ts$/.test(f)).length;
+  return `coverage of src/ on Node ${version}: ${lines.pct}% of lines, ${branches.pct}% of branches, ${functions.pct}% of functions (${loaded} of ${sources} files ran; report in .coverage/)`;
+}
+
 const chosen = process.argv.slice(2);
 const everyMajor = chosen.length > 0
   ? chosen.filter((f) => !f.includes('test/programs/'))
@@ -74,9 +95,13 @@ for (const { major, files } of runs) {
   if (files.length === 0) continue;
   const node = nodeBinary(major);
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`\n== test suite on Node ${version}${files.length > everyMajor.length ? ' (with the tests of real programs, which run on one major only)' : ''}`);
+  // The whole suite on the machine's Node runs under c8 (coverage of src/, see coverageLine).
+  const covered = chosen.length === 0 && node === process.execPath && process.env.GOPOOL_TEST_COVERAGE !== '0';
+  console.log(`\n== test suite on Node ${version}${files.length > everyMajor.length ? ' (with the tests of real programs, which run on one major only)' : ''}${covered ? ', with coverage' : ''}`);
   const started = Date.now();
-  const result = spawnSync(node, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+  const command = [node, '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+  const [bin, ...args] = covered ? [process.execPath, ...C8, ...command] : command;
+  const result = spawnSync(bin, args, {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
   });
   process.stdout.write(result.stdout);
@@ -85,6 +110,7 @@ for (const { major, files } of runs) {
   passed += count('pass');
   failed += count('fail') + (ok || count('fail') > 0 ? 0 : 1);
   summary.push(`Node ${version}: ${count('pass')} passed, ${count('fail')} failed in ${Math.round((Date.now() - started) / 1000)} s${ok ? '' : ` (exit ${result.status})`}`);
+  if (covered) summary.push(coverageLine(version));
 }
 console.log(`\n${summary.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -2,9 +2,9 @@ import { gopoolInstance } from './api/instance';
 
 export const gopool = gopoolInstance();
 export { Gopool } from './api/gopool';
-export type { HeaderGetter, OnMasterArgs, RequestGetter, RouteShorthand, RunningServer, ThreadLifecycleArgs } from './api/gopool';
+export type { RouteShorthand } from './api/gopool';
 export { HttpError, httpError, reply, Reply } from './api/reply';
 export type { ReplyInit } from './api/reply';
-export type { GopoolContext, GopoolRequest, Handler, HandlerRequest, RouteGeneric, RouteHooks, RouteOptions, RunOn, ResponseHeaders } from './api/types';
+export type { GopoolContext, GopoolRequest, Handler, HandlerRequest, HeaderGetter, OnMasterArgs, RequestGetter, RouteGeneric, RouteHooks, RouteOptions, RunningServer, RunOn, ResponseHeaders, ThreadLifecycleArgs } from './api/types';
 export type { GopoolOptions } from './config/options';
 export default gopool;

@@ -77,7 +77,12 @@ for (const [mode, start] of modes) {
       for (const path of ['/return/bigint', '/return/function']) {
         const r = await get(`${app.url}${path}`);
         assert.equal(r.status, 500, path);
-        await app.waitForLine((line) => line.includes(`the value returned by GET ${path} cannot be sent`));
+        assert.equal(r.json().code, 'GOPOOL_ERR_RESULT_NOT_SENDABLE', path);
+        // The log line names the route: the error's message says which one returned what.
+        await app.waitForLine((line) => {
+          const err = logRecords([line])[0]?.err as { code?: string; message?: string } | undefined;
+          return err?.code === 'GOPOOL_ERR_RESULT_NOT_SENDABLE' && err.message?.includes(`GET ${path}`) === true;
+        });
       }
     });
 

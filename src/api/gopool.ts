@@ -1,43 +1,10 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PartialOptions } from '../config/resolve-options';
 import { requestStart } from '../boot/start-call';
 import { ERR_SETUP_ARGUMENT } from '../errors';
 import { definitionOf, type SetupMethod } from './app-definition';
 import { HttpError, httpError, reply } from './reply';
 import type { SetupMethods } from './setup-types';
-import type { GopoolContext, Handler, RouteGeneric, RouteMethod, RouteOptions } from './types';
-
-/** What a start function resolves to in the process that serves HTTP. */
-export interface RunningServer {
-  /** `http://host:port` as actually bound (useful with port 0). */
-  url: string;
-  port: number;
-  /** Stops accepting, lets in-flight requests finish within the grace period, stops the pool. */
-  close(): Promise<void>;
-}
-
-export interface OnMasterArgs {
-  /**
-   * A fastify scope of the master: routes added here are answered by the master itself, and
-   * hooks and plugins registered here apply to those routes only. What `gopool.register` and
-   * `gopool.addHook` set up applies here too.
-   */
-  app: FastifyInstance;
-  /** Filled here, structured-cloned into every thread (so: no functions, no sockets). */
-  ctx: GopoolContext;
-}
-
-export interface ThreadLifecycleArgs {
-  /** The thread's copy of the `ctx` built in `onMaster`. */
-  ctx: GopoolContext;
-  /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
-  role: 'pool' | 'ingress' | 'master' | 'single';
-}
-
-export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;
-/** Picks fields of the fastify request, after its hooks ran, to hand to the handler. */
-export type RequestGetter = (request: FastifyRequest) => Record<string, unknown>;
+import type { AppCallbacks, Handler, HeaderGetter, OnMasterArgs, RequestGetter, RouteGeneric, RouteMethod, RouteOptions, RunningServer, ThreadLifecycleArgs } from './types';
 
 export interface RouteShorthand {
   <G extends RouteGeneric = RouteGeneric>(path: string, handler: Handler<G>): Gopool;
@@ -52,7 +19,7 @@ type Setup = SetupMethods<Gopool>;
  * master and in every thread, so everything here must be cheap and free of side effects until
  * a start call.
  */
-export class Gopool {
+export class Gopool implements AppCallbacks {
   /** Picks the request headers that cross into the thread. Default: none. */
   headerGetter: HeaderGetter | undefined = undefined;
   /** Picks what the hooks found (`request.user`, ...) to hand to the handler. Default: nothing. */

@@ -2,8 +2,9 @@
  * Public types of the route API. They mirror fastify's RouteGeneric and route options so that
  * a fastify user reads them without a manual: `gopool.get<{ Params: { id: string } }>(...)`.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type {
-  FastifyBaseLogger, FastifySchema, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler, onSendHookHandler,
+  FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifySchema, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler, onSendHookHandler,
   preHandlerHookHandler, preParsingHookHandler, preValidationHookHandler, RouteShorthandOptions,
 } from 'fastify';
 
@@ -98,3 +99,47 @@ export const ROUTE_METHODS: readonly RouteMethod[] = ['GET', 'POST', 'PUT', 'PAT
 
 export type HeaderValue = string | number | string[];
 export type ResponseHeaders = Record<string, HeaderValue>;
+
+/** What a start function resolves to in the process that serves HTTP. */
+export interface RunningServer {
+  /** `http://host:port` as actually bound (useful with port 0). */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish within the grace period, stops the pool. */
+  close(): Promise<void>;
+}
+
+export interface OnMasterArgs {
+  /**
+   * A fastify scope of the master: routes added here are answered by the master itself, and
+   * hooks and plugins registered here apply to those routes only. What `gopool.register` and
+   * `gopool.addHook` set up applies here too.
+   */
+  app: FastifyInstance;
+  /** Filled here, structured-cloned into every thread (so: no functions, no sockets). */
+  ctx: GopoolContext;
+}
+
+export interface ThreadLifecycleArgs {
+  /** The thread's copy of the `ctx` built in `onMaster`. */
+  ctx: GopoolContext;
+  /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
+  role: 'pool' | 'ingress' | 'master' | 'single';
+}
+
+export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;
+/** Picks fields of the fastify request, after its hooks ran, to hand to the handler. */
+export type RequestGetter = (request: FastifyRequest) => Record<string, unknown>;
+
+/**
+ * The callbacks a user's file sets on `gopool`, as the code that starts the server reads them
+ * (the `Gopool` class has them). Typed here, apart from the class, so that the start-up code
+ * never imports the public API it is started from.
+ */
+export interface AppCallbacks {
+  headerGetter: HeaderGetter | undefined;
+  requestGetter: RequestGetter | undefined;
+  onMaster: ((args: OnMasterArgs) => unknown) | undefined;
+  onThreadStart: ((args: ThreadLifecycleArgs) => unknown) | undefined;
+  onThreadStop: ((args: ThreadLifecycleArgs) => unknown) | undefined;
+}

@@ -6,9 +6,8 @@
  * SIGTERM / SIGINT.
  */
 import { basename, extname } from 'node:path';
-import type { RunningServer } from '../api/gopool';
 import { definitionOf } from '../api/app-definition';
-import { gopoolInstance } from '../api/instance';
+import type { AppCallbacks, RunningServer } from '../api/types';
 import { resolveOptions, type PartialOptions } from '../config/resolve-options';
 import { listenOnHandle, listenOnPort } from '../ingress/listen';
 import { startServer } from '../master/start-server';
@@ -16,21 +15,19 @@ import { stopAndExit, stopOnSignals } from '../master/stop-on-signals';
 import type { SupervisorLink } from '../master/supervisor-link';
 import { createLogger } from '../runtime/logger';
 import { realm } from '../runtime/realm';
-import { settleStart } from './start-call';
+import { settleStart } from './started';
 
 export interface ServeArgs {
-  /** The Gopool object of the app (any copy of gopool's): the realm's instance by default. */
-  gopool?: object;
+  /** The Gopool object of the app (any copy of gopool's): its definition and callbacks. */
+  gopool: AppCallbacks;
   appFile: string;
   /** Options from the command line (strongest). */
   cli: PartialOptions;
   /** The daemon's channel, for a supervised master. */
   link?: SupervisorLink;
-  standalone?: boolean;
 }
 
-export async function serveApp({ gopool = gopoolInstance(), appFile, cli, link }: ServeArgs): Promise<RunningServer> {
-  const app = gopool as ReturnType<typeof gopoolInstance>;
+export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): Promise<RunningServer> {
   const request = realm().startRequest ?? { mode: 'pool' as const, options: {} };
   const options = resolveOptions({ code: request.options, env: process.env, cli });
   if (!options.name) options.name = basename(appFile, extname(appFile));

@@ -9,11 +9,13 @@
  *   the daemon (pool mode) or serve right here (single mode). The code that does it is loaded
  *   only then, so that threads never load fastify or the daemon for a start call.
  */
+import type { AppCallbacks } from '../api/types';
 import type { GopoolOptions } from '../config/options';
 import { ERR_NO_APP_FILE, ERR_STARTED_TWICE, reportStartFailure } from '../errors';
 import { currentRole, realm, type StartRequest } from '../runtime/realm';
+import { startedPromise } from './started';
 
-export function requestStart(gopool: object, request: StartRequest): Promise<unknown> {
+export function requestStart(gopool: AppCallbacks, request: StartRequest): Promise<unknown> {
   const role = currentRole();
   if (role === 'thread') return Promise.resolve(undefined);
   if (role === 'foreign-thread') {
@@ -23,19 +25,18 @@ export function requestStart(gopool: object, request: StartRequest): Promise<unk
   const state = realm();
   if (state.startRequest) return Promise.reject(new ERR_STARTED_TWICE());
   state.startRequest = request;
-  state.started ??= deferred();
   if (role === 'launcher') setImmediate(() => launchHere(gopool, request));
-  return state.started.promise;
+  return startedPromise();
 }
 
-function launchHere(gopool: object, request: StartRequest): void {
+function launchHere(gopool: AppCallbacks, request: StartRequest): void {
   const appFile = process.argv[1];
   const started = (async () => {
     if (!appFile) throw new ERR_NO_APP_FILE();
     if (request.mode === 'single') {
-      // Single mode: this one process serves, no daemon.
+      // Single mode: this one process serves, no daemon (serveApp settles the start call).
       const { serveApp } = require('./serve') as typeof import('./serve');
-      realm().started!.resolve(await serveApp({ gopool, appFile, cli: {}, standalone: true }));
+      await serveApp({ gopool, appFile, cli: {} });
       return;
     }
     // Pool mode: this process becomes the daemon and starts the master from the same file.
@@ -46,16 +47,4 @@ function launchHere(gopool: object, request: StartRequest): void {
     reportStartFailure(err);
     process.exit(1);
   });
-}
-
-/** Settles a start call the managing entry made in this realm. */
-export function settleStart(server: unknown): void {
-  const state = realm();
-  (state.started ??= deferred()).resolve(server);
-}
-
-function deferred(): { promise: Promise<unknown>; resolve: (value: unknown) => void } {
-  let resolve!: (value: unknown) => void;
-  const promise = new Promise<unknown>((r) => { resolve = r; });
-  return { promise, resolve };
 }

@@ -3,7 +3,7 @@ import { cpuCount } from './cpu-count';
 /**
  * Every option in one table: its type, default, CLI flag, environment variable and help
  * text. The CLI, the environment reader, the validator and the README table are all
- * generated from it, so they cannot disagree (the original's README and code did).
+ * generated from it, so they cannot disagree.
  */
 export interface GopoolOptions {
   port: number;

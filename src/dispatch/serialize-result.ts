@@ -1,6 +1,6 @@
 import { isReply } from '../api/reply';
 import type { ResponseHeaders } from '../api/types';
-import { ERR_RESULT_NOT_SENDABLE } from '../errors';
+import { ERR_REPLY_HEADERS, ERR_REPLY_STATUS, ERR_RESULT_EMPTY_JSON, ERR_RESULT_NOT_SENDABLE, ERR_RESULT_STREAM, ERR_RESULT_TYPE } from '../errors';
 import { packThrown } from './thrown-error';
 import { BodyKind, type TaskResult } from './task';
 
@@ -16,7 +16,7 @@ export function toTaskResult(value: unknown, serializerFor?: SerializerFor): Tas
   if (isReply(value)) {
     const status = value.status ?? (value.body === undefined ? 204 : 200);
     if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new TypeError(`reply() status must be an integer from 200 to 599, got ${String(value.status)}`);
+      throw new ERR_REPLY_STATUS(String(value.status));
     }
     return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body, status, serializerFor) };
   }
@@ -29,13 +29,11 @@ function encodeBody(value: unknown, status: number, serializerFor: SerializerFor
   if (typeof value === 'string') return { kind: BodyKind.Text, body: value };
   if (ArrayBuffer.isView(value)) return { kind: BodyKind.Binary, body: exactBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
   if (value instanceof ArrayBuffer) return { kind: BodyKind.Binary, body: new Uint8Array(value.slice(0)) };
-  if (typeof value === 'function' || typeof value === 'symbol') {
-    throw new TypeError(`a ${typeof value} cannot be sent as a response`);
-  }
-  if (isStreamLike(value)) throw new TypeError('a stream or async iterable cannot be sent as a response: return the data itself');
+  if (typeof value === 'function' || typeof value === 'symbol') throw new ERR_RESULT_TYPE(typeof value);
+  if (isStreamLike(value)) throw new ERR_RESULT_STREAM();
   const serialize = serializerFor?.(status);
   const json = serialize ? serialize(value) : JSON.stringify(value); // throws on BigInt and cycles, with a clear message
-  if (json === undefined) throw new TypeError('the value serializes to nothing (a toJSON returning undefined?)');
+  if (json === undefined) throw new ERR_RESULT_EMPTY_JSON();
   return { kind: BodyKind.Json, body: json };
 }
 
@@ -54,10 +52,10 @@ function exactBytes(view: Uint8Array): Uint8Array {
 
 function checkHeaders(headers: ResponseHeaders | undefined): ResponseHeaders | null {
   if (headers === undefined) return null;
-  if (typeof headers !== 'object' || headers === null) throw new TypeError('reply() headers must be an object');
+  if (typeof headers !== 'object' || headers === null) throw new ERR_REPLY_HEADERS('headers must be an object');
   for (const [name, value] of Object.entries(headers)) {
     const ok = typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
-    if (!ok) throw new TypeError(`reply() header "${name}" must be a string, a number or an array of strings`);
+    if (!ok) throw new ERR_REPLY_HEADERS(`header "${name}" must be a string, a number or an array of strings`);
   }
   return headers;
 }

@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GopoolOptions } from '../config/options';
+import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
 import type { Logger } from '../runtime/logger';
 import { RequestLogger } from './request-logger';
@@ -9,7 +10,7 @@ import { parseTrustProxy } from './trust-proxy';
 
 /**
  * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
- * "request completed") is off: at 20k+ requests/s it would be the bottleneck.
+ * "request completed") is off: two log lines per request would be the bottleneck under load.
  *
  * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
  * made on first use (ingress/request-logger.ts). Ingress threads give fastify no logger of its
@@ -51,7 +52,7 @@ function requestIds(): () => string {
 /** The URL a client uses, from what the socket is really bound to (port 0 becomes a number). */
 export function boundUrl(app: FastifyInstance): { url: string; port: number } {
   const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server is not listening on TCP');
+  if (address === null || typeof address === 'string') throw new ERR_NOT_TCP();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return { url: `http://${host}:${address.port}`, port: address.port };
 }

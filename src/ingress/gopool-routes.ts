@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
-import type { HeaderGetter, RequestGetter } from '../api/gopool';
+import type { HeaderGetter, RequestGetter } from '../api/types';
 import type { RouteDefinition } from '../api/route-registry';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
 import { ClientWatch } from './client-watch';
@@ -14,8 +14,8 @@ export interface GopoolRoutesOptions {
   defaultTimeout: number;
   /**
    * Told of every result the handlers send (where metrics are counted per thread; errors are
-   * counted by the caller's onError hook). Called here rather than from an onResponse hook: a
-   * hook costs every request about a microsecond.
+   * counted by the caller's onError hook). Called here rather than from an onResponse hook,
+   * which every request would pay for.
    */
   onAnswered?: (method: string, path: string, status: number, ms: number) => void;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GopoolOptions } from '../config/options';
-import { GopoolError } from '../runtime/errors';
+import { ERR_ADDRESS_IN_USE, ERR_ADDRESS_NOT_AVAILABLE, ERR_LISTEN, ERR_LISTEN_DENIED } from '../errors';
 import type { TcpHandle } from '../supervision/listen-socket';
 
 /** How the HTTP front gets its socket: its own bind, or a descriptor from the daemon. */
@@ -13,10 +13,10 @@ export const listenOnPort: Listen = async (app, options) => {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${options.host}:${options.port}`;
-    if (code === 'EADDRINUSE') throw new GopoolError(`cannot listen on ${where}: address already in use (another server on that port?)`);
-    if (code === 'EACCES') throw new GopoolError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new GopoolError(`cannot listen on ${where}: no such address on this machine`);
-    throw err;
+    if (code === 'EADDRINUSE') throw new ERR_ADDRESS_IN_USE(where);
+    if (code === 'EACCES') throw new ERR_LISTEN_DENIED(where);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ERR_ADDRESS_NOT_AVAILABLE(where);
+    throw new ERR_LISTEN(where, code ?? (err as Error).message, { cause: err });
   }
 };
 
@@ -40,9 +40,9 @@ async function listenOn(app: FastifyInstance, handle: TcpHandle | { fd: number }
   try {
     await app.listen({ handle, host: options.host } as unknown as Parameters<FastifyInstance['listen']>[0]);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new GopoolError(`cannot listen on ${options.host}:${options.port}: address already in use (another server on that port?)`);
-    }
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === 'EADDRINUSE') throw new ERR_ADDRESS_IN_USE(where);
+    throw new ERR_LISTEN(where, code ?? (err as Error).message, { cause: err });
   }
 }

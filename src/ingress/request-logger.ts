@@ -3,8 +3,8 @@ import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino
 
 /**
  * fastify gives every request a child logger carrying its request id. A pino child costs
- * about a microsecond and a few allocations, paid by every request, while with request
- * logging off almost no request ever logs. This child is made the first time a request
+ * time and allocations, paid by every request, while with request logging off almost no
+ * request ever logs. This child is made the first time a request
  * does log (or asks for its level), with the same bindings and options: what is written is
  * the same, but a request that logs nothing no longer pays for a logger.
  */

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gopool } from '../api/gopool';
-import type { GopoolContext } from '../api/types';
+import type { AppCallbacks, GopoolContext } from '../api/types';
 import { ERR_CTX_NOT_CLONEABLE, ERR_ON_MASTER } from '../errors';
 
 /** A route the master answers itself (added in onMaster): ingress threads hand these over. */
@@ -15,7 +14,7 @@ export interface MasterRoute {
  * them; they hand those routes' requests to the master). Every route added there is noted in
  * `masterRoutes`.
  */
-export function onMasterScope(gopool: Gopool, ctx: GopoolContext, masterRoutes: MasterRoute[]) {
+export function onMasterScope(gopool: AppCallbacks, ctx: GopoolContext, masterRoutes: MasterRoute[]) {
   return async function masterScope(scope: FastifyInstance): Promise<void> {
     scope.addHook('onRoute', (route) => {
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) masterRoutes.push({ method, url: route.url });

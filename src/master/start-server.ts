@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
-import type { Gopool, RunningServer } from '../api/gopool';
-import type { GopoolContext } from '../api/types';
+import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
 import type { GopoolOptions } from '../config/options';
 import { cpuCount } from '../config/cpu-count';
-import { ERR_THREADS_FAILED } from '../errors';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import { Placement, type PlacementTargets } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
@@ -25,7 +23,7 @@ import { startMonitorPort } from '../monitoring/monitor-port';
 import { checkCloneable, onMasterScope, type MasterRoute } from './on-master';
 
 export interface ServerArgs {
-  gopool: Gopool;
+  gopool: AppCallbacks;
   definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
@@ -85,7 +83,7 @@ export async function startServer({ gopool, definition, options, log, appFile, m
       await pool.start();
     } catch (err) {
       await pool.close(0);
-      throw new ERR_THREADS_FAILED((err as Error).message);
+      throw err; // the pool's GOPOOL_ERR_THREADS_FAILED, with the thread's reason
     }
     targets.pool = pool;
   }

@@ -1,4 +1,4 @@
-import type { RunningServer } from '../api/gopool';
+import type { RunningServer } from '../api/types';
 import type { Logger } from '../runtime/logger';
 
 let stopping = false;

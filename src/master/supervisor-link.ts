@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { TcpHandle } from '../supervision/listen-socket';
 import type { MasterStats, ToDaemon, ToMaster } from '../supervision/ipc';
-import { GopoolError } from '../runtime/errors';
+import { ERR_DAEMON_GONE, rebuildError } from '../errors';
 
 /**
  * The master's end of the IPC channel to its daemon. Emits 'drain' when the daemon asks the
@@ -23,7 +23,7 @@ export class SupervisorLink extends EventEmitter {
   requestHandle(host: string, port: number): Promise<TcpHandle> {
     return new Promise((resolve, reject) => {
       if (!process.connected) {
-        reject(new GopoolError('the daemon is gone'));
+        reject(new ERR_DAEMON_GONE());
         return;
       }
       this.pendingHandles.push({ resolve, reject });
@@ -57,7 +57,7 @@ export class SupervisorLink extends EventEmitter {
         this.pendingHandles.shift()?.resolve(handle as TcpHandle);
         return;
       case 'listen-error':
-        this.pendingHandles.shift()?.reject(new GopoolError(message.message));
+        this.pendingHandles.shift()?.reject(rebuildError(message.code, message.message));
         return;
       case 'drain':
         this.emit('drain');

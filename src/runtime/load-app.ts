@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GopoolError } from './errors';
+import { ERR_APP_EXTENSION, ERR_APP_LOAD, ERR_APP_NOT_A_FILE, ERR_APP_NOT_FOUND } from '../errors';
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs', '.jsx']);
@@ -21,11 +21,11 @@ function enableTypeScript(): Promise<void> {
 /** Checks the path before loading so a typo gives one clear line, not a resolver stack. */
 export function resolveAppFile(file: string): string {
   const absolute = resolve(file);
-  if (!existsSync(absolute)) throw new GopoolError(`app file not found: ${absolute}`);
-  if (!statSync(absolute).isFile()) throw new GopoolError(`app file is not a file: ${absolute}`);
+  if (!existsSync(absolute)) throw new ERR_APP_NOT_FOUND(absolute);
+  if (!statSync(absolute).isFile()) throw new ERR_APP_NOT_A_FILE(absolute);
   const ext = extname(absolute);
   if (!TYPESCRIPT.has(ext) && !JAVASCRIPT.has(ext)) {
-    throw new GopoolError(`app file must end in .js, .mjs, .cjs or .ts: ${absolute}`);
+    throw new ERR_APP_EXTENSION(absolute);
   }
   return absolute;
 }
@@ -36,7 +36,7 @@ export async function loadApp(absolute: string): Promise<void> {
   try {
     await import(pathToFileURL(absolute).href);
   } catch (err) {
-    throw new GopoolError(`app file ${absolute} failed to load: ${describeLoadError(err, absolute)}`, { cause: err });
+    throw new ERR_APP_LOAD(absolute, describeLoadError(err, absolute), { cause: err });
   }
 }
 

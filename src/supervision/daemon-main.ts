@@ -2,9 +2,8 @@
  * Entry of a background daemon (`gopool start app.js --daemon`). The CLI spawns it detached,
  * with an IPC channel used once: to learn whether the app started, and why not.
  */
-import { ERR_DAEMON_SPEC, GopoolError } from '../errors';
-import type { StartOutcome } from './daemon';
-import { DAEMON_SPEC_ENV } from './ipc';
+import { ERR_DAEMON_SPEC, startFailureMessage } from '../errors';
+import { DAEMON_SPEC_ENV, type StartOutcome } from './ipc';
 import { runDaemon, type DaemonLaunch } from './run-daemon';
 
 function tellLauncher(outcome: StartOutcome): void {
@@ -23,7 +22,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof GopoolError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const message = startFailureMessage(err);
     tellLauncher({ ok: false, message });
     process.stderr.write(`gopool: ${message}\n`);
     process.exitCode = 1;

@@ -4,7 +4,7 @@ import type { DaemonLog } from './daemon-log';
 import { resolveSettings, restartOnlyChanges, type DaemonLaunch, type DaemonSettings } from './daemon-settings';
 import { DaemonStateMachine } from './daemon-state';
 import { InstanceFiles } from './instance-files';
-import type { ToDaemon } from './ipc';
+import type { StartOutcome, ToDaemon } from './ipc';
 import { DaemonSocket } from './listen-socket';
 import type { RotatingLogFile } from './log-file';
 import { MasterProcess } from './master-process';
@@ -13,8 +13,6 @@ import { privateMemory } from './proc-memory';
 import { exitCause, RestartPolicy } from './restart-policy';
 import { sdNotify } from './sd-notify';
 import { watchAndReload } from './watch-app';
-
-export type StartOutcome = { ok: true; url: string } | { ok: false; message: string };
 
 export interface DaemonOptions {
   launch: DaemonLaunch;
@@ -110,7 +108,7 @@ export class Daemon {
     try {
       given = this.socket.handleFor(host, port);
     } catch (err) {
-      master.send({ t: 'listen-error', message: (err as Error).message });
+      master.send({ t: 'listen-error', code: (err as { code?: string }).code ?? 'GOPOOL_ERR_LISTEN', message: (err as Error).message });
       return;
     }
     if (given.moved) {

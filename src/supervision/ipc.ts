@@ -16,7 +16,8 @@ export type ToDaemon =
 export type ToMaster =
   /** Sent with the socket handle attached. */
   | { t: 'handle' }
-  | { t: 'listen-error'; message: string }
+  /** Binding failed: the coded error (src/errors.ts) as its code and message. */
+  | { t: 'listen-error'; code: string; message: string }
   /** Stop accepting, finish in-flight requests, exit 0. */
   | { t: 'drain' }
   | { t: 'stats?'; id: number }
@@ -38,3 +39,10 @@ export interface MasterSpec {
 
 /** The background daemon's environment variable carrying what it must start. */
 export const DAEMON_SPEC_ENV = 'GOPOOL_DAEMON_SPEC';
+
+/**
+ * How a start ended: the app serves at `url`, or it will not, and why (for the user). What a
+ * background daemon sends the `gopool start --daemon` that launched it, and what a new
+ * master's start comes to for a reload.
+ */
+export type StartOutcome = { ok: true; url: string } | { ok: false; message: string };

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { DaemonLog } from './daemon-log';
-import { MASTER_SPEC_ENV, type MasterSpec, type ToDaemon, type ToMaster } from './ipc';
+import { MASTER_SPEC_ENV, type MasterSpec, type StartOutcome, type ToDaemon, type ToMaster } from './ipc';
 import type { RotatingLogFile } from './log-file';
 import { pipeMasterOutput } from './master-output';
 
@@ -88,10 +88,10 @@ export class MasterProcess {
   }
 
   /** Resolves once the master is ready, or with why it will not be. */
-  waitReady(): Promise<{ ok: true } | { ok: false; message: string }> {
+  waitReady(): Promise<StartOutcome> {
     return new Promise((resolve) => {
       if (this.ready) {
-        resolve({ ok: true });
+        resolve({ ok: true, url: this.url! });
         return;
       }
       const timer = setTimeout(() => resolve({ ok: false, message: `not ready within ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS);
@@ -99,7 +99,7 @@ export class MasterProcess {
         if (message.t !== 'ready') return;
         clearTimeout(timer);
         this.child.off('message', onMessage);
-        resolve({ ok: true });
+        resolve({ ok: true, url: message.url });
       };
       this.child.on('message', onMessage);
       void this.exited.then(() => {

@@ -1,6 +1,7 @@
 import { createDaemonLog } from './daemon-log';
-import { Daemon, type StartOutcome } from './daemon';
+import { Daemon } from './daemon';
 import { resolveSettings, type DaemonLaunch } from './daemon-settings';
+import type { StartOutcome } from './ipc';
 import { RotatingLogFile } from './log-file';
 import { ensureHome, instancePaths } from './paths';
 

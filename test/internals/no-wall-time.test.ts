@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 const ROOT = join(__dirname, '..', '..');
 /** Names a duration goes by in our tests; an upper bound on one of them is a wall-time limit. */
-const DURATION = /(Date\.now\(\)|performance\.now\(\)|\b\w*(elapsed|took|waited|lateness|recovery|duration|killedAt|started(?!\.)|late)\w*\b|\b\w*(Ms|Seconds)\b)/i;
+const DURATION = /(Date\.now\(\)|performance\.now\(\)|\b\w*(elapsed|took|waited|lateness|recovery|duration|killedAt|(?<![a-z])started(?!\.)|late)\w*\b|\b\w*(Ms|Seconds)\b)/i;
 const UPPER_BOUND = /(<=?)(?!=)/;
 
 /** The assertion lines of a source text that put an upper bound on a duration. */
@@ -63,6 +63,7 @@ test('the rule catches the shapes it is meant to', () => {
     'assert.ok(f.start < recovered.end, `no request fails once the new master serves`);',
     'assert.ok(heavyDone <= 3, `answered after ${heavyDone} heavy ones`);',
     "assert.equal(delays.length, 4, 'took < 5 tries');",
+    'assert.ok(stats.threadsStarted <= cpuCount(), `${stats.threadsStarted} threads`);',
   ]) assert.deepEqual(wallTimeAssertions(fine), [], fine);
 });
 

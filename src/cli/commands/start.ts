@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { PartialOptions } from '../../config/resolve-options';
 import { ERR_START_FAILED } from '../../errors';
 import { resolveSettings, type DaemonLaunch } from '../../supervision/daemon-settings';
-import { DAEMON_SPEC_ENV } from '../../supervision/ipc';
+import { DAEMON_SPEC_ENV, type StartOutcome } from '../../supervision/ipc';
 import { ensureHome, instancePaths } from '../../supervision/paths';
 import { runDaemon } from '../../supervision/run-daemon';
 
@@ -50,8 +50,8 @@ export async function startBackground(args: StartArgs): Promise<void> {
     stdio: ['ignore', early, early, 'ipc'],
     env: { ...process.env, [DAEMON_SPEC_ENV]: JSON.stringify({ ...launch, cli: { ...launch.cli, name } }) },
   });
-  const outcome = await new Promise<{ ok: true; url: string } | { ok: false; message: string }>((done) => {
-    child.once('message', (message: { ok: true; url: string } | { ok: false; message: string }) => done(message));
+  const outcome = await new Promise<StartOutcome>((done) => {
+    child.once('message', (message: StartOutcome) => done(message));
     child.once('exit', (code) => done({ ok: false, message: `the daemon exited (code ${code}); see ${paths.log}` }));
   });
   if (child.connected) child.disconnect();

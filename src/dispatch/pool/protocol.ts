@@ -1,7 +1,7 @@
 /**
  * Messages between the master and a pool thread. Tasks and results travel in batches, one
- * postMessage per event-loop turn and direction: measured here, a postMessage per task
- * costs the master about 13 µs, a batched task about 3 µs (bench/dispatch-overhead.mjs).
+ * postMessage per event-loop turn and direction: a batched task costs the master a fraction
+ * of a postMessage of its own (dispatch/turn-batches.ts; bench/dispatch-overhead.mjs).
  * Arrays with numeric tags, because they clone faster than objects with named fields.
  */
 import type { TaskRequest, TaskResult } from '../task';

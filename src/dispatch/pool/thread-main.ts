@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
-import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildRequestError } from '../../errors';
+import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
         runTasks(app, message[1]);
         return;
       case ToThread.Abort:
-        inFlight.get(message[1])?.request.abort(rebuildRequestError(message[2], message[3]));
+        inFlight.get(message[1])?.request.abort(rebuildError(message[2], message[3]));
         return;
       case ToThread.Interrupted:
         resumeCutBatch(app);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_TIMEOUT } from '../../errors';
+import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_THREADS_FAILED, ERR_TIMEOUT } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { interruptThread } from '../interrupt-thread';
@@ -139,8 +139,8 @@ const SYNC_BUDGET_MS = 1;
 /**
  * How long queued work waits before another thread is started for it. A burst of a route not
  * measured yet counts each request as a thread's whole budget, so it queues; the first
- * answers (a few ms) show whether it is cheap, and a cheap route needs no second thread.
- * Starting a thread takes 30-100 ms here, so a heavy burst loses little.
+ * answers show whether it is cheap, and a cheap route needs no second thread. Starting a
+ * thread takes several times longer than this wait, so a heavy burst loses little.
  */
 const GROW_AFTER_MS = 10;
 /** Back-off after a thread fails to start, so a broken app file does not spin. */
@@ -150,9 +150,9 @@ const SPAWN_BACKOFF_MAX_MS = 10_000;
 /**
  * The elastic pool of worker threads with one central FIFO queue.
  *
- * Why not piscina: it costs about 65 µs of master CPU per task here, this pool a few µs
- * (batched messages; bench/dispatch-overhead.mjs), and on the master ingress the master's
- * CPU is the throughput ceiling. And piscina either queues tasks behind busy threads
+ * Why not piscina: it costs the master many times the CPU per task of this pool's batched
+ * messages (bench/dispatch-overhead.mjs compares them), and on the master ingress the
+ * master's CPU is the throughput ceiling. And piscina either queues tasks behind busy threads
  * (concurrentTasksPerWorker > 1) or gives up I/O concurrency (= 1); this pool sends a thread
  * work only while its event loop is expected to be free within SYNC_BUDGET_MS, so awaiting
  * handlers share a thread and CPU-heavy ones never hold up others.
@@ -188,7 +188,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     for (let i = 1; i < this.options.minThreads; i++) this.spawn();
     await new Promise<void>((resolve, reject) => {
       const onReady = (): void => { cleanup(); resolve(); };
-      const onFatal = (message: string): void => { cleanup(); reject(new Error(message)); };
+      const onFatal = (message: string): void => { cleanup(); reject(new ERR_THREADS_FAILED(message)); };
       const cleanup = (): void => { this.off('thread-ready', onReady); this.off('thread-fatal', onFatal); };
       this.on('thread-ready', onReady);
       this.on('thread-fatal', onFatal);
@@ -370,9 +370,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       thread.idleTimer = null;
     }
     this.outbox.add(thread, [task.id, task.routeKey, task.request]);
-    // A thread whose budget this fills takes nothing else this turn: send now. Measured on
-    // fib(30) with 8 connections, the end of the master's turn (answering the HTTP requests
-    // whose results just came in) kept the thread waiting 0.2-0.3 ms per task, 6-9% of it.
+    // A thread whose budget this fills takes nothing else this turn: send now. Waiting for
+    // the end of the master's turn (answering the HTTP requests whose results just came in)
+    // would leave a CPU-heavy thread idle for part of every task.
     if (thread.syncCost >= SYNC_BUDGET_MS) this.outbox.sendNow(thread);
   }
 

@@ -80,10 +80,10 @@ const SCALE_DOWN_BELOW = 0.35;
 const LAST_RETIRES_BELOW = 0.15;
 /**
  * How often the load is measured. Short, so that threads come quickly when load arrives: until
- * the first listens, the master serves every request and sends each handler to the pool. At
- * 1 s, the first second of a hello burst left the master's heap at 32-41 MB and a pool thread
- * with 30k requests behind; at 250 ms, 15-18 MB and 5.6k (wrk -c50 on /hello from a cold
- * start). Retiring still takes `idleTimeout` of continuous quiet.
+ * the first listens, the master serves every request and sends each handler to the pool, and
+ * a burst piles up in the master's heap and behind a pool thread meanwhile (measured with a
+ * burst of cheap requests on a cold start: a second's tick let several times more pile up).
+ * Retiring still takes `idleTimeout` of continuous quiet.
  */
 const TICK_MS = 250;
 /** A drained thread whose handlers left background work running gets this long to finish it. */

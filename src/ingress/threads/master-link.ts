@@ -3,7 +3,7 @@
  * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ERR_REQUEST_NOT_CLONEABLE, rebuildRequestError } from '../../errors';
+import { ERR_REQUEST_NOT_CLONEABLE, rebuildError } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import {
@@ -103,7 +103,7 @@ export class MasterLink {
           if (!pending) continue;
           this.dispatched.delete(id);
           if (result !== null) pending.resolve(result);
-          else pending.reject(rebuildRequestError(errorCode, text));
+          else pending.reject(rebuildError(errorCode, text));
           if (cost >= 0) this.onCost?.(pending.routeKey, cost);
         }
         return;

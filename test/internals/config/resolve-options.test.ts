@@ -42,7 +42,7 @@ test('each layer is checked, and the error names its source with a code', () => 
 test('parseValue: integers, booleans, choices, ranges, url paths', () => {
   const spec = (key: string) => OPTION_SPECS.find((s) => s.key === key)!;
   assert.equal(parseValue(spec('port'), '8080', '--port'), 8080);
-  assert.throws(() => parseValue(spec('port'), '70000', '--port'), { message: '--port must be at most 65535, got 70000' });
+  assert.throws(() => parseValue(spec('port'), '70000', '--port'), { code: 'GOPOOL_ERR_OPTION_INVALID' });
   assert.equal(parseValue(spec('metrics'), 'off', '--metrics'), false);
   assert.equal(parseValue(spec('watch'), 'yes', '--watch'), true);
   assert.throws(() => parseValue(spec('logLevel'), 'loud', '--log-level'), { code: 'GOPOOL_ERR_OPTION_INVALID' });

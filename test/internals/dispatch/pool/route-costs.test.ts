@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RouteCosts } from '../../../../dist/dispatch/pool/route-costs';
+
+test('a route never measured has no cost; its continuations count as none', () => {
+  const costs = new RouteCosts();
+  assert.equal(costs.expected('GET /new'), undefined);
+  assert.equal(costs.expectedSync('GET /new'), undefined);
+  assert.equal(costs.expectedAsync('GET /new'), 0);
+});
+
+test('the first samples are averaged plainly: one slow cold call does not dominate', () => {
+  const costs = new RouteCosts();
+  costs.record('GET /r', 10);
+  assert.equal(costs.expectedSync('GET /r'), 10, 'the first sample is the estimate');
+  costs.record('GET /r', 2);
+  assert.equal(costs.expectedSync('GET /r'), 6);
+  costs.record('GET /r', 0);
+  assert.equal(costs.expectedSync('GET /r'), 4);
+});
+
+test('later samples weigh a fifth each: the estimate follows a route that changed', () => {
+  const costs = new RouteCosts();
+  for (let i = 0; i < 10; i++) costs.record('GET /r', 10);
+  assert.equal(costs.expectedSync('GET /r'), 10);
+  costs.record('GET /r', 0);
+  assert.equal(costs.expectedSync('GET /r'), 8);
+  for (let i = 0; i < 30; i++) costs.record('GET /r', 0);
+  assert.ok(costs.expectedSync('GET /r')! < 0.01, 'it became cheap');
+});
+
+test('expected cost is the synchronous run plus the continuations', () => {
+  const costs = new RouteCosts();
+  costs.record('GET /r', 0.2);
+  costs.recordAsync('GET /r', 3);
+  assert.equal(costs.expected('GET /r'), 3.2);
+  assert.equal(costs.expectedSync('GET /r'), 0.2);
+  assert.equal(costs.expectedAsync('GET /r'), 3);
+});
+
+test('a cost measured elsewhere replaces the estimate', () => {
+  const costs = new RouteCosts();
+  costs.record('GET /r', 5);
+  costs.recordAsync('GET /r', 5);
+  costs.set('GET /r', 0.5);
+  assert.equal(costs.expected('GET /r'), 0.5);
+  assert.equal(costs.expectedAsync('GET /r'), 0);
+  costs.record('GET /r', 1.5);
+  assert.equal(costs.expectedSync('GET /r'), 1, 'a local sample averages with it');
+});
+
+test('routes are kept apart', () => {
+  const costs = new RouteCosts();
+  costs.record('GET /a', 1);
+  costs.record('GET /b', 9);
+  assert.equal(costs.expected('GET /a'), 1);
+  assert.equal(costs.expected('GET /b'), 9);
+});

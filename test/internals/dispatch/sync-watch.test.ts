@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { overdueSyncRun, safeToInterrupt, SyncWatch, syncWatchBuffer } from '../../../dist/dispatch/sync-watch';
+
+const ROUTES = ['GET /a', 'GET /spin'];
+
+test('the master sees which handler runs synchronously past its timeout, from the buffer alone', () => {
+  const buffer = syncWatchBuffer();
+  assert.ok(buffer instanceof SharedArrayBuffer, 'memory another thread reads');
+  const watch = new SyncWatch(buffer, ROUTES);
+  assert.equal(overdueSyncRun(buffer), undefined, 'nothing runs');
+  watch.enter('GET /spin', 10_000, undefined);
+  const started = Date.now();
+  assert.equal(overdueSyncRun(buffer, started + 50), undefined, 'within its timeout');
+  const overdue = overdueSyncRun(buffer, started + 20_000);
+  assert.equal(overdue?.routeIndex, 1);
+  assert.ok(overdue!.ranMs >= 20_000);
+  watch.leave();
+  assert.equal(overdueSyncRun(buffer, started + 20_000), undefined, 'it returned');
+});
+
+test('after an interrupt the thread learns which run was cut short, once', () => {
+  const watch = new SyncWatch(syncWatchBuffer(), ROUTES);
+  const handle = { onCancel: undefined, watch: () => undefined };
+  watch.enter('GET /a', 100, handle);
+  const cut = watch.takeInterrupted();
+  assert.equal(cut?.routeKey, 'GET /a');
+  assert.equal(cut?.handle, handle);
+  assert.equal(watch.takeInterrupted(), undefined, 'taken');
+  watch.enter('GET /a', 100, undefined);
+  watch.leave();
+  assert.equal(watch.takeInterrupted(), undefined, 'stuck outside a handler\'s synchronous run');
+});
+
+test('a route the watch does not know is index -1', () => {
+  const buffer = syncWatchBuffer();
+  new SyncWatch(buffer, ROUTES).enter('GET /other', 1, undefined);
+  assert.equal(overdueSyncRun(buffer, Date.now() + 1000)?.routeIndex, -1);
+});
+
+test('safe to interrupt: no async hook on, or only the sampler\'s with no async callback running', () => {
+  const buffer = syncWatchBuffer();
+  const watch = new SyncWatch(buffer, ROUTES);
+  assert.equal(safeToInterrupt(buffer), true, 'no hook');
+  watch.hooksEnabled(1);
+  assert.equal(safeToInterrupt(buffer), false, "someone else's hook (an APM agent)");
+  watch.sampler(true, 0);
+  assert.equal(safeToInterrupt(buffer), true, "the sampler's hook, in a plain callback");
+  watch.sampler(true, 2);
+  assert.equal(safeToInterrupt(buffer), false, 'inside async callbacks the hook sees');
+  watch.sampler(true, 0);
+  watch.hooksEnabled(2);
+  assert.equal(safeToInterrupt(buffer), false, 'the sampler and another hook');
+  watch.hooksEnabled(0);
+  watch.sampler(false, 0);
+  assert.equal(safeToInterrupt(buffer), true);
+});
