@@ -102,6 +102,13 @@ export const ERR_HANDLER_INTERRUPTED = request<[route: string, ms: number]>('GOP
 /** Never sent (nobody is there to read it): the reason a handler's signal aborts when its client leaves. */
 export const ERR_CLIENT_GONE = request<[]>('GOPOOL_ERR_CLIENT_GONE', 'the client closed the connection before its answer', 499);
 export const ERR_MASTER_UNREACHABLE = request<[]>('GOPOOL_ERR_MASTER_UNREACHABLE', 'the master could not answer this request', 502);
+// streams (a response's headers are out by then: these end the connection and are logged)
+export const ERR_STREAM_IDLE = request<[route: string, ms: number]>('GOPOOL_ERR_STREAM_IDLE', 'the response stream of %s produced nothing for %d ms', 504);
+export const ERR_STREAM_CUT = request<[route: string]>('GOPOOL_ERR_STREAM_CUT', 'the stream of %s was cut off (the thread at its other end exited or dropped it)', 502);
+export const ERR_STREAM_CHUNK = request<[type: string]>('GOPOOL_ERR_STREAM_CHUNK', 'a stream chunk must be a string, a Buffer or a typed array, got %s', 500);
+export const ERR_SSE_SOURCE = request<[type: string]>('GOPOOL_ERR_SSE_SOURCE', 'gopool.sse() wants an async iterable (or iterable) of events, got %s', 500);
+// request bodies
+export const ERR_BODY_TOO_LARGE = request<[limit: number]>('GOPOOL_ERR_BODY_TOO_LARGE', 'the request body is larger than %d bytes', 413);
 
 /** Seconds a client should wait before trying again, for the request errors where that helps. */
 export const RETRY_AFTER: Readonly<Record<string, number>> = {
@@ -132,6 +139,7 @@ export const ERROR_CODES = [
   ERR_STARTED_TWICE, ERR_NO_APP_FILE, ERR_ON_MASTER, ERR_CTX_NOT_CLONEABLE, ERR_THREAD_ROUTES_DIFFER, ERR_THREADS_FAILED,
   ERR_TIMEOUT, ERR_QUEUE_FULL, ERR_THREAD_EXIT, ERR_CLOSED, ERR_NO_THREAD, ERR_REQUEST_NOT_CLONEABLE, ERR_JSON_TOO_DEEP,
   ERR_RESULT_NOT_SENDABLE, ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
+  ERR_STREAM_IDLE, ERR_STREAM_CUT, ERR_STREAM_CHUNK, ERR_SSE_SOURCE, ERR_BODY_TOO_LARGE,
   ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT, ERR_MIN_ABOVE_MAX,
   ERR_CONFIG_NOT_FOUND, ERR_CONFIG_LOAD, ERR_CONFIG_INVALID, ERR_CONFIG_NO_ENV, ERR_NO_APP,
   ERR_BAD_NAME, ERR_INSTANCE_RUNNING, ERR_HOME_NOT_DIRECTORY, ERR_HOME_NOT_OWNED, ERR_HOME_WORLD_WRITABLE,

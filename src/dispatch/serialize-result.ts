@@ -1,6 +1,7 @@
 import { isReply } from '../api/reply';
 import type { ResponseHeaders } from '../api/types';
 import { ERR_RESULT_NOT_SENDABLE } from '../errors';
+import { isStreamLike } from './chunk-source';
 import { packThrown } from './thrown-error';
 import { BodyKind, type TaskResult } from './task';
 
@@ -14,14 +15,31 @@ export type SerializerFor = (status: number) => ((value: unknown) => string) | u
  */
 export function toTaskResult(value: unknown, serializerFor?: SerializerFor): TaskResult {
   if (isReply(value)) {
-    const status = value.status ?? (value.body === undefined ? 204 : 200);
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new TypeError(`reply() status must be an integer from 200 to 599, got ${String(value.status)}`);
-    }
+    const status = replyStatus(value.status, value.body);
     return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body, status, serializerFor) };
   }
   const status = value === undefined ? 204 : 200;
   return { status, headers: null, ...encodeBody(value, status, serializerFor) };
+}
+
+/**
+ * A streamed response, if the handler returned one (a stream, or `reply(stream, ...)`): its
+ * status, headers and source. Throws, like toTaskResult, on a bad status or header.
+ */
+export function streamReply(value: unknown): { status: number; headers: ResponseHeaders | null; body: AsyncIterable<unknown> | ReadableStream } | undefined {
+  if (isReply(value)) {
+    if (!isStreamLike(value.body)) return undefined;
+    return { status: replyStatus(value.status, value.body), headers: checkHeaders(value.headers), body: value.body };
+  }
+  return isStreamLike(value) ? { status: 200, headers: null, body: value } : undefined;
+}
+
+function replyStatus(status: number | undefined, body: unknown): number {
+  const chosen = status ?? (body === undefined ? 204 : 200);
+  if (!Number.isInteger(chosen) || chosen < 200 || chosen > 599) {
+    throw new TypeError(`reply() status must be an integer from 200 to 599, got ${String(status)}`);
+  }
+  return chosen;
 }
 
 function encodeBody(value: unknown, status: number, serializerFor: SerializerFor | undefined): Pick<TaskResult, 'kind' | 'body'> {
@@ -32,16 +50,10 @@ function encodeBody(value: unknown, status: number, serializerFor: SerializerFor
   if (typeof value === 'function' || typeof value === 'symbol') {
     throw new TypeError(`a ${typeof value} cannot be sent as a response`);
   }
-  if (isStreamLike(value)) throw new TypeError('a stream or async iterable cannot be sent as a response: return the data itself');
   const serialize = serializerFor?.(status);
   const json = serialize ? serialize(value) : JSON.stringify(value); // throws on BigInt and cycles, with a clear message
   if (json === undefined) throw new TypeError('the value serializes to nothing (a toJSON returning undefined?)');
   return { kind: BodyKind.Json, body: json };
-}
-
-function isStreamLike(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  return Symbol.asyncIterator in value || typeof (value as { getReader?: unknown }).getReader === 'function' || typeof (value as { pipe?: unknown }).pipe === 'function';
 }
 
 /**

@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { HeaderGetter, RequestGetter } from '../api/gopool';
 import type { RouteDefinition } from '../api/route-registry';
+import type { Readable } from 'node:stream';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
+import { ERR_CLIENT_GONE } from '../errors';
+import { bodyStream, rawBodyScope } from './body-stream';
 import { ClientWatch } from './client-watch';
+import { isMultipart, multipartBody } from './multipart-body';
 import { sendError, sendResult } from './send-result';
+import type { StreamSettings } from './send-stream';
 
 export interface GopoolRoutesOptions {
   routes: RouteDefinition[];
@@ -12,6 +17,8 @@ export interface GopoolRoutesOptions {
   headerGetter: HeaderGetter | undefined;
   requestGetter: RequestGetter | undefined;
   defaultTimeout: number;
+  /** Milliseconds a streamed response may produce nothing while its client waits (0: no limit); a route may say otherwise. */
+  streamIdleTimeout: number;
   /**
    * Told of every result the handlers send (where metrics are counted per thread; errors are
    * counted by the caller's onError hook). Called here rather than from an onResponse hook: a
@@ -32,18 +39,36 @@ const FASTIFY_ROUTE_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onR
  */
 export function gopoolRoutes(options: GopoolRoutesOptions) {
   return async function mountGopoolRoutes(app: FastifyInstance): Promise<void> {
-    for (const route of options.routes) mountRoute(app, route, options);
+    const rawBodies = options.routes.filter((route) => route.options.body === 'stream');
+    for (const route of options.routes) if (route.options.body !== 'stream') mountRoute(app, route, options);
+    if (rawBodies.length > 0) await app.register(rawBodyScope((scope) => { for (const route of rawBodies) mountRoute(scope, route, options); }));
   };
 }
 
 function mountRoute(app: FastifyInstance, route: RouteDefinition, options: GopoolRoutesOptions): void {
   const timeout = route.options.timeout ?? options.defaultTimeout;
   const { headerGetter, requestGetter, placement, onAnswered } = options;
+  const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout };
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
-    sendResult(reply, result);
+    sendResult(reply, result, streams);
     if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
   };
-  const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => sendError(reply, err);
+  const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
+    if (!reply.sent) sendError(reply, err);
+  };
+  const run = (req: FastifyRequest, reply: FastifyReply, body: unknown): void => {
+    let request: TaskRequest;
+    try {
+      request = taskRequest(req, body, headerGetter, requestGetter);
+    } catch (err) {
+      fail(req, reply, err);
+      return;
+    }
+    if (route.options.body === 'stream') request.stream = rawBody(req, reply);
+    const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
+    if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
+    else answer(req, reply, outcome);
+  };
   const fastifyOptions: Record<string, unknown> = {};
   for (const name of FASTIFY_ROUTE_OPTIONS) if (route.options[name] !== undefined) fastifyOptions[name] = route.options[name];
   app.route({
@@ -51,28 +76,41 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     method: [...route.methods],
     url: route.path,
     handler(req: FastifyRequest, reply: FastifyReply): void {
-      let request: TaskRequest;
-      try {
-        request = taskRequest(req, headerGetter, requestGetter);
-      } catch (err) {
-        fail(req, reply, err);
+      if (route.options.body !== 'stream' && isMultipart(req)) {
+        // The parts are read here, into plain data that can cross to the handler's thread.
+        multipartBody(req, req.routeOptions.bodyLimit ?? Infinity).then((body) => run(req, reply, body), (err: unknown) => tooLargeOrFail(reply, err));
         return;
       }
-      const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
-      if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
-      else answer(req, reply, outcome);
+      run(req, reply, route.options.body === 'stream' ? undefined : req.body);
     },
   });
 }
 
+/**
+ * A `body: "stream"` route's body, for the handler to read as it likes. Past the limit the
+ * client gets 413 at once, its connection closed (as fastify does for its own limit): the rest
+ * is never read. When the response is over, whatever the handler left unread is discarded.
+ */
+function rawBody(req: FastifyRequest, reply: FastifyReply) {
+  const stream = bodyStream(req.body as Readable | undefined, req.routeOptions.bodyLimit ?? Infinity, (err) => tooLargeOrFail(reply, err));
+  reply.raw.once('close', () => stream.cancel(new ERR_CLIENT_GONE()));
+  return stream;
+}
+
+function tooLargeOrFail(reply: FastifyReply, err: unknown): void {
+  if (reply.sent) return;
+  if ((err as { statusCode?: unknown } | null)?.statusCode === 413) reply.header('connection', 'close');
+  sendError(reply, err);
+}
+
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
-function taskRequest(req: FastifyRequest, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
+function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
   const request: TaskRequest = {
     method: req.method,
     url: req.url,
     params: req.params as Record<string, string>,
     query: req.query,
-    body: req.body,
+    body,
     headers: headerGetter ? headerGetter(req.headers) : NO_HEADERS,
     id: req.id,
     ip: req.ip,
