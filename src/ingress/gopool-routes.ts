@@ -3,8 +3,8 @@ import type { HeaderGetter, RequestGetter } from '../api/gopool';
 import type { RouteDefinition } from '../api/route-registry';
 import type { Readable } from 'node:stream';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
-import { ERR_CLIENT_GONE } from '../errors';
-import { bodyStream, rawBodyScope } from './body-stream';
+import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
+import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
 import { ClientWatch } from './client-watch';
 import { isMultipart, multipartBody } from './multipart-body';
 import { sendError, sendResult } from './send-result';
@@ -76,31 +76,41 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     method: [...route.methods],
     url: route.path,
     handler(req: FastifyRequest, reply: FastifyReply): void {
-      if (route.options.body !== 'stream' && isMultipart(req)) {
+      const streamed = route.options.body === 'stream';
+      if (streamed || isMultipart(req)) {
+        const limit = req.routeOptions.bodyLimit ?? Infinity;
+        if (declaredTooLarge(req, limit)) {
+          refuse(req, reply, new ERR_BODY_TOO_LARGE(limit));
+          return;
+        }
+      }
+      if (!streamed && isMultipart(req)) {
         // The parts are read here, into plain data that can cross to the handler's thread.
-        multipartBody(req, req.routeOptions.bodyLimit ?? Infinity).then((body) => run(req, reply, body), (err: unknown) => tooLargeOrFail(reply, err));
+        multipartBody(req, req.routeOptions.bodyLimit ?? Infinity).then((body) => run(req, reply, body), (err: unknown) => refuse(req, reply, err));
         return;
       }
-      run(req, reply, route.options.body === 'stream' ? undefined : req.body);
+      run(req, reply, streamed ? undefined : req.body);
     },
   });
 }
 
 /**
  * A `body: "stream"` route's body, for the handler to read as it likes. Past the limit the
- * client gets 413 at once, its connection closed (as fastify does for its own limit): the rest
- * is never read. When the response is over, whatever the handler left unread is discarded.
+ * client gets 413 at once (body-stream.ts). When the response is over, whatever the handler
+ * left unread is discarded.
  */
 function rawBody(req: FastifyRequest, reply: FastifyReply) {
-  const stream = bodyStream(req.body as Readable | undefined, req.routeOptions.bodyLimit ?? Infinity, (err) => tooLargeOrFail(reply, err));
+  const payload = req.body as Readable | undefined;
+  const stream = bodyStream(payload, req.routeOptions.bodyLimit ?? Infinity, (err) => refuse(req, reply, err, payload));
   reply.raw.once('close', () => stream.cancel(new ERR_CLIENT_GONE()));
   return stream;
 }
 
-function tooLargeOrFail(reply: FastifyReply, err: unknown): void {
+/** A body that cannot be taken (too large, a malformed multipart form): answered now, the rest discarded. */
+function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?: Readable): void {
   if (reply.sent) return;
-  if ((err as { statusCode?: unknown } | null)?.statusCode === 413) reply.header('connection', 'close');
   sendError(reply, err);
+  discardRest(req, payload);
 }
 
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */

@@ -55,9 +55,15 @@ class StreamBody extends Readable {
       this.ended = true;
       this.source.cancel(err ?? new ERR_CLIENT_GONE());
     }
-    if (err) this.report(err);
+    if (err) {
+      this.report(err);
+      this.onFailed?.();
+    }
     callback(err);
   }
+
+  /** Told when the stream fails (not when its client leaves). */
+  onFailed: (() => void) | undefined;
 
   private armIdle(): void {
     const idleMs = this.settings.idleMs;
@@ -86,6 +92,12 @@ class StreamBody extends Readable {
 export function sendStream(reply: FastifyReply, result: TaskResult, settings: StreamSettings): void {
   const source = openStream(result.stream!, () => new ERR_STREAM_CUT(settings.route));
   const body = new StreamBody(source, settings, reply.log);
+  // A stream cut midway ends its connection with a reset, not a clean close: after a close,
+  // some clients (undici's fetch on a Connection: close response) take the cut body for whole.
+  body.onFailed = () => {
+    const socket = reply.raw.socket;
+    if (socket && !socket.destroyed) socket.resetAndDestroy();
+  };
   // Whatever ends the response (a HEAD request's answer without a body, a client that left
   // before fastify piped anything) ends the stream too.
   reply.raw.once('close', () => {
