@@ -140,6 +140,15 @@ for (const mode of modes) {
         assert.deepEqual(callbacks.seen, [], 'the handler is still producing');
         controller.abort();
         await until(async () => callbacks.seen.includes('aborted:GOPOOL_ERR_CLIENT_GONE') && callbacks.seen.includes('source-returned'));
+
+        // HEAD: the headers, no body, and the endless source is stopped with the response (its
+        // signal aborts; a generator not started yet has no finally to run).
+        callbacks.seen.length = 0;
+        const head = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url)}`, { method: 'HEAD', signal: AbortSignal.timeout(20_000) });
+        assert.equal(head.status, 200);
+        assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+        assert.equal(await head.text(), '');
+        await until(async () => callbacks.seen.includes('aborted:GOPOOL_ERR_CLIENT_GONE'));
       }
     });
 
@@ -151,6 +160,20 @@ for (const mode of modes) {
         await until(async () => logRecords(app.lines).some((r) => r.route === `GET /${place}/fail-midway` && (r.err as { code?: string } | undefined)?.code === 'APP_PRODUCER_BROKE'));
       }
     });
+
+    if (!mode.single) {
+      test('a pool thread that exits while streaming cuts its response, logged; the pool serves on', async () => {
+        const response = await fetch(`${app.url}/pool/exit-midway`, { signal: AbortSignal.timeout(20_000) });
+        assert.equal(response.status, 200);
+        await assert.rejects(response.text());
+        await until(async () => logRecords(app.lines).some((r) => r.route === 'GET /pool/exit-midway' && (r.err as { code?: string } | undefined)?.code === 'GOPOOL_ERR_STREAM_CUT'));
+        // (A request sent to the thread as it exited gets 503, as any request on an exiting thread.)
+        await until(async () => {
+          const next = await fetch(`${app.url}/pool/bytes?kind=web&bytes=100000`, { signal: AbortSignal.timeout(20_000) });
+          return next.status === 200 && isPattern(new Uint8Array(await next.arrayBuffer()), 100_000);
+        });
+      });
+    }
 
     test('the route timeout covers the time to the first byte; a stream that stalls is ended after its idle limit', async () => {
       for (const place of PLACES) {
