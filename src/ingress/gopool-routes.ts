@@ -49,6 +49,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const timeout = route.options.timeout ?? options.defaultTimeout;
   const { headerGetter, requestGetter, placement, onAnswered } = options;
   const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout };
+  const streamed = route.options.body === 'stream';
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
     sendResult(reply, result, streams);
     if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
@@ -64,7 +65,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
       fail(req, reply, err);
       return;
     }
-    if (route.options.body === 'stream') request.stream = rawBody(req, reply);
+    if (streamed) request.stream = rawBody(req, reply);
     const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
     if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
     else answer(req, reply, outcome);
@@ -76,18 +77,18 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     method: [...route.methods],
     url: route.path,
     handler(req: FastifyRequest, reply: FastifyReply): void {
-      const streamed = route.options.body === 'stream';
-      if (streamed || isMultipart(req)) {
+      const multipart = !streamed && isMultipart(req);
+      if (streamed || multipart) {
         const limit = req.routeOptions.bodyLimit ?? Infinity;
         if (declaredTooLarge(req, limit)) {
           refuse(req, reply, new ERR_BODY_TOO_LARGE(limit));
           return;
         }
-      }
-      if (!streamed && isMultipart(req)) {
         // The parts are read here, into plain data that can cross to the handler's thread.
-        multipartBody(req, req.routeOptions.bodyLimit ?? Infinity).then((body) => run(req, reply, body), (err: unknown) => refuse(req, reply, err));
-        return;
+        if (multipart) {
+          multipartBody(req, limit).then((body) => run(req, reply, body), (err: unknown) => refuse(req, reply, err));
+          return;
+        }
       }
       run(req, reply, streamed ? undefined : req.body);
     },

@@ -3,11 +3,10 @@
  * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ERR_REQUEST_NOT_CLONEABLE, rebuildRequestError } from '../../errors';
+import { ERR_CLIENT_GONE, ERR_REQUEST_NOT_CLONEABLE, rebuildRequestError } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import { dropStream, streamTransfers } from '../../dispatch/stream-port';
-import { ERR_CLIENT_GONE } from '../../errors';
 import {
   FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
 } from './protocol';
