@@ -9,9 +9,9 @@
  * big messages and few thread wake-ups; a slow reader is always ahead of its data and keeps
  * the small one, so a thousand slow downloads do not hold a thousand large windows.
  * Chunks ready one after the other travel together, copied once into a buffer of the stream's
- * own that is transferred (moved, not copied) to the other thread: measured on a 10 MiB
- * response, 64 KiB cloned messages cost the thread that writes to the socket about twice the
- * CPU of 1 MiB transferred ones (bench/streams.mjs has the end-to-end figures).
+ * own that is transferred (moved, not copied) to the other thread: measured on 10 MiB
+ * responses, 64 KiB cloned messages cost the process 1.5 to 2 times the CPU of 1 MiB
+ * transferred ones (bench/streams.mjs has the end-to-end figures).
  *
  * Why not a transferred web ReadableStream (Node can transfer one): measured 10 MB in 64 KB
  * chunks from a worker, the port moved it about twice as fast, and a port handed on (an
