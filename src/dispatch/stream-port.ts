@@ -13,8 +13,10 @@
  * responses, 64 KiB cloned messages cost the process 1.5 to 2 times the CPU of 1 MiB
  * transferred ones (bench/streams.mjs has the end-to-end figures).
  *
- * Why not a transferred web ReadableStream (Node can transfer one): measured 10 MB in 64 KB
- * chunks from a worker, the port moved it about twice as fast, and a port handed on (an
+ * Why not a transferred web ReadableStream (Node can transfer one): from one thread to the
+ * next the two move bytes about as fast (bench/stream-transfer.mjs), but a transferred stream
+ * clones every chunk and has one in flight at a time, where this port chooses its window and
+ * message size (what the thread writing the socket pays for, above); and a port handed on (an
  * ingress thread's request reaching a pool thread through the master) stays entangled with its
  * peer directly, where a transferred ReadableStream would be pumped through the master's
  * event loop by a second pair of ports.
