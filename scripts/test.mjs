@@ -26,7 +26,8 @@ import { ensureSystemPackages } from './system-packages.mjs';
 // nginx is the proxy in front of two instances (test/programs/nginx.test.ts); tini is PID 1
 // of deploy/Dockerfile's command line (test/programs/container.test.ts); systemd-analyze and
 // systemd-notify (package systemd) check the unit of `gopool startup systemd` and carry
-// sd_notify, python3 receives those on a unix datagram socket.
+// sd_notify, python3 receives those on a unix datagram socket; curl is a real client of the
+// streams (test/streams.test.ts).
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
@@ -34,6 +35,7 @@ const SYSTEM_NEEDS = [
   { what: 'tini', present: () => existsSync('/usr/bin/tini'), apt: 'tini' },
   { what: 'systemd-analyze', present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0, apt: 'systemd' },
   { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
+  { what: 'curl', present: () => spawnSync('curl', ['--version']).status === 0, apt: 'curl' },
 ];
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');

@@ -345,6 +345,28 @@ export const ERR_MASTER_UNREACHABLE = request<[]>('GOPOOL_ERR_MASTER_UNREACHABLE
   when: 'An ingress thread could not get the master\'s answer for a route only the master has (added in `onMaster`, or monitoring on the public port).',
   fix: 'The log says why; it happens while a master stops.',
 });
+// streams (a response's headers are out by then: these end the connection and are logged)
+export const ERR_STREAM_IDLE = request<[route: string, ms: number]>('GOPOOL_ERR_STREAM_IDLE', 'the response stream of %s produced nothing for %d ms', 504, {
+  when: 'A streamed response produced no chunk for `streamIdleTimeout` ms (or nothing before the route timeout: then 504 before any byte).',
+  fix: 'Make the producer send something (an SSE heartbeat), or raise `streamIdleTimeout`.',
+});
+export const ERR_STREAM_CUT = request<[route: string]>('GOPOOL_ERR_STREAM_CUT', 'the stream of %s was cut off (the thread at its other end exited or dropped it)', 502, {
+  when: 'The thread producing a streamed response (or reading a streamed body) exited midway.',
+  fix: 'The log says why the thread exited (a crash, out of memory, a stop).',
+});
+export const ERR_STREAM_CHUNK = request<[type: string]>('GOPOOL_ERR_STREAM_CHUNK', 'a stream chunk must be a string, a Buffer or a typed array, got %s', 500, {
+  when: 'A handler\'s stream or async iterable yielded something that is not text or bytes.',
+  fix: 'Yield strings, Buffers or typed arrays (JSON.stringify objects yourself, or use gopool.sse()).',
+});
+export const ERR_SSE_SOURCE = request<[type: string]>('GOPOOL_ERR_SSE_SOURCE', 'gopool.sse() wants an async iterable (or iterable) of events, got %s', 500, {
+  when: '`gopool.sse()` was given something that is not an (async) iterable.',
+  fix: 'Pass an async generator or any iterable of events.',
+});
+// request bodies
+export const ERR_BODY_TOO_LARGE = request<[limit: number]>('GOPOOL_ERR_BODY_TOO_LARGE', 'the request body is larger than %d bytes', 413, {
+  when: 'A streamed or multipart request body went past `bodyLimit` (answered before the rest is read).',
+  fix: 'Send less, or raise `bodyLimit` (or the route\'s `bodyLimit`).',
+});
 
 /** Seconds a client should wait before trying again, for the request errors where that helps. */
 export const RETRY_AFTER: Readonly<Record<string, number>> = {
@@ -362,6 +384,7 @@ export const ERROR_CODES = [
   ERR_TIMEOUT, ERR_QUEUE_FULL, ERR_THREAD_EXIT, ERR_CLOSED, ERR_NO_THREAD, ERR_REQUEST_NOT_CLONEABLE, ERR_JSON_TOO_DEEP,
   ERR_RESULT_NOT_SENDABLE, ERR_REPLY_STATUS, ERR_REPLY_HEADERS, ERR_RESULT_TYPE, ERR_RESULT_STREAM, ERR_RESULT_EMPTY_JSON,
   ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
+  ERR_STREAM_IDLE, ERR_STREAM_CUT, ERR_STREAM_CHUNK, ERR_SSE_SOURCE, ERR_BODY_TOO_LARGE,
   ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT, ERR_MIN_ABOVE_MAX,
   ERR_CONFIG_NOT_FOUND, ERR_CONFIG_LOAD, ERR_CONFIG_INVALID, ERR_CONFIG_NO_ENV, ERR_NO_APP,
   ERR_BAD_NAME, ERR_INSTANCE_RUNNING, ERR_HOME_NOT_DIRECTORY, ERR_HOME_NOT_OWNED, ERR_HOME_WORLD_WRITABLE,

@@ -3,6 +3,7 @@ import { requestStart } from '../boot/start-call';
 import { ERR_SETUP_ARGUMENT } from '../errors';
 import { definitionOf, type SetupMethod } from './app-definition';
 import { HttpError, httpError, reply } from './reply';
+import { sse } from './sse';
 import type { SetupMethods } from './setup-types';
 import type { AppCallbacks, Handler, HeaderGetter, OnMasterArgs, RequestGetter, RouteGeneric, RouteMethod, RouteOptions, RunningServer, ThreadLifecycleArgs } from './types';
 
@@ -59,8 +60,10 @@ export class Gopool implements AppCallbacks {
   readonly setValidatorCompiler: Setup['setValidatorCompiler'] = this.setup('setValidatorCompiler') as Setup['setValidatorCompiler'];
   readonly setSchemaErrorFormatter: Setup['setSchemaErrorFormatter'] = this.setup('setSchemaErrorFormatter') as Setup['setSchemaErrorFormatter'];
 
-  /** `return gopool.reply(body, { status: 201, headers: {...} })` */
+  /** `return gopool.reply(body, { status: 201, headers: {...} })`; the body may be a stream. */
   readonly reply = reply;
+  /** `return gopool.sse(events())`: server-sent events from an async iterable of `{ data, event?, id? }`. */
+  readonly sse = sse;
   /** `throw gopool.httpError(404, "no such user")` */
   readonly httpError = httpError;
   readonly HttpError = HttpError;

@@ -53,7 +53,7 @@ export class RouteRegistry {
 }
 
 /** Route options gopool reads itself; the rest are fastify's, passed to the accepting threads' route. */
-const GOPOOL_OPTIONS = ['timeout', 'runOn'];
+const GOPOOL_OPTIONS = ['timeout', 'runOn', 'body', 'streamIdleTimeout'];
 const FASTIFY_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'];
 const KNOWN = new Set([...GOPOOL_OPTIONS, ...FASTIFY_OPTIONS]);
 const HOOKS = new Set(FASTIFY_OPTIONS.slice(4));
@@ -79,5 +79,11 @@ function validateRouteOptions(method: string, path: string, options: RouteOption
   }
   if (options.bodyLimit !== undefined && !(Number.isInteger(options.bodyLimit) && options.bodyLimit > 0)) {
     throw new ERR_ROUTE_OPTION(where, 'bodyLimit must be a positive integer (bytes)');
+  }
+  if (options.body !== undefined && options.body !== 'parsed' && options.body !== 'stream') {
+    throw new ERR_ROUTE_OPTION(where, 'body must be "parsed" or "stream"');
+  }
+  if (options.streamIdleTimeout !== undefined && !(Number.isInteger(options.streamIdleTimeout) && options.streamIdleTimeout >= 0)) {
+    throw new ERR_ROUTE_OPTION(where, 'streamIdleTimeout must be an integer >= 0 (milliseconds; 0: no limit)');
   }
 }

@@ -92,6 +92,15 @@ export interface RouteOptions extends RouteHooks {
   bodyLimit?: number;
   /** fastify's per-route log level. */
   logLevel?: RouteShorthandOptions['logLevel'];
+  /**
+   * `'parsed'` (default): `body` is the parsed body (JSON, text, form fields, multipart parts).
+   * `'stream'`: `body` is the raw body as a web `ReadableStream<Uint8Array>`, read as the handler
+   * pulls it (on whichever thread it runs), for uploads written to disk or forwarded; no content
+   * type parser runs. `bodyLimit` still applies (413).
+   */
+  body?: 'parsed' | 'stream';
+  /** Milliseconds a streamed response may produce nothing while its client waits (default: the `streamIdleTimeout` option; 0: no limit). */
+  streamIdleTimeout?: number;
 }
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | 'HEAD';

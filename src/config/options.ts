@@ -37,6 +37,7 @@ export interface GopoolOptions {
   headersTimeout: number;
   keepAliveTimeout: number;
   watch: boolean;
+  streamIdleTimeout: number;
 }
 
 type Kind = 'int' | 'string' | 'bool';
@@ -115,6 +116,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int('headersTimeout', 'headers-timeout', "milliseconds a client has to send a request's headers, from its first byte; a slower one gets 408 and its connection is closed (0: no limit of its own)", '20000', () => 20000, 0),
   int('keepAliveTimeout', 'keep-alive-timeout', 'milliseconds an idle kept-alive connection stays open; keep it above the idle timeout of a proxy in front (nginx upstream keepalive_timeout, a load balancer idle timeout: 60 s) so that gopool never closes a connection the proxy is reusing', '72000', () => 72000, 1),
   bool('watch', 'watch', "reload (zero-downtime) when a file in the app's folder changes, node_modules, .git and log folders aside; for development", false),
+  int('streamIdleTimeout', 'stream-idle-timeout', 'milliseconds a streamed response may go without producing a chunk while its client waits for one; then it is ended (the connection closed) and logged (0: no limit)', '30000', () => 30000, 0),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

@@ -1,5 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { GopoolContext, HandlerRequest } from '../api/types';
+import { ERR_CLIENT_GONE } from '../errors';
+import { webStreamOf } from './chunk-source';
+import { openStream } from './stream-port';
 import type { TaskRequest } from './task';
 
 /**
@@ -54,7 +57,8 @@ export function handlerRequest(task: TaskRequest, ctx: GopoolContext, log: Fasti
   request.url = task.url;
   request.params = task.params;
   request.query = task.query as HandlerRequest['query'];
-  request.body = task.body;
+  // A raw body stream: its other end is the thread that accepted the request (or this one).
+  request.body = task.stream === undefined ? task.body : webStreamOf(openStream(task.stream, () => new ERR_CLIENT_GONE()));
   request.headers = task.headers;
   request.id = task.id;
   request.ip = task.ip;

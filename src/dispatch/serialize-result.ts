@@ -1,6 +1,7 @@
 import { isReply } from '../api/reply';
 import type { ResponseHeaders } from '../api/types';
 import { ERR_REPLY_HEADERS, ERR_REPLY_STATUS, ERR_RESULT_EMPTY_JSON, ERR_RESULT_NOT_SENDABLE, ERR_RESULT_STREAM, ERR_RESULT_TYPE } from '../errors';
+import { isStreamLike } from './chunk-source';
 import { packThrown } from './thrown-error';
 import { BodyKind, type TaskResult } from './task';
 
@@ -14,14 +15,31 @@ export type SerializerFor = (status: number) => ((value: unknown) => string) | u
  */
 export function toTaskResult(value: unknown, serializerFor?: SerializerFor): TaskResult {
   if (isReply(value)) {
-    const status = value.status ?? (value.body === undefined ? 204 : 200);
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new ERR_REPLY_STATUS(String(value.status));
-    }
+    const status = replyStatus(value.status, value.body);
     return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body, status, serializerFor) };
   }
   const status = value === undefined ? 204 : 200;
   return { status, headers: null, ...encodeBody(value, status, serializerFor) };
+}
+
+/**
+ * A streamed response, if the handler returned one (a stream, or `reply(stream, ...)`): its
+ * status, headers and source. Throws, like toTaskResult, on a bad status or header.
+ */
+export function streamReply(value: unknown): { status: number; headers: ResponseHeaders | null; body: AsyncIterable<unknown> | ReadableStream } | undefined {
+  if (isReply(value)) {
+    if (!isStreamLike(value.body)) return undefined;
+    return { status: replyStatus(value.status, value.body), headers: checkHeaders(value.headers), body: value.body };
+  }
+  return isStreamLike(value) ? { status: 200, headers: null, body: value } : undefined;
+}
+
+function replyStatus(status: number | undefined, body: unknown): number {
+  const chosen = status ?? (body === undefined ? 204 : 200);
+  if (!Number.isInteger(chosen) || chosen < 200 || chosen > 599) {
+    throw new ERR_REPLY_STATUS(String(status));
+  }
+  return chosen;
 }
 
 function encodeBody(value: unknown, status: number, serializerFor: SerializerFor | undefined): Pick<TaskResult, 'kind' | 'body'> {
@@ -35,11 +53,6 @@ function encodeBody(value: unknown, status: number, serializerFor: SerializerFor
   const json = serialize ? serialize(value) : JSON.stringify(value); // throws on BigInt and cycles, with a clear message
   if (json === undefined) throw new ERR_RESULT_EMPTY_JSON();
   return { kind: BodyKind.Json, body: json };
-}
-
-function isStreamLike(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  return Symbol.asyncIterator in value || typeof (value as { getReader?: unknown }).getReader === 'function' || typeof (value as { pipe?: unknown }).pipe === 'function';
 }
 
 /**

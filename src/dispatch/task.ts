@@ -1,4 +1,5 @@
 import type { ResponseHeaders } from '../api/types';
+import type { StreamHandle } from './stream-port';
 
 /**
  * What crosses to the thread that runs the handler: the request as the handler will see it,
@@ -16,6 +17,8 @@ export interface TaskRequest {
   cookies?: Record<string, string | undefined>;
   /** What `gopool.requestGetter` picked from the fastify request (e.g. `user`). */
   extra?: Record<string, unknown>;
+  /** A `body: "stream"` route's raw body: the handler's `body` is a web ReadableStream of it. */
+  stream?: StreamHandle;
 }
 
 /** How the body of a result is to be labelled when the handler set no content-type. */
@@ -26,6 +29,8 @@ export const enum BodyKind {
   Binary = 3,
   /** The handler threw: `error` holds what it threw (see dispatch/thrown-error.ts). */
   Error = 4,
+  /** A stream whose first chunk is ready: `stream` holds it (dispatch/stream-result.ts). */
+  Stream = 5,
 }
 
 /**
@@ -40,6 +45,8 @@ export interface TaskResult {
   headers: ResponseHeaders | null;
   body: string | Uint8Array | null;
   error?: unknown;
+  /** The body of a Stream result: a port to the thread that produces it, or the source itself. */
+  stream?: StreamHandle;
 }
 
 /** Where a handler runs. The HTTP front talks to this and nothing else. */

@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { HeaderGetter, RequestGetter } from '../api/types';
 import type { RouteDefinition } from '../api/route-registry';
+import type { Readable } from 'node:stream';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
+import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
+import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
 import { ClientWatch } from './client-watch';
+import { isMultipart, multipartBody } from './multipart-body';
 import { sendError, sendResult } from './send-result';
+import type { StreamSettings } from './send-stream';
 
 export interface GopoolRoutesOptions {
   routes: RouteDefinition[];
@@ -12,6 +17,8 @@ export interface GopoolRoutesOptions {
   headerGetter: HeaderGetter | undefined;
   requestGetter: RequestGetter | undefined;
   defaultTimeout: number;
+  /** Milliseconds a streamed response may produce nothing while its client waits (0: no limit); a route may say otherwise. */
+  streamIdleTimeout: number;
   /**
    * Told of every result the handlers send (where metrics are counted per thread; errors are
    * counted by the caller's onError hook). Called here rather than from an onResponse hook,
@@ -32,18 +39,37 @@ const FASTIFY_ROUTE_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onR
  */
 export function gopoolRoutes(options: GopoolRoutesOptions) {
   return async function mountGopoolRoutes(app: FastifyInstance): Promise<void> {
-    for (const route of options.routes) mountRoute(app, route, options);
+    const rawBodies = options.routes.filter((route) => route.options.body === 'stream');
+    for (const route of options.routes) if (route.options.body !== 'stream') mountRoute(app, route, options);
+    if (rawBodies.length > 0) await app.register(rawBodyScope((scope) => { for (const route of rawBodies) mountRoute(scope, route, options); }));
   };
 }
 
 function mountRoute(app: FastifyInstance, route: RouteDefinition, options: GopoolRoutesOptions): void {
   const timeout = route.options.timeout ?? options.defaultTimeout;
   const { headerGetter, requestGetter, placement, onAnswered } = options;
+  const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout };
+  const streamed = route.options.body === 'stream';
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
-    sendResult(reply, result);
+    sendResult(reply, result, streams);
     if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
   };
-  const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => sendError(reply, err);
+  const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
+    if (!reply.sent) sendError(reply, err);
+  };
+  const run = (req: FastifyRequest, reply: FastifyReply, body: unknown): void => {
+    let request: TaskRequest;
+    try {
+      request = taskRequest(req, body, headerGetter, requestGetter);
+    } catch (err) {
+      fail(req, reply, err);
+      return;
+    }
+    if (streamed) request.stream = rawBody(req, reply);
+    const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
+    if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
+    else answer(req, reply, outcome);
+  };
   const fastifyOptions: Record<string, unknown> = {};
   for (const name of FASTIFY_ROUTE_OPTIONS) if (route.options[name] !== undefined) fastifyOptions[name] = route.options[name];
   app.route({
@@ -51,28 +77,51 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     method: [...route.methods],
     url: route.path,
     handler(req: FastifyRequest, reply: FastifyReply): void {
-      let request: TaskRequest;
-      try {
-        request = taskRequest(req, headerGetter, requestGetter);
-      } catch (err) {
-        fail(req, reply, err);
-        return;
+      const multipart = !streamed && isMultipart(req);
+      if (streamed || multipart) {
+        const limit = req.routeOptions.bodyLimit ?? Infinity;
+        if (declaredTooLarge(req, limit)) {
+          refuse(req, reply, new ERR_BODY_TOO_LARGE(limit));
+          return;
+        }
+        // The parts are read here, into plain data that can cross to the handler's thread.
+        if (multipart) {
+          multipartBody(req, limit).then((body) => run(req, reply, body), (err: unknown) => refuse(req, reply, err));
+          return;
+        }
       }
-      const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
-      if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
-      else answer(req, reply, outcome);
+      run(req, reply, streamed ? undefined : req.body);
     },
   });
 }
 
+/**
+ * A `body: "stream"` route's body, for the handler to read as it likes. Past the limit the
+ * client gets 413 at once (body-stream.ts). When the response is over, whatever the handler
+ * left unread is discarded.
+ */
+function rawBody(req: FastifyRequest, reply: FastifyReply) {
+  const payload = req.body as Readable | undefined;
+  const stream = bodyStream(payload, req.routeOptions.bodyLimit ?? Infinity, (err) => refuse(req, reply, err, payload));
+  reply.raw.once('close', () => stream.cancel(new ERR_CLIENT_GONE()));
+  return stream;
+}
+
+/** A body that cannot be taken (too large, a malformed multipart form): answered now, the rest discarded. */
+function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?: Readable): void {
+  if (reply.sent) return;
+  sendError(reply, err);
+  discardRest(req, payload);
+}
+
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
-function taskRequest(req: FastifyRequest, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
+function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
   const request: TaskRequest = {
     method: req.method,
     url: req.url,
     params: req.params as Record<string, string>,
     query: req.query,
-    body: req.body,
+    body,
     headers: headerGetter ? headerGetter(req.headers) : NO_HEADERS,
     id: req.id,
     ip: req.ip,

@@ -3,9 +3,10 @@ import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
 import { defaultErrorHandler } from './error-handler';
 import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
+import { formBodies, parsesForms } from './form-body';
 import { jsonBodyParser } from './json-body';
 
-export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAnswered'> {
+export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout'> {
   definition: AppDefinition;
   options: GopoolOptions;
   /** Counts answered requests (ingress threads: metrics are tallied per thread). */
@@ -16,7 +17,7 @@ export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAn
 
 /**
  * The app, as every thread that accepts connections serves it: one encapsulated fastify scope
- * holding gopool's defaults (error handler, JSON parser with a nesting limit), then the app's
+ * holding gopool's defaults (error handler, JSON parser with a nesting limit, form bodies), then the app's
  * own set-up replayed in the order the user's file declared it (`gopool.register`,
  * `gopool.addHook`, ...), then the gopool routes, and on the master a child scope for
  * `onMaster`. Monitoring lives beside it, outside the app's hooks.
@@ -30,12 +31,14 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
     defaults.setErrorHandler(defaultErrorHandler);
     defaults.removeContentTypeParser('application/json');
     defaults.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(defaults, options.jsonDepthLimit));
+    await formBodies(defaults);
     await defaults.register(async function gopoolApp(scope: FastifyInstance) {
-      // An app's own JSON parser replaces gopool's, as in fastify it replaces fastify's default.
+      // An app's own JSON or form parser replaces gopool's, as in fastify it replaces fastify's default.
       if (definition.setup.some((call) => call.method === 'addContentTypeParser' && parsesJson(call.args[0]))) scope.removeContentTypeParser('application/json');
+      if (definition.setup.some(parsesForms)) scope.removeContentTypeParser('application/x-www-form-urlencoded');
       definition.applyTo(scope);
       const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
-      await scope.register(gopoolRoutes({ ...routeOptions, routes: definition.routes.list(), ...(countEach ? { onAnswered: countEach } : {}) }));
+      await scope.register(gopoolRoutes({ ...routeOptions, streamIdleTimeout: options.streamIdleTimeout, routes: definition.routes.list(), ...(countEach ? { onAnswered: countEach } : {}) }));
       if (masterScope) await scope.register(masterScope);
     });
   });

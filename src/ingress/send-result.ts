@@ -2,6 +2,9 @@ import type { FastifyReply } from 'fastify';
 import { RETRY_AFTER } from '../errors';
 import { BodyKind, type TaskResult } from '../dispatch/task';
 import { unpackThrown } from '../dispatch/thrown-error';
+import { dropStream } from '../dispatch/stream-port';
+import { ERR_CLIENT_GONE } from '../errors';
+import { sendStream, type StreamSettings } from './send-stream';
 
 const CONTENT_TYPES: Record<BodyKind, string | undefined> = {
   [BodyKind.Empty]: undefined,
@@ -9,13 +12,20 @@ const CONTENT_TYPES: Record<BodyKind, string | undefined> = {
   [BodyKind.Text]: 'text/plain; charset=utf-8',
   [BodyKind.Binary]: 'application/octet-stream',
   [BodyKind.Error]: undefined,
+  [BodyKind.Stream]: 'application/octet-stream',
 };
 
 /**
  * Writes a handler's outcome. The body is already bytes or text: nothing is serialized here.
- * What the handler threw goes to the app's error handler, as in fastify.
+ * What the handler threw goes to the app's error handler, as in fastify. A stream is sent as
+ * its chunks come (send-stream.ts). A request answered already (a 413 while the handler read
+ * its body) drops the result.
  */
-export function sendResult(reply: FastifyReply, result: TaskResult): void {
+export function sendResult(reply: FastifyReply, result: TaskResult, stream: StreamSettings): void {
+  if (reply.sent) {
+    dropStream(result, new ERR_CLIENT_GONE());
+    return;
+  }
   if (result.kind === BodyKind.Error) {
     sendError(reply, unpackThrown(result.error));
     return;
@@ -24,6 +34,10 @@ export function sendResult(reply: FastifyReply, result: TaskResult): void {
   if (result.headers) reply.headers(result.headers);
   const type = CONTENT_TYPES[result.kind];
   if (type !== undefined && !reply.hasHeader('content-type')) reply.header('content-type', type);
+  if (result.kind === BodyKind.Stream) {
+    sendStream(reply, result, stream);
+    return;
+  }
   const body = result.body;
   if (body === null) reply.send();
   else if (typeof body === 'string') reply.send(body);

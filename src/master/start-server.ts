@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
@@ -50,9 +51,17 @@ export async function startServer({ gopool, definition, options, log, appFile, m
   const role = mode === 'single' ? 'single' : 'master';
   const app = createFastify(options, log, { role });
   // Hands the master's connections to ingress threads while they listen (and lets a
-  // pipelining client have every answer first).
+  // pipelining client have every answer first). Not on a streamed response: it may be cut
+  // midway, and a client reads a cut Connection: close response as whole (undici's fetch
+  // does); nor before the request's body is all in (a 413): closing would fail the client's
+  // upload before it reads the answer. Such a connection moves with its next response.
   const shedder = new ConnectionShedder(app.server);
-  if (mode === 'pool' && options.ingressThreads > 0) app.addHook('onSend', (_req, reply, payload, done) => { shedder.beforeHeaders(reply.request.raw, reply.raw); done(null, payload); });
+  if (mode === 'pool' && options.ingressThreads > 0) {
+    app.addHook('onSend', (req, reply, payload, done) => {
+      if (req.raw.complete && !(payload instanceof Readable)) shedder.beforeHeaders(req.raw, reply.raw);
+      done(null, payload);
+    });
+  }
   const metrics = new Metrics(options.name, mode);
   if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};

@@ -2,7 +2,7 @@
 // by test/programs/package.test.ts as a consumer of the installed tarball, under every module
 // resolution). A line marked @ts-expect-error must fail to compile, or tsc reports the marker as
 // unused: a type that decays to `any` fails the check.
-import gopoolDefault, { gopool, HttpError, reply, type HandlerRequest, type RunningServer } from 'gopool';
+import gopoolDefault, { gopool, HttpError, reply, sse, type HandlerRequest, type RunningServer, type SseEvent, type UploadedFile } from 'gopool';
 
 declare module 'gopool' {
   interface GopoolContext {
@@ -45,6 +45,26 @@ gopool.all('/any', (request: HandlerRequest) => {
 gopool.get('/auto', { runOn: 'auto' }, () => 1);
 // @ts-expect-error: runOn takes "auto", "pool" or "master"
 gopool.get('/bad', { runOn: 'moon' }, () => 1);
+
+// Streams: a generator of events for sse(), the raw body of a body: "stream" route, multipart files.
+gopool.get('/events', { streamIdleTimeout: 60_000 }, () => sse((async function* (): AsyncGenerator<SseEvent> {
+  yield { event: 'tick', id: 1, data: { n: 1 } };
+})(), { heartbeat: 10_000, retry: 3000 }));
+gopool.get('/lines', () => gopool.sse(['one', 'two']));
+gopool.get('/download', () => reply((async function* () { yield 'chunk'; })(), { headers: { 'content-type': 'text/plain' } }));
+gopool.post<{ Body: ReadableStream<Uint8Array> }>('/upload', { body: 'stream', bodyLimit: 1 << 30 }, async ({ body }) => {
+  const { value } = await body.getReader().read();
+  return value?.byteLength ?? 0;
+});
+gopool.post<{ Body: { title: string; file: UploadedFile } }>('/form', ({ body }) => {
+  const bytes: Uint8Array = body.file.data;
+  const name: string = body.file.filename;
+  return { name, size: bytes.byteLength, title: body.title };
+});
+// @ts-expect-error: body takes "parsed" or "stream"
+gopool.post('/bad-body', { body: 'raw' }, () => 1);
+// @ts-expect-error: an event's id is a string or a number
+void sse([{ data: 1, id: true }]);
 
 gopool.onMaster = async ({ app, ctx }) => {
   ctx.db = { url: 'postgres://localhost/app' };

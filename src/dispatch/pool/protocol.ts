@@ -33,6 +33,8 @@ export const enum ToMaster {
   Heap = 4,
   /** [Faulted, message]: an exception nothing caught; the thread wants to be replaced. */
   Faulted = 5,
+  /** [Streaming, yes]: the thread started sending its first streamed response, or ended its last (it must not retire meanwhile). */
+  Streaming = 6,
 }
 
 export type TaskEntry = [id: number, routeKey: string, request: TaskRequest];
@@ -45,7 +47,8 @@ export type MessageToMaster =
   | [ToMaster.Progress, ProgressEntry[]]
   | [ToMaster.Fatal, string]
   | [ToMaster.Heap, number, number]
-  | [ToMaster.Faulted, string];
+  | [ToMaster.Faulted, string]
+  | [ToMaster.Streaming, boolean];
 
 /** What the master puts in every thread's workerData. */
 export interface ThreadData {

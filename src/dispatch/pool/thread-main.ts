@@ -7,7 +7,7 @@
  * idle. (A thread pool whose idle workers park in a blocking wait stalls exactly those.)
  */
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
@@ -18,6 +18,7 @@ import { executeRoute } from '../execute-route';
 import { handlerRequest, type RequestContext } from '../handler-request';
 import { ResponseSerializers } from '../response-serializers';
 import { thrownResult } from '../serialize-result';
+import { crossingPort, openStreams, watchOpenStreams } from '../stream-port';
 import { SyncWatch } from '../sync-watch';
 import { CpuSampler } from '../cpu-sampler';
 import type { TaskResult } from '../task';
@@ -33,7 +34,7 @@ countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));
 const sampler = new CpuSampler();
 sampler.onState = (on, depth) => syncWatch.sampler(on, depth);
 
-function post(message: MessageToMaster, transfer?: ArrayBuffer[]): void {
+function post(message: MessageToMaster, transfer?: TransferListItem[]): void {
   port.postMessage(message, transfer);
 }
 
@@ -42,7 +43,7 @@ function post(message: MessageToMaster, transfer?: ArrayBuffer[]): void {
  * still pending then are reported with a null result: the master may send more work.
  */
 let outbox: ProgressEntry[] = [];
-let transfers: ArrayBuffer[] = [];
+let transfers: TransferListItem[] = [];
 let flushScheduled = false;
 const awaiting = new Map<number, number>();
 /** Requests whose handler is still running, for Abort messages and crashes. */
@@ -56,6 +57,9 @@ function report(id: number, syncMs: number, result: TaskResult | null, asyncMs =
   outbox.push([id, syncMs, result, asyncMs]);
   // Binary bodies are exact-size copies made for this response: move them, do not clone.
   if (result !== null && result.body instanceof Uint8Array) transfers.push(result.body.buffer as ArrayBuffer);
+  // A streamed body goes on its own port, read by the thread that answers the client.
+  const stream = result === null ? undefined : crossingPort(result);
+  if (stream !== undefined) transfers.push(stream);
   scheduleFlush();
 }
 
@@ -75,8 +79,22 @@ function flush(): void {
   outbox = [];
   transfers = [];
   if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
-  if (retiring && inFlight.size === 0) stop();
+  if (retiring && idle()) stop();
 }
+
+/** Nothing runs here for a client any more: no handler, no stream still sending. */
+function idle(): boolean {
+  return inFlight.size === 0 && openStreams() === 0;
+}
+
+// The master keeps a thread that still streams a response from retiring (its idle clock).
+let streaming = false;
+watchOpenStreams((open) => {
+  if (open > 0 === streaming) return;
+  streaming = open > 0;
+  post([ToMaster.Streaming, streaming]);
+  if (!streaming && retiring) scheduleFlush();
+});
 
 function runTasks(app: Served, tasks: TaskEntry[]): void {
   resumeCutBatch(app);
@@ -180,9 +198,9 @@ async function main(): Promise<void> {
         resumeCutBatch(app);
         return;
       case ToThread.Retire:
-        // Exit once the handlers still running have answered (a faulted thread still has some).
+        // Exit once the handlers still running have answered and their streams ended (a faulted thread still has some).
         retiring = true;
-        if (inFlight.size === 0) stop();
+        if (idle()) stop();
         return;
     }
   });

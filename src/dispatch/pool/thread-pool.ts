@@ -10,6 +10,7 @@ import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
+import { dropStream, streamTransfers } from '../stream-port';
 import { startThread } from './thread-output';
 
 export interface ThreadPoolOptions {
@@ -88,6 +89,8 @@ interface PoolThread {
   completed: number;
   /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;
+  /** It still sends a streamed response: not idle, whatever it runs. */
+  streaming: boolean;
 }
 
 /** One thread, as monitoring sees it. */
@@ -379,7 +382,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private sendBatch(thread: PoolThread, batch: TaskEntry[]): void {
     if (thread.state === 'retiring') return; // its tasks were failed when it was doomed
     try {
-      thread.worker.postMessage([ToThread.Tasks, batch]);
+      thread.worker.postMessage([ToThread.Tasks, batch], streamTransfers(batch, 2));
     } catch {
       // Only a request the headerGetter filled with something uncloneable gets here:
       // send one by one so that only that request fails.
@@ -389,7 +392,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private sendAlone(thread: PoolThread, entry: TaskEntry): void {
     try {
-      thread.worker.postMessage([ToThread.Tasks, [entry]]);
+      thread.worker.postMessage([ToThread.Tasks, [entry]], streamTransfers([entry], 2));
     } catch (err) {
       const task = thread.running.get(entry[0]);
       if (!task) return;
@@ -439,7 +442,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const worker = startThread(this.options.threadFile, { ...this.options.threadData, syncBuffer }, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: PoolThread = {
       worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, held: 0, idleTimer: null, overdue: 0, elu: null,
-      heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer,
+      heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer, streaming: false,
     };
     this.threads.push(thread);
     this.counters.threadsStarted++;
@@ -468,6 +471,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       case ToMaster.Faulted:
         void this.recover(thread, `an exception nothing caught: ${message[1]}`, false);
         return;
+      case ToMaster.Streaming:
+        thread.streaming = message[1];
+        if (!thread.streaming) this.feed(thread);
+        return;
       case ToMaster.Fatal:
         this.options.log.error({ thread: thread.worker.threadId }, `a thread could not start: ${message[1]}`);
         this.emit('thread-fatal', message[1]);
@@ -492,6 +499,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       thread.running.delete(id);
       if (task.settled) {
         thread.overdue = Math.max(0, thread.overdue - 1);
+        dropStream(result, new ERR_CLIENT_GONE()); // nobody reads it: its producer stops
         continue;
       }
       this.counters.completed++;
@@ -551,7 +559,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.idleTimer || this.liveCount() <= this.options.minThreads) return;
     thread.idleTimer = setTimeout(() => {
       thread.idleTimer = null;
-      if (thread.running.size > 0 || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
+      if (thread.running.size > 0 || thread.streaming || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
       // Retire gently: the thread exits when its event loop is empty, so background work a
       // handler started (a log flush, a webhook) still completes, within a bound.
       thread.state = 'retiring';

@@ -4,10 +4,11 @@
  * on its own (the load decides), and terminates one that stops responding.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
 import { packThrown } from '../../dispatch/thrown-error';
+import { streamTransfers } from '../../dispatch/stream-port';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
 import { startThread } from '../../dispatch/pool/thread-output';
 import { interruptThread } from '../../dispatch/interrupt-thread';
@@ -105,7 +106,7 @@ export class IngressThreads {
   private spawnBlockedUntil = 0;
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
-  private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) => this.post(thread, [ToIngress.Results, batch]));
+  private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) => this.post(thread, [ToIngress.Results, batch], streamTransfers(batch, 1)));
   /** Routes whose handlers got stuck or crashed a thread: never inline again, on any thread. */
   private readonly pinned = new Set<string>();
   readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
@@ -342,9 +343,9 @@ export class IngressThreads {
 
   // ---- messages --------------------------------------------------------------------------
 
-  private post(thread: IngressThread, message: MessageToIngress): void {
+  private post(thread: IngressThread, message: MessageToIngress, transfer?: MessagePort[]): void {
     try {
-      thread.worker.postMessage(message);
+      thread.worker.postMessage(message, transfer);
     } catch (err) {
       this.options.log.error({ err }, 'message to an ingress thread failed');
     }

@@ -3,9 +3,10 @@
  * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ERR_REQUEST_NOT_CLONEABLE, rebuildError } from '../../errors';
+import { ERR_CLIENT_GONE, ERR_REQUEST_NOT_CLONEABLE, rebuildError } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
+import { dropStream, streamTransfers } from '../../dispatch/stream-port';
 import {
   FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
 } from './protocol';
@@ -40,8 +41,8 @@ export class MasterLink {
     port.on('message', (message: MessageToIngress) => this.onMessage(message));
   }
 
-  post(message: MessageFromIngress): void {
-    this.port.postMessage(message);
+  post(message: MessageFromIngress, transfer?: MessagePort[]): void {
+    this.port.postMessage(message, transfer);
   }
 
   /** Done: the thread exits once its event loop has nothing left to do. */
@@ -78,14 +79,14 @@ export class MasterLink {
 
   private sendBatch(batch: DispatchEntry[]): void {
     try {
-      this.post([FromIngress.Dispatch, batch]);
+      this.post([FromIngress.Dispatch, batch], streamTransfers(batch, 2));
     } catch {
       // Only a request that cannot be cloned gets here (a headerGetter or requestGetter that
       // picked a function, a body nested past the structured clone's limit): send one by one
       // so that only that request fails, with a 4xx it will not retry.
       for (const entry of batch) {
         try {
-          this.post([FromIngress.Dispatch, [entry]]);
+          this.post([FromIngress.Dispatch, [entry]], streamTransfers([entry], 2));
         } catch (err) {
           const pending = this.dispatched.get(entry[0]);
           this.dispatched.delete(entry[0]);
@@ -100,7 +101,10 @@ export class MasterLink {
       case ToIngress.Results:
         for (const [id, result, errorCode, text, cost] of message[1]) {
           const pending = this.dispatched.get(id);
-          if (!pending) continue;
+          if (!pending) {
+            if (result !== null) dropStream(result, new ERR_CLIENT_GONE());
+            continue;
+          }
           this.dispatched.delete(id);
           if (result !== null) pending.resolve(result);
           else pending.reject(rebuildError(errorCode, text));

@@ -1,0 +1,107 @@
+import { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
+import type { ChunkSource } from '../dispatch/chunk-source';
+import { openStream } from '../dispatch/stream-port';
+import type { TaskResult } from '../dispatch/task';
+
+export interface StreamSettings {
+  /** The route, for the log and the errors. */
+  route: string;
+  /** Milliseconds the source may keep the client waiting for a chunk (0: no limit). */
+  idleMs: number;
+}
+
+/**
+ * A streamed result's body, as fastify sends it (`reply.send(readable)`: the app's onSend
+ * hooks see it, fastify pipes it to the socket and destroys it when the client goes away).
+ * It pulls its source only when the socket wants more, so a slow client slows the producer,
+ * on whichever thread that runs. The idle limit counts only while a chunk is asked for and
+ * none comes: a client that reads slowly is not the producer stalling.
+ */
+class StreamBody extends Readable {
+  private reading = false;
+  private waitingSince = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(private readonly source: ChunkSource, private readonly settings: StreamSettings, private readonly log: FastifyBaseLogger) {
+    super();
+  }
+
+  override _read(): void {
+    if (this.reading) return;
+    this.reading = true;
+    this.armIdle();
+    this.source.next().then(
+      (chunk) => {
+        this.reading = false;
+        this.waitingSince = 0;
+        if (this.destroyed) return;
+        if (chunk === null) this.ended = true;
+        this.push(chunk);
+      },
+      (err: unknown) => {
+        this.reading = false;
+        this.ended = true; // the source is done: nothing to cancel
+        if (!this.destroyed) this.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (!this.ended) {
+      this.ended = true;
+      this.source.cancel(err ?? new ERR_CLIENT_GONE());
+    }
+    if (err) {
+      this.report(err);
+      this.onFailed?.();
+    }
+    callback(err);
+  }
+
+  /** Told when the stream fails (not when its client leaves). */
+  onFailed: (() => void) | undefined;
+
+  private armIdle(): void {
+    const idleMs = this.settings.idleMs;
+    if (idleMs <= 0) return;
+    this.waitingSince = Date.now();
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.checkIdle(), idleMs).unref();
+  }
+
+  private checkIdle(): void {
+    if (!this.reading || this.waitingSince === 0 || this.destroyed) return;
+    const waited = Date.now() - this.waitingSince;
+    if (waited >= this.settings.idleMs) this.destroy(new ERR_STREAM_IDLE(this.settings.route, this.settings.idleMs));
+    else this.idleTimer = setTimeout(() => this.checkIdle(), this.settings.idleMs - waited).unref();
+  }
+
+  private report(err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'GOPOOL_ERR_CLIENT_GONE') return;
+    if (code === 'GOPOOL_ERR_STREAM_IDLE') this.log.warn({ code, route: this.settings.route }, `${err.message}; the response was ended (its connection closed)`);
+    else this.log.error({ err, route: this.settings.route }, `the response stream of ${this.settings.route} failed after its headers were sent; the connection was closed`);
+  }
+}
+
+/** Sends a Stream result: its status and headers now, its chunks as the client takes them. */
+export function sendStream(reply: FastifyReply, result: TaskResult, settings: StreamSettings): void {
+  const source = openStream(result.stream!, () => new ERR_STREAM_CUT(settings.route));
+  const body = new StreamBody(source, settings, reply.log);
+  // A stream cut midway ends its connection with a reset, not a clean close: after a close,
+  // some clients (undici's fetch on a Connection: close response) take the cut body for whole.
+  body.onFailed = () => {
+    const socket = reply.raw.socket;
+    if (socket && !socket.destroyed) socket.resetAndDestroy();
+  };
+  // Whatever ends the response (a HEAD request's answer without a body, a client that left
+  // before fastify piped anything) ends the stream too.
+  reply.raw.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  reply.send(body);
+}
