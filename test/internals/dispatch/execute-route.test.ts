@@ -4,10 +4,11 @@ import { executeRoute } from '../../../dist/dispatch/execute-route';
 import { unpackThrown } from '../../../dist/dispatch/thrown-error';
 import type { RouteDefinition } from '../../../dist/api/route-registry';
 import type { HandlerRequest } from '../../../dist/api/types';
+import type { RequestContext } from '../../../dist/dispatch/handler-request';
 import { BodyKind } from '../../../src/dispatch/task';
 
 const route = (handler: RouteDefinition['handler']): RouteDefinition => ({ key: 'GET /t', methods: ['GET'], path: '/t', options: {}, handler });
-const REQUEST = {} as HandlerRequest;
+const REQUEST = {} as HandlerRequest & RequestContext;
 
 test('a synchronous handler is answered synchronously, an async one with a promise', async () => {
   const sync = executeRoute(route(() => ({ ok: true })), REQUEST, undefined, false);
