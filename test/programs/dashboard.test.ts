@@ -5,9 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { get, until } from './helpers/http';
-import { steadyLoad } from './helpers/load';
-import { FIXTURES, ROOT, startApp } from './helpers/processes';
+import { get, until } from '../helpers/http';
+import { steadyLoad } from '../helpers/load';
+import { FIXTURES, ROOT, startApp } from '../helpers/processes';
 
 const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
