@@ -146,6 +146,15 @@ for (const mode of modes) {
       }
     });
 
+    test("request.log in the app's hooks writes gopool's lines with the request id, on every accepting thread", async () => {
+      for (let i = 0; i < 10; i++) {
+        const marker = `hook-${i}`;
+        const { id } = (await get(`${app.url}/api/auto/hello?hooklog=${marker}`, { headers: { connection: 'close' } })).json();
+        const line = await until(async () => logRecords(app.lines).find((r) => r.marker === marker));
+        assert.equal(line.reqId, id);
+      }
+    });
+
     test('the signal aborts at the timeout and when the client goes away', async () => {
       const callbacks = await callbackServer();
       try {

@@ -3,38 +3,69 @@ import type { GopoolContext, HandlerRequest } from '../api/types';
 import { ERR_CLIENT_GONE } from '../errors';
 import { webStreamOf } from './chunk-source';
 import { openStream } from './stream-port';
-import type { TaskRequest } from './task';
+import type { Cancellation, TaskRequest } from './task';
+import type { StreamHandle } from './stream-port';
+
+/** Fields gopool sets on every request: what `requestGetter` picks may not replace them. */
+const OWN_FIELDS = new Set(['method', 'url', 'params', 'query', 'body', 'headers', 'id', 'ip', 'cookies', 'ctx', 'log', 'signal', 'stream', 'abort', 'attach', 'addExtra']);
 
 /**
- * The object a handler receives, built on the thread that runs it from what crossed
- * (TaskRequest) and what that thread adds: `ctx`, and on first use `log` (a child of the
- * thread's logger bound to the request id) and `signal`. Both are made lazily: most handlers
- * use neither, and a request should not pay for them.
+ * The object a handler receives. The accepting thread builds it with the request's data
+ * (ingress/gopool-routes.ts); run inline, the handler gets that very object, and sent to
+ * another thread it crosses as plain data (the structured clone takes its own fields, never
+ * the private ones) and is built again there. The thread that runs the handler adds `ctx`
+ * and, on first use, `log` (a child of the thread's logger bound to the request id) and
+ * `signal`: most handlers use neither, and a request should not pay for them.
  */
-export class RequestContext {
-  // Private fields: a handler that spreads its request (`{ ...request }`) sees none of them.
+export class RequestContext implements TaskRequest {
+  method = '';
+  url = '';
+  params: Record<string, string> = {};
+  query: unknown = undefined;
+  body: unknown = undefined;
+  headers: Record<string, unknown> = {};
+  id = '';
+  ip = '';
+  // Declared, not defined: absent unless set (a spread request shows only what it has).
+  declare cookies?: Record<string, string | undefined>;
+  declare stream?: StreamHandle;
+  declare ctx?: GopoolContext;
+  // Private fields: neither cloned to another thread nor seen by a handler that spreads its request.
   #controller: AbortController | undefined;
   #logger: FastifyBaseLogger | undefined;
   /** Why the request was aborted before its signal was asked for. */
   #abortedWith: unknown;
-  readonly #parentLog: FastifyBaseLogger;
-  /** Called once, when the handler first reads `signal`: start watching for the client to leave. */
-  readonly #watch: ((context: RequestContext) => void) | undefined;
+  #parentLog: FastifyBaseLogger | undefined;
+  /** The client: watched from the first time the handler reads `signal`. */
+  #client: Cancellation | undefined;
 
-  constructor(parentLog: FastifyBaseLogger, watch: ((context: RequestContext) => void) | undefined) {
-    this.#parentLog = parentLog;
-    this.#watch = watch;
+  /** Adds what requestGetter picked; gopool's own fields keep their values. */
+  addExtra(extra: Record<string, unknown>): void {
+    for (const key of Object.keys(extra)) if (!OWN_FIELDS.has(key)) (this as unknown as Record<string, unknown>)[key] = extra[key];
+  }
+
+  /** What the thread that runs the handler adds. */
+  attach(ctx: GopoolContext, log: FastifyBaseLogger, client: Cancellation | undefined): this {
+    this.ctx = ctx;
+    this.#parentLog = log;
+    this.#client = client;
+    // A raw body stream: its other end is the thread that accepted the request (or this one).
+    if (this.stream !== undefined) this.body = webStreamOf(openStream(this.stream, () => new ERR_CLIENT_GONE()));
+    return this;
   }
 
   get log(): FastifyBaseLogger {
-    return (this.#logger ??= this.#parentLog.child({ reqId: (this as unknown as HandlerRequest).id }));
+    return (this.#logger ??= this.#parentLog!.child({ reqId: this.id }));
   }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#abortedWith !== undefined) this.#controller.abort(this.#abortedWith);
-      else this.#watch?.(this);
+      else if (this.#client) {
+        this.#client.onCancel = () => this.abort(new ERR_CLIENT_GONE());
+        this.#client.watch();
+      }
     }
     return this.#controller.signal;
   }
@@ -49,20 +80,11 @@ export class RequestContext {
   }
 }
 
-/** Builds a handler's request from what crossed; `extra` fields first, so gopool's own win. */
-export function handlerRequest(task: TaskRequest, ctx: GopoolContext, log: FastifyBaseLogger, watch?: (context: RequestContext) => void): HandlerRequest & RequestContext {
-  const request = new RequestContext(log, watch) as RequestContext & HandlerRequest & Record<string, unknown>;
-  if (task.extra !== undefined) Object.assign(request, task.extra);
-  request.method = task.method;
-  request.url = task.url;
-  request.params = task.params;
-  request.query = task.query as HandlerRequest['query'];
-  // A raw body stream: its other end is the thread that accepted the request (or this one).
-  request.body = task.stream === undefined ? task.body : webStreamOf(openStream(task.stream, () => new ERR_CLIENT_GONE()));
-  request.headers = task.headers;
-  request.id = task.id;
-  request.ip = task.ip;
-  if (task.cookies !== undefined) request.cookies = task.cookies;
-  request.ctx = ctx;
-  return request;
+/**
+ * The handler's request: the accepting thread's own object when it runs here, or one built
+ * from what crossed (own fields, and what requestGetter picked).
+ */
+export function handlerRequest(task: TaskRequest, ctx: GopoolContext, log: FastifyBaseLogger, client?: Cancellation): HandlerRequest & RequestContext {
+  const request = task instanceof RequestContext ? task : Object.assign(new RequestContext(), task);
+  return request.attach(ctx, log, client) as RequestContext & HandlerRequest;
 }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
-import { ERR_CLIENT_GONE, ERR_HANDLER_CRASHED, ERR_TIMEOUT } from '../errors';
+import { ERR_HANDLER_CRASHED, ERR_TIMEOUT } from '../errors';
 import { executeRoute } from './execute-route';
 import { handlerRequest } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
@@ -34,8 +34,7 @@ export class InlineDispatcher implements Dispatcher {
 
   run(routeKey: string, task: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {
     const route = this.routes.get(routeKey)!;
-    const request = handlerRequest(task, this.ctx, this.log, cancel ? () => cancel.watch() : undefined);
-    if (cancel) cancel.onCancel = () => request.abort(new ERR_CLIENT_GONE());
+    const request = handlerRequest(task, this.ctx, this.log, cancel);
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout, cancel);
     const sample = this.onAsyncTime && this.sampler.wants(routeKey) ? this.sampler.sample(routeKey, () => executeRoute(route, request, this.serializers.for(route), false)) : undefined;

@@ -3,7 +3,8 @@ import type { StreamHandle } from './stream-port';
 
 /**
  * What crosses to the thread that runs the handler: the request as the handler will see it,
- * minus what that thread adds itself (`ctx`, `log`, `signal`). Plain data only.
+ * minus what that thread adds itself (`ctx`, `log`, `signal`), plus what `requestGetter`
+ * picked as fields of their own. Plain data only (dispatch/handler-request.ts builds it).
  */
 export interface TaskRequest {
   method: string;
@@ -15,8 +16,6 @@ export interface TaskRequest {
   id: string;
   ip: string;
   cookies?: Record<string, string | undefined>;
-  /** What `gopool.requestGetter` picked from the fastify request (e.g. `user`). */
-  extra?: Record<string, unknown>;
   /** A `body: "stream"` route's raw body: the handler's `body` is a web ReadableStream of it. */
   stream?: StreamHandle;
 }

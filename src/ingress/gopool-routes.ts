@@ -3,6 +3,7 @@ import type { HeaderGetter, RequestGetter } from '../api/types';
 import type { RouteDefinition } from '../api/route-registry';
 import type { Readable } from 'node:stream';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
+import { RequestContext } from '../dispatch/handler-request';
 import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
 import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
 import { ClientWatch } from './client-watch';
@@ -115,20 +116,19 @@ function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?
 }
 
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
-function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): TaskRequest {
-  const request: TaskRequest = {
-    method: req.method,
-    url: req.url,
-    params: req.params as Record<string, string>,
-    query: req.query,
-    body,
-    headers: headerGetter ? headerGetter(req.headers) : NO_HEADERS,
-    id: req.id,
-    ip: req.ip,
-  };
+function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): RequestContext {
+  const request = new RequestContext();
+  request.method = req.method;
+  request.url = req.url;
+  request.params = req.params as Record<string, string>;
+  request.query = req.query;
+  request.body = body;
+  request.headers = headerGetter ? headerGetter(req.headers) : NO_HEADERS;
+  request.id = req.id;
+  request.ip = req.ip;
   const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
   if (cookies !== undefined) request.cookies = cookies;
-  if (requestGetter) request.extra = requestGetter(req);
+  if (requestGetter) request.addExtra(requestGetter(req));
   return request;
 }
 

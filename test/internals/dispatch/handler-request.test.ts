@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { handlerRequest } from '../../../dist/dispatch/handler-request';
+import { handlerRequest, RequestContext } from '../../../dist/dispatch/handler-request';
 import type { TaskRequest } from '../../../dist/dispatch/task';
 import type { GopoolContext } from '../../../dist/api/types';
 
@@ -11,7 +11,10 @@ const log = pino({ level: 'silent' });
 const ctx = (value: object) => value as GopoolContext;
 
 test('what crossed, plus the thread\'s ctx; what requestGetter picked, never over gopool\'s own fields', () => {
-  const request = handlerRequest({ ...TASK, extra: { user: 'ada', url: 'spoofed' }, cookies: { s: '1' } }, ctx({ db: 'x' }), log);
+  // Built on the accepting thread, as ingress/gopool-routes.ts does, then crossed (cloned) to a thread.
+  const accepted = Object.assign(new RequestContext(), { ...TASK, cookies: { s: '1' } });
+  accepted.addExtra({ user: 'ada', url: 'spoofed' });
+  const request = handlerRequest(structuredClone(accepted), ctx({ db: 'x' }), log);
   assert.equal(request.method, 'POST');
   assert.equal(request.url, '/u/1?x=2', "gopool's field wins");
   assert.deepEqual(request.params, { id: '1' });
@@ -41,13 +44,18 @@ test('abort before anyone asked for the signal: the signal is born aborted with 
 
 test('the watcher is told once, when the handler first reads its signal; a later abort aborts it', () => {
   let watched = 0;
-  const request = handlerRequest(TASK, ctx({}), log, () => { watched++; });
+  const client = { onCancel: undefined as (() => void) | undefined, watch: () => { watched++; } };
+  const request = handlerRequest(TASK, ctx({}), log, client);
   assert.equal(watched, 0, 'no listener for a handler that never reads its signal');
   const signal = request.signal;
   assert.equal(request.signal, signal);
   assert.equal(watched, 1);
-  const reason = new Error('client gone');
-  request.abort(reason);
+  client.onCancel?.();
   assert.equal(signal.aborted, true);
-  assert.equal(signal.reason, reason);
+  assert.equal((signal.reason as { code?: string }).code, 'GOPOOL_ERR_CLIENT_GONE', 'the client left: the signal aborts');
+});
+
+test('run where it was accepted, the handler gets the very object the accepting thread built', () => {
+  const accepted = Object.assign(new RequestContext(), TASK);
+  assert.equal(handlerRequest(accepted, ctx({}), log), accepted);
 });
