@@ -10,6 +10,7 @@ export interface GopoolOptions {
   host: string;
   timeout: number;
   minThreads: number;
+  cpus: number;
   maxThreads: number;
   ingressThreads: number;
   minIngressThreads: number;
@@ -89,6 +90,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('host', 'host', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1', () => '127.0.0.1'),
   int('timeout', 'timeout', 'milliseconds a handler may take before the client gets 504', '10000', () => 10000, 1),
   int('minThreads', 'min-threads', 'worker threads kept alive when idle', '0', () => 0, 0, 1024),
+  int('cpus', 'cpus', 'CPUs to plan for: the defaults of max-threads, ingress-threads and max-queue follow it, and at most this many threads run CPU-heavy work or accept connections at once', 'detected: the cgroup CPU quota, at most the CPUs the process may run on', cpus, 1, 1024),
   int('maxThreads', 'max-threads', 'worker threads at most; above the CPU count they serve handlers that wait on I/O, while CPU-heavy work runs on at most CPU-count threads at once', 'CPU count', cpus, 1, 1024),
   int('ingressThreads', 'ingress-threads', 'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle, never more than the CPU count (0: the master accepts alone)', 'CPU count', cpus, 0, 1024),
   int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '0', () => 0, 0, 1024),

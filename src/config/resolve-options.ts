@@ -21,10 +21,15 @@ export interface OptionLayers {
  */
 export function resolveOptions(layers: OptionLayers): GopoolOptions {
   const resolved = defaults();
-  Object.assign(resolved, checkLayer(layers.code ?? {}, 'options passed to gopool'));
-  Object.assign(resolved, layers.config ?? {});
-  Object.assign(resolved, readEnv(layers.env ?? {}));
-  Object.assign(resolved, checkLayer(layers.cli ?? {}, 'command line'));
+  const given = [checkLayer(layers.code ?? {}, 'options passed to gopool'), layers.config ?? {}, readEnv(layers.env ?? {}), checkLayer(layers.cli ?? {}, 'command line')];
+  for (const layer of given) Object.assign(resolved, layer);
+  // The thread and queue defaults follow `cpus` when it was given and they were not.
+  const chosen = new Set(given.flatMap((layer) => Object.keys(layer)));
+  if (chosen.has('cpus')) {
+    if (!chosen.has('maxThreads')) resolved.maxThreads = resolved.cpus;
+    if (!chosen.has('ingressThreads')) resolved.ingressThreads = resolved.cpus;
+    if (!chosen.has('maxQueue')) resolved.maxQueue = resolved.cpus * 1000;
+  }
   if (resolved.minThreads > resolved.maxThreads) throw new ERR_MIN_ABOVE_MAX(resolved.minThreads, resolved.maxThreads);
   return resolved;
 }

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
 import type { GopoolOptions } from '../config/options';
-import { cpuCount } from '../config/cpu-count';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import { Placement, type PlacementTargets } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
@@ -160,7 +159,7 @@ function createPool(definition: AppDefinition, options: GopoolOptions, log: Logg
     maxQueue: options.maxQueue,
     idleTimeout: options.idleTimeout,
     concurrency: options.concurrency,
-    cpus: cpuCount(),
+    cpus: options.cpus,
     maxThreadMemory: options.maxThreadMemory,
     youngGenerationMb: options.youngGenerationMb,
     log,
@@ -188,7 +187,7 @@ function createIngress({ definition, options, log, appFile, ctx, app, pool, here
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
     // More accepting threads than CPUs could only share the same cores.
-    max: Math.min(options.ingressThreads, cpuCount()),
+    max: Math.min(options.ingressThreads, options.cpus),
     min: options.minIngressThreads,
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),

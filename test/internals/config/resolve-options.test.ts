@@ -49,3 +49,13 @@ test('parseValue: integers, booleans, choices, ranges, url paths', () => {
   assert.throws(() => parseValue(spec('infoUrl'), 'info', '--info-url'), { code: 'GOPOOL_ERR_OPTION_INVALID' });
   assert.deepEqual(checkLayer({ port: undefined, host: '0.0.0.0' }, 'x'), { host: '0.0.0.0' });
 });
+
+test('cpus: the thread and queue defaults follow it, unless they are given too', () => {
+  const planned = resolveOptions({ cli: { cpus: 16 } });
+  assert.equal(planned.maxThreads, 16);
+  assert.equal(planned.ingressThreads, 16);
+  assert.equal(planned.maxQueue, 16000);
+  const mixed = resolveOptions({ env: { GOPOOL_CPUS: '8' }, cli: { maxThreads: 3 } });
+  assert.equal(mixed.maxThreads, 3);
+  assert.equal(mixed.ingressThreads, 8);
+});
