@@ -189,6 +189,17 @@ export function treeMemoryMb(pid) {
   return { rssMb: rss / 1024, footprintMb: (own + shared) / 1024 };
 }
 
+/** PSS summed over a process tree: shared pages split among the processes that map them (what the machine spends). */
+export function treePssMb(pid) {
+  let kb = 0;
+  for (const p of treePids(pid)) {
+    try {
+      kb += Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
+    } catch { /* exited */ }
+  }
+  return kb / 1024;
+}
+
 /** One process's memory: RSS, and its own part (anonymous pages: heap, stacks, buffers). */
 export function processMemoryMb(pid) {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { cpuCount } from '../config/cpu-count';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
@@ -21,6 +22,9 @@ import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
 import { checkCloneable, onMasterScope, type MasterRoute } from './on-master';
+
+/** How long a pool thread must have been idle to retire early when ingress threads start. */
+const TRIM_IDLE_AFTER_MS = 1000;
 
 export interface ServerArgs {
   gopool: AppCallbacks;
@@ -200,6 +204,9 @@ function createIngress({ definition, options, log, appFile, ctx, app, pool, here
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
     masterShedder: shedder,
+    cpus: cpuCount(),
+    // Load of another kind: pool threads idle for a second make room at once.
+    onScaleUp: pool ? () => pool.trimIdle(TRIM_IDLE_AFTER_MS) : undefined,
     log,
   });
 }

@@ -10,7 +10,7 @@ import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
 import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
 import { loadApp } from './load-app';
-import type { Logger } from './logger';
+import type { FastifyBaseLogger as Logger } from 'fastify';
 
 export interface ThreadApp {
   definition: AppDefinition;

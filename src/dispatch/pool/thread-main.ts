@@ -11,7 +11,7 @@ import { parentPort, workerData, type TransferListItem } from 'node:worker_threa
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
-import { createLogger } from '../../runtime/logger';
+import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
 import { executeRoute } from '../execute-route';
@@ -27,7 +27,7 @@ import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type Pr
 claimRole('thread');
 const port = parentPort!;
 const data = workerData as ThreadData;
-const log = createLogger(data.logLevel, 'thread');
+const log = lazyLogger(data.logLevel, 'thread');
 const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
 // Before the app loads: hooks it enables count too (see runtime/async-hooks-count.ts).
 countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));

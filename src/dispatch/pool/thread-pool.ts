@@ -81,6 +81,8 @@ interface PoolThread {
    */
   held: number;
   idleTimer: NodeJS.Timeout | null;
+  /** When its idle timer was armed. */
+  idleSince: number;
   /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
   overdue: number;
   elu: EventLoopUtilization | null;
@@ -441,7 +443,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const syncBuffer = syncWatchBuffer();
     const worker = startThread(this.options.threadFile, { ...this.options.threadData, syncBuffer }, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: PoolThread = {
-      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, held: 0, idleTimer: null, overdue: 0, elu: null,
+      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, held: 0, idleTimer: null, idleSince: 0, overdue: 0, elu: null,
       heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer, streaming: false,
     };
     this.threads.push(thread);
@@ -557,16 +559,35 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private armIdleTimer(thread: PoolThread): void {
     if (thread.idleTimer || this.liveCount() <= this.options.minThreads) return;
+    thread.idleSince = Date.now();
     thread.idleTimer = setTimeout(() => {
       thread.idleTimer = null;
-      if (thread.running.size > 0 || thread.streaming || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
-      // Retire gently: the thread exits when its event loop is empty, so background work a
-      // handler started (a log flush, a webhook) still completes, within a bound.
-      thread.state = 'retiring';
-      thread.worker.postMessage([ToThread.Retire]);
-      setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+      this.retireIfIdle(thread);
     }, this.options.idleTimeout);
     thread.idleTimer.unref();
+  }
+
+  private retireIfIdle(thread: PoolThread): void {
+    if (thread.running.size > 0 || thread.streaming || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
+    if (thread.idleTimer) clearTimeout(thread.idleTimer);
+    thread.idleTimer = null;
+    // Retire gently: the thread exits when its event loop is empty, so background work a
+    // handler started (a log flush, a webhook) still completes, within a bound.
+    thread.state = 'retiring';
+    thread.worker.postMessage([ToThread.Retire]);
+    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+  }
+
+  /**
+   * The load changed kind (threads that accept connections are starting): threads idle for
+   * `idleForMs` retire now instead of at idle-timeout, so that the process does not hold both
+   * kinds of threads for the load it had before.
+   */
+  trimIdle(idleForMs: number): void {
+    const now = Date.now();
+    for (const thread of [...this.threads]) {
+      if (thread.idleTimer !== null && now - thread.idleSince >= idleForMs) this.retireIfIdle(thread);
+    }
   }
 
   // ---- timeouts and the watchdog ---------------------------------------------------------

@@ -43,6 +43,10 @@ export interface IngressThreadsOptions {
   costOf: (routeKey: string) => number;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
+  /** The CPUs the process really has (config/cpu-count.ts): their saturation stops scaling up. */
+  cpus: number;
+  /** Told when a thread starts for the load (the pool trims its idle threads then). */
+  onScaleUp?: () => void;
   /** The master's own connections: handed off while ingress threads listen. */
   masterShedder: ConnectionShedder;
   log: Logger;
@@ -76,6 +80,8 @@ interface IngressThread {
 
 /** Average event-loop utilization of the accepting threads above which one more starts. */
 const SCALE_UP_AT = 0.5;
+/** Share of the CPUs the process uses above which no accepting thread is added. */
+const SATURATED = 0.9;
 /** One thread retires when the load would keep one fewer below this average. */
 const SCALE_DOWN_BELOW = 0.35;
 const LAST_RETIRES_BELOW = 0.15;
@@ -101,6 +107,8 @@ export class IngressThreads {
   private readonly masterShedder: ConnectionShedder;
   private ticker: NodeJS.Timeout | null = null;
   private masterElu = performance.eventLoopUtilization();
+  private cpuThen = process.cpuUsage();
+  private cpuThenAt = Date.now();
   private quietSince = 0;
   private spawning = false;
   private spawnBlockedUntil = 0;
@@ -157,6 +165,10 @@ export class IngressThreads {
     const masterNow = performance.eventLoopUtilization();
     const masterLoad = performance.eventLoopUtilization(masterNow, this.masterElu).utilization;
     this.masterElu = masterNow;
+    const cpuNow = process.cpuUsage();
+    const cpuBusy = (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.cpus;
+    this.cpuThen = cpuNow;
+    this.cpuThenAt = now;
     let sum = 0;
     let acceptors = 0;
     for (const thread of [...this.threads]) {
@@ -186,7 +198,13 @@ export class IngressThreads {
     }
     if (sum / acceptors > SCALE_UP_AT) {
       this.quietSince = 0;
-      if (this.canGrow(now)) void this.spawn();
+      // With every CPU busy (CPU-heavy handlers on the pool) the accepting threads look busy
+      // because they wait for a core, not because they are too few: another would only share
+      // the same cores, and cost its memory.
+      if (this.canGrow(now) && cpuBusy < SATURATED) {
+        this.options.onScaleUp?.();
+        void this.spawn();
+      }
       return;
     }
     const fitsOnFewer = live > this.options.min && this.listening > 0
