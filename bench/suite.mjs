@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { nodeBinary } from '../scripts/node-versions.mjs';
 import { ensureWrk, freePort, installPeers, median, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
@@ -74,12 +75,31 @@ const groups = [
   },
 ];
 
+/** The most connections PostgreSQL had open (the server's own excepted) while `stop` was not called. */
+function countConnections() {
+  const { Client } = createRequire(join(root, 'bench', 'package.json'))('pg');
+  const client = new Client({ connectionString: database.url });
+  let peak = 0;
+  let polling = true;
+  const done = (async () => {
+    await client.connect();
+    while (polling) {
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      peak = Math.max(peak, rows[0].n);
+      await sleep(200);
+    }
+    await client.end();
+  })();
+  return { stop: async () => { polling = false; await done; return peak; } };
+}
+
 async function measure(url, pid) {
   // Warm-up: JIT, and gopool starts its ingress threads and learns each route's cost.
   await wrk(`${url}/hello`, { connections: 50, seconds: 3 }, pid);
   const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS }, pid);
   await wrk(`${url}/db`, { connections: 50, seconds: 1 }, pid);
-  const db = await wrk(`${url}/db`, { connections: 50, seconds: SECONDS }, pid);
+  const connections = countConnections();
+  const db = { ...(await wrk(`${url}/db`, { connections: 50, seconds: SECONDS }, pid)), connections: await connections.stop() };
   await wrk(`${url}/fib/30`, { connections: 8, seconds: 1 }, pid);
   const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS }, pid);
   // Mixed: 8 connections keep fib(30) saturating the server; hello is measured meanwhile.
@@ -122,7 +142,7 @@ for (const name of Object.keys(runs)) {
     idleRssMb: med(name, (r) => r.idle.rssMb), idleFootprintMb: med(name, (r) => r.idle.footprintMb),
     idleRootRssMb: med(name, (r) => r.idle.root.rssMb), idleRootOwnMb: med(name, (r) => r.idle.root.ownMb),
     helloRps: med(name, (r) => r.hello.rps), helloP50: med(name, (r) => r.hello.p50), helloP99: med(name, (r) => r.hello.p99),
-    dbRps: med(name, (r) => r.db.rps), dbP50: med(name, (r) => r.db.p50), dbP99: med(name, (r) => r.db.p99),
+    dbRps: med(name, (r) => r.db.rps), dbP50: med(name, (r) => r.db.p50), dbP99: med(name, (r) => r.db.p99), dbConnections: med(name, (r) => r.db.connections),
     fibRps: med(name, (r) => r.fib.rps), fibP50: med(name, (r) => r.fib.p50), fibP99: med(name, (r) => r.fib.p99),
     mixedHelloP99: med(name, (r) => r.mixed.hello.p99), mixedHelloRps: med(name, (r) => r.mixed.hello.rps), mixedFibRps: med(name, (r) => r.mixed.fib.rps),
     errors: med(name, (r) => scenarios(r).reduce((sum, s) => sum + s.errors, 0)),
@@ -137,6 +157,11 @@ const targets = [
   ['hello ≥ 1.2× single fastify', g.helloRps / f.helloRps, 1.2, '≥'],
   ['database query ≥ 1.0× single fastify', g.dbRps / f.dbRps, 1.0, '≥'],
   ['fib(30) ≥ 1.0× node cluster', g.fibRps / c.fibRps, 1.0, '≥'],
+  ['fib(30) ≥ 0.95× node cluster', g.fibRps / c.fibRps, 0.95, '≥'],
+  ['hello ≥ 1.0× node cluster', g.helloRps / c.helloRps, 1.0, '≥'],
+  ['database query ≥ 1.0× node cluster', g.dbRps / c.dbRps, 1.0, '≥'],
+  ['database query p99 ≤ node cluster\'s', g.dbP99 / c.dbP99, 1.0, '≤'],
+  ['database connections ≤ node cluster\'s (same budget per process)', g.dbConnections / c.dbConnections, 1.0, '≤'],
   ['fib(30) p99 ≤ 1.5× its p50', g.fibP99 / g.fibP50, 1.5, '≤'],
   ['mixed: hello p99 ≤ 50 ms', g.mixedHelloP99, 50, '≤', 'ms'],
   ['memory under load (RSS summed) ≤ 0.75× node cluster', g.loadRssMb / c.loadRssMb, 0.75, '≤'],
@@ -151,8 +176,8 @@ const targets = [
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–');
-const header = (base) => `| server | hello req/s | vs ${base} | hello p99 ms | db req/s | vs ${base} | db p99 ms | fib(30) req/s | vs cluster | fib p50 / p99 ms | mixed: hello p99 ms | errors | idle RSS / footprint MB | under load RSS / footprint MB |`;
-const row = (name, s, base) => `| ${name} | ${f0(s.helloRps)} | ${ratio(s.helloRps, base.hello)} | ${f1(s.helloP99)} | ${f0(s.dbRps)} | ${ratio(s.dbRps, base.db)} | ${f1(s.dbP99)} | ${f0(s.fibRps)} | ${ratio(s.fibRps, base.fib)} | ${f0(s.fibP50)} / ${f0(s.fibP99)} | ${f1(s.mixedHelloP99)} | ${f0(s.errors)} | ${f0(s.idleRssMb)} / ${f0(s.idleFootprintMb)} | ${f0(s.loadRssMb)} / ${f0(s.loadFootprintMb)} |`;
+const header = (base) => `| server | hello req/s | vs ${base} | hello p99 ms | db req/s | vs ${base} | db p99 ms | db conns | fib(30) req/s | vs cluster | fib p50 / p99 ms | mixed: hello p99 ms | errors | idle RSS / footprint MB | under load RSS / footprint MB |`;
+const row = (name, s, base) => `| ${name} | ${f0(s.helloRps)} | ${ratio(s.helloRps, base.hello)} | ${f1(s.helloP99)} | ${f0(s.dbRps)} | ${ratio(s.dbRps, base.db)} | ${f1(s.dbP99)} | ${f0(s.dbConnections)} | ${f0(s.fibRps)} | ${ratio(s.fibRps, base.fib)} | ${f0(s.fibP50)} / ${f0(s.fibP99)} | ${f1(s.mixedHelloP99)} | ${f0(s.errors)} | ${f0(s.idleRssMb)} / ${f0(s.idleFootprintMb)} | ${f0(s.loadRssMb)} / ${f0(s.loadFootprintMb)} |`;
 const groupNames = groups.map((group) => Object.keys(group.servers));
 const lines = [
   `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}). Errors: non-2xx answers and socket errors, all scenarios.`,
@@ -160,13 +185,13 @@ const lines = [
   `On Node ${groups[0].node}:`,
   '',
   header('fastify'),
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...groupNames[0].map((name) => row(name, summary[name], { hello: f.helloRps, db: f.dbRps, fib: c.fibRps })),
   '',
   `On Node ${groups[1].node}, which Watt needs (ratios against Watt with the same metrics setting; cluster ratio against group 1's cluster):`,
   '',
   header('Watt'),
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...groupNames[1].map((name) => {
     const watt = summary[name.includes('off') ? WATT_OFF : WATT];
     return row(name, summary[name], { hello: watt.helloRps, db: watt.dbRps, fib: c.fibRps });

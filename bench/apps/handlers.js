@@ -4,12 +4,20 @@
 const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
 let pool;
-function database() {
+/** A pool of `max` connections (default PG_POOL_MAX), opened on first use unless opened before. */
+function openDatabase(max = Number(process.env.PG_POOL_MAX ?? 10)) {
   if (!pool) {
     const { Pool } = require('pg');
-    pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.PG_POOL_MAX ?? 10) });
+    pool = new Pool({ connectionString: process.env.DATABASE_URL, max });
   }
   return pool;
+}
+function database() {
+  return openDatabase();
+}
+async function closeDatabase() {
+  if (pool) await pool.end();
+  pool = undefined;
 }
 
 const ITEMS = 1000;
@@ -25,4 +33,4 @@ async function hash() {
   return { length: (await bcrypt.hash('correct horse battery staple', 8)).length };
 }
 
-module.exports = { hello: () => ({ hello: 'world' }), fib: (n) => ({ value: fib(Number(n)) }), item, hash };
+module.exports = { hello: () => ({ hello: 'world' }), fib: (n) => ({ value: fib(Number(n)) }), item, hash, openDatabase, closeDatabase };

@@ -134,6 +134,12 @@ export interface ThreadLifecycleArgs {
   ctx: GopoolContext;
   /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
   role: 'pool' | 'ingress' | 'master' | 'single';
+  /**
+   * The CPUs the process plans for (the `cpus` option): at most this many threads run the
+   * app's handlers at once on CPUs, so a per-process budget (database connections) divided by
+   * it gives each thread's share: `new Pool({ max: Math.ceil(10 / cpus) })`.
+   */
+  cpus: number;
 }
 
 export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;

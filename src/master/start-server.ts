@@ -86,7 +86,7 @@ export async function startServer({ gopool, definition, options, log, appFile, m
   if (mode === 'pool') checkCloneable(ctx);
   // This thread runs handlers itself in single mode, and for runOn "master" routes.
   const runsHandlers = mode === 'single' || routes.some((route) => route.options.runOn === 'master');
-  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role });
+  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role, cpus: options.cpus });
   const pool = mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
     ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
@@ -131,7 +131,7 @@ export async function startServer({ gopool, definition, options, log, appFile, m
         await pool?.close(Math.max(0, deadline - Date.now()));
         if (runsHandlers && typeof gopool.onThreadStop === 'function') {
           try {
-            await gopool.onThreadStop({ ctx, role });
+            await gopool.onThreadStop({ ctx, role, cpus: options.cpus });
           } catch (err) {
             log.error({ err }, 'onThreadStop failed');
           }
@@ -157,7 +157,7 @@ function recordRequests(app: FastifyInstance, metrics: Metrics): void {
 function createPool(definition: AppDefinition, options: GopoolOptions, log: Logger, appFile: string, ctx: GopoolContext, metrics: Metrics | undefined): ThreadPool {
   return new ThreadPool({
     threadFile: join(__dirname, '..', 'dispatch', 'pool', 'thread-main.js'),
-    threadData: { appFile, ctx, logLevel: options.logLevel, routeKeys: definition.routes.list().map((route) => route.key) },
+    threadData: { appFile, ctx, cpus: options.cpus, logLevel: options.logLevel, routeKeys: definition.routes.list().map((route) => route.key) },
     minThreads: options.minThreads,
     maxThreads: options.maxThreads,
     maxQueue: options.maxQueue,

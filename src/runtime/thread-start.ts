@@ -25,7 +25,7 @@ export interface ThreadApp {
  * depend on the role, or a request would reach a thread without its handler), or its
  * onThreadStart fails.
  */
-export async function loadThreadApp(appFile: string, masterRouteKeys: string[], ctx: GopoolContext, role: 'pool' | 'ingress', log: Logger): Promise<ThreadApp> {
+export async function loadThreadApp(appFile: string, masterRouteKeys: string[], ctx: GopoolContext, role: 'pool' | 'ingress', cpus: number, log: Logger): Promise<ThreadApp> {
   process.on('unhandledRejection', (reason) => {
     // A handler's fire-and-forget promise failed. Crashing would take down every other
     // request on this thread for a failure no client is waiting on: log it instead.
@@ -39,7 +39,7 @@ export async function loadThreadApp(appFile: string, masterRouteKeys: string[], 
   const missing = masterRouteKeys.filter((key) => !known.has(key));
   if (missing.length > 0) throw new ERR_THREAD_ROUTES_DIFFER(missing.join(', '));
   definition.freeze('the thread started');
-  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role });
+  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role, cpus });
   let stopping: Promise<void> | undefined;
   return {
     definition,
@@ -47,7 +47,7 @@ export async function loadThreadApp(appFile: string, masterRouteKeys: string[], 
     stop() {
       stopping ??= (async () => {
         try {
-          if (typeof gopool.onThreadStop === 'function') await gopool.onThreadStop({ ctx, role });
+          if (typeof gopool.onThreadStop === 'function') await gopool.onThreadStop({ ctx, role, cpus });
         } catch (err) {
           log.error({ err }, 'onThreadStop failed');
         }

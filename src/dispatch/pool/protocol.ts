@@ -55,6 +55,8 @@ export interface ThreadData {
   appFile: string;
   ctx: Record<string, unknown>;
   logLevel: string;
+  /** The `cpus` option, for the app's onThreadStart. */
+  cpus: number;
   routeKeys: string[];
   /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;

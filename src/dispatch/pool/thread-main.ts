@@ -162,7 +162,7 @@ let served: Served | undefined;
 async function main(): Promise<void> {
   let thread: ThreadApp;
   try {
-    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', log);
+    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.cpus, log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
