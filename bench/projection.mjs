@@ -183,7 +183,7 @@ const lines = [
   `| node cluster: one worker under load, RSS (hello / fib) | ${f(measured.clusterWorker.hello.rss)} / ${f(measured.clusterWorker.fib.rss)} MB |`,
   `| gopool idle: daemon + master RSS (own memory) | ${f(measured.gopoolIdle.daemonRss + measured.gopoolIdle.masterRss)} (${f(measured.gopoolIdle.daemonAnon + measured.gopoolIdle.masterAnon)}) MB |`,
   '',
-  '| gopool ÷ node cluster, one worker per core | 2 cores | ' + `${CORES} cores |`,
+  `| gopool ÷ node cluster, one worker per core | 2 cores | ${CORES} cores |`,
   '|---|---|---|',
   `| fib(30) requests/s (the master thread keeps up with ${f(masterFeeds, 0)} busy cores) | ${f(projection[2].fib, 2)}× | ${f(projection[CORES].fib, 2)}× |`,
   `| memory under hello load, RSS summed | ${f(projection[2].hello.rss, 2)}× | ${f(projection[CORES].hello.rss, 2)}× |`,

@@ -56,7 +56,7 @@ const report = [];
 const events = [];
 for (const [what, act] of [
   ['kill -9 of the master', (bg) => process.kill(bg.status().masterPid, 'SIGKILL')],
-  ['gopool reload', (bg) => gopool(['reload', 'load'], { GOPOOL_HOME: home })],
+  ['gopool reload', (_bg) => gopool(['reload', 'load'], { GOPOOL_HOME: home })],
 ]) {
   const bg = await background('load', home);
   const pid = bg.status().daemon.pid;

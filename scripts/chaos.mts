@@ -208,6 +208,7 @@ async function slowhttptest(server: Server, mode: '-H' | '-B' | '-X'): Promise<O
   clearTimeout(kill);
   const rows = readFileSync(`${out}.csv`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
   const last = rows.at(-1) ?? [0, 0, 0, 0, 0];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's color escapes from slowhttptest's output
   const exit = /Exit status:\S*\s+(.*)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim() ?? 'unknown';
   return {
     slow: { maxConnected: Math.max(0, ...rows.map((r) => r[3]!)), closedByServer: last[1]!, openAtEnd: last[3]!, exit },

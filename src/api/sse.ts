@@ -87,15 +87,15 @@ async function* events(iterator: AsyncIterator<SseEvent | string> | Iterator<Sse
 
 /** An event in the text/event-stream format: one `field: value` line each, a blank line after. */
 export function formatEvent(event: SseEvent | string): string {
-  if (typeof event === 'string') return dataLines(event) + '\n';
-  if (typeof event !== 'object' || event === null) return dataLines(String(event)) + '\n';
+  if (typeof event === 'string') return `${dataLines(event)}\n`;
+  if (typeof event !== 'object' || event === null) return `${dataLines(String(event))}\n`;
   let text = '';
   if (event.comment !== undefined) text += String(event.comment).split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join('');
   if (event.id !== undefined) text += `id: ${oneLine(String(event.id))}\n`;
   if (event.event !== undefined) text += `event: ${oneLine(event.event)}\n`;
   if (event.retry !== undefined) text += `retry: ${Math.trunc(event.retry)}\n`;
   if (event.data !== undefined) text += dataLines(typeof event.data === 'string' ? event.data : JSON.stringify(event.data));
-  return text + '\n';
+  return `${text}\n`;
 }
 
 function dataLines(data: string): string {

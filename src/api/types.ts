@@ -13,6 +13,7 @@ import type {
  * a shape: `declare module "gopool" { interface GopoolContext { db: { url: string } } }`.
  */
 export interface GopoolContext {
+  // biome-ignore lint/suspicious/noExplicitAny: an app without a declaration reads any field of its ctx
   [key: string]: any;
 }
 
@@ -20,6 +21,7 @@ export interface GopoolContext {
  * What `gopool.requestGetter` adds to every handler's request (e.g. `user` from a JWT hook).
  * Declaration merging gives it a shape: `declare module "gopool" { interface GopoolRequest { user: User } }`.
  */
+// biome-ignore lint/suspicious/noEmptyInterface: empty until an app declares its fields (declaration merging needs an interface)
 export interface GopoolRequest {}
 
 export interface RouteGeneric {

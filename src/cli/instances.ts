@@ -36,7 +36,7 @@ export async function control(name: string, request: ControlRequest): Promise<Co
 
 /** A control socket is only talked to if it is a socket of this user's, never through a link. */
 function checkSocket(path: string): void {
-  let stats;
+  let stats: ReturnType<typeof lstatSync>;
   try {
     stats = lstatSync(path);
   } catch {

@@ -17,7 +17,7 @@ const program = new Command('gopool')
   .configureOutput({ outputError: (text, write) => write(`gopool: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`) });
 
 /** Runs a command; a failure is one line on stderr and exit code 1. */
-function guarded<A extends unknown[]>(run: (...args: A) => Promise<number | void>) {
+function guarded<A extends unknown[]>(run: (...args: A) => Promise<unknown>) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await run(...args);

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { OPTION_SPECS } from '../config/options';
 import { parseValue, type PartialOptions } from '../config/resolve-options';
 

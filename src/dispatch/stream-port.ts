@@ -26,7 +26,7 @@
  * closes without END or FAIL (its thread exited) cuts the stream.
  */
 import { Buffer } from 'node:buffer';
-import { MessageChannel, MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ERR_CLIENT_GONE, rebuildError } from '../errors';
 import type { ChunkSource } from './chunk-source';
 import { packThrown, unpackThrown } from './thrown-error';

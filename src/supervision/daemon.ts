@@ -104,7 +104,7 @@ export class Daemon {
 
   /** Binds on first use, then gives every master its own descriptor of the same socket. */
   private handOverSocket(master: MasterProcess, host: string, port: number): void {
-    let given;
+    let given: ReturnType<DaemonSocket['handleFor']>;
     try {
       given = this.socket.handleFor(host, port);
     } catch (err) {

@@ -14,7 +14,7 @@ export async function logsCommand(name: string | undefined, lines: number, follo
   // Polling, not fs.watch: it sees rotations (a new inode) the same way on every file system.
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    let stat;
+    let stat: ReturnType<typeof statSync>;
     try {
       stat = statSync(path);
     } catch {

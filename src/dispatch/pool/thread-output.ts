@@ -19,7 +19,7 @@ export function forwardThreadOutput(source: Readable, target: Writable, threadId
       return;
     }
     rest = text.slice(end + 1);
-    target.write(prefix + text.slice(0, end).replaceAll('\n', `\n${prefix}`) + '\n');
+    target.write(`${prefix + text.slice(0, end).replaceAll('\n', `\n${prefix}`)}\n`);
   });
   source.on('end', () => {
     if (rest) target.write(`${prefix}${rest}\n`);

@@ -23,7 +23,7 @@ import { listenOnDescriptor } from '../listen';
 import { mountApp } from '../mount-app';
 import { ConnectionShedder } from '../shed-connections';
 import { MasterLink } from './master-link';
-import { FromIngress, type IngressData, type InjectRequest } from './protocol';
+import { FromIngress, type IngressData, type InjectRequest, type InjectResponse } from './protocol';
 
 claimRole('thread');
 const data = workerData as IngressData;
@@ -141,7 +141,7 @@ async function forwardToMaster(scope: FastifyInstance): Promise<void> {
 async function forward(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = req.body instanceof Uint8Array ? req.body : undefined;
   const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body };
-  let response;
+  let response: InjectResponse;
   try {
     response = await link.inject(request);
   } catch (err) {
