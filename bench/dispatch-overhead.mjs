@@ -22,7 +22,11 @@ async function measure(run) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let issued = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => { while (issued++ < TASKS) await run(); }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (issued++ < TASKS) await run();
+    }),
+  );
   const cpu = process.cpuUsage(cpu0);
   return { cpuUs: (cpu.user + cpu.system) / TASKS, perSecond: TASKS / ((performance.now() - t0) / 1000) };
 }
@@ -30,15 +34,26 @@ async function measure(run) {
 const gopool = new ThreadPool({
   threadFile: join(root, 'dist/dispatch/pool/thread-main.js'),
   threadData: { appFile: join(root, 'bench/apps/gopool-app.js'), ctx: {}, logLevel: 'warn', routeKeys: ['GET /hello'] },
-  minThreads: 2, maxThreads: 2, maxQueue: 1e6, idleTimeout: 60_000, concurrency: 64, maxThreadMemory: 0,
+  minThreads: 2,
+  maxThreads: 2,
+  maxQueue: 1e6,
+  idleTimeout: 60_000,
+  concurrency: 64,
+  maxThreadMemory: 0,
   log: pino({ level: 'warn' }),
 });
 await gopool.start();
 const task = join(root, 'bench/apps/piscina-task.js');
 const contenders = {
   'gopool ThreadPool': () => gopool.run('GET /hello', request, 10_000),
-  "piscina atomics:'async'": ((pool) => () => pool.run(request))(new Piscina({ filename: task, minThreads: 2, maxThreads: 2, atomics: 'async' })),
-  "piscina atomics:'sync'": ((pool) => () => pool.run(request))(new Piscina({ filename: task, minThreads: 2, maxThreads: 2, atomics: 'sync' })),
+  "piscina atomics:'async'": (
+    (pool) => () =>
+      pool.run(request)
+  )(new Piscina({ filename: task, minThreads: 2, maxThreads: 2, atomics: 'async' })),
+  "piscina atomics:'sync'": (
+    (pool) => () =>
+      pool.run(request)
+  )(new Piscina({ filename: task, minThreads: 2, maxThreads: 2, atomics: 'sync' })),
 };
 
 const results = {};

@@ -16,7 +16,10 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
-const gopool = (file) => () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0'], { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) });
+const gopool = (file) => () =>
+  startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0'], {
+    GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+  });
 const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
 
 const PLAIN = 'gopool, no plugins';
@@ -47,7 +50,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       await wrk(`${url}/fib/30`, { connections: 8, seconds: 1, headers: AUTH }, child.pid);
       const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, headers: AUTH }, child.pid);
       (runs[name] ??= []).push({ hello, post, fib });
-      console.log(`round ${round} ${name}: hello ${hello.rps.toFixed(0)} req/s (errors ${hello.errors})${post ? ` | POST with schema ${post.rps.toFixed(0)} req/s (errors ${post.errors})` : ''} | fib ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms`);
+      console.log(
+        `round ${round} ${name}: hello ${hello.rps.toFixed(0)} req/s (errors ${hello.errors})${post ? ` | POST with schema ${post.rps.toFixed(0)} req/s (errors ${post.errors})` : ''} | fib ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms`,
+      );
     } finally {
       await stopServer(child);
     }
@@ -77,7 +82,9 @@ const table = [
   '',
   '| server | hello req/s | hello p99 ms | POST with body schema req/s | fib(30) req/s | fib p50 / p99 ms | errors |',
   '|---|---|---|---|---|---|---|',
-  ...Object.entries(rows).map(([name, r]) => `| ${name} | ${fmt(r.hello)} | ${fmt(r.helloP99, 1)} | ${fmt(r.post)} | ${fmt(r.fib)} | ${fmt(r.fibP50)} / ${fmt(r.fibP99)} | ${r.errors} |`),
+  ...Object.entries(rows).map(
+    ([name, r]) => `| ${name} | ${fmt(r.hello)} | ${fmt(r.helloP99, 1)} | ${fmt(r.post)} | ${fmt(r.fib)} | ${fmt(r.fibP50)} / ${fmt(r.fibP99)} | ${r.errors} |`,
+  ),
   '',
   '| target | measured | met |',
   '|---|---|---|',
@@ -85,9 +92,17 @@ const table = [
 ].join('\n');
 console.log(`\n${table}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'fastify-app.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, runs, rows }, null, 2));
+writeFileSync(
+  join(root, 'bench', 'results', 'fastify-app.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, runs, rows }, null, 2),
+);
 for (const file of [join(root, 'README.md'), join(root, 'bench', 'README.md')]) {
   let text;
-  try { text = readFileSync(file, 'utf8'); } catch { continue; }
-  if (text.includes('<!-- fastify-app:start -->')) writeFileSync(file, text.replace(/(<!-- fastify-app:start -->\n)[\s\S]*?(\n<!-- fastify-app:end -->)/, `$1${table}$2`));
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    continue;
+  }
+  if (text.includes('<!-- fastify-app:start -->'))
+    writeFileSync(file, text.replace(/(<!-- fastify-app:start -->\n)[\s\S]*?(\n<!-- fastify-app:end -->)/, `$1${table}$2`));
 }

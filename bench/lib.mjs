@@ -16,7 +16,10 @@ export function ensureWrk() {
 /** The bench apps' own dependencies (bench/package.json: gopool linked, the peers, pg, plugins). */
 export function installPeers(root) {
   console.log('installing the benchmark peers (bench/package-lock.json)');
-  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], { cwd: join(root, 'bench'), stdio: 'inherit' });
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--engine-strict=false'], {
+    cwd: join(root, 'bench'),
+    stdio: 'inherit',
+  });
   if (install.status !== 0) throw new Error('npm ci in bench/ failed');
 }
 
@@ -33,7 +36,10 @@ export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (error) { void stopServer(child); reject(error); } else resolve(value);
+      if (error) {
+        void stopServer(child);
+        reject(error);
+      } else resolve(value);
     };
     const timer = setTimeout(() => done(new Error(`server did not start:\n${out}`)), 30_000);
     child.stdout.on('data', (chunk) => {
@@ -42,11 +48,18 @@ export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
       for (const line of out.split('\n')) {
         try {
           const record = JSON.parse(line);
-          if (record.msg?.includes(' listening on ') && record.url) { done(null, { url: record.url, child }); return; }
-        } catch { /* not JSON */ }
+          if (record.msg?.includes(' listening on ') && record.url) {
+            done(null, { url: record.url, child });
+            return;
+          }
+        } catch {
+          /* not JSON */
+        }
       }
     });
-    child.stderr.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => {
+      out += c;
+    });
     child.on('exit', (code) => done(new Error(`server exited (${code}):\n${out}`)));
     if (readyUrl) {
       const poll = async () => {
@@ -54,8 +67,13 @@ export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
           try {
             const response = await fetch(readyUrl);
             await response.arrayBuffer();
-            if (response.ok) { done(null, { url: new URL(readyUrl).origin, child }); return; }
-          } catch { /* not yet */ }
+            if (response.ok) {
+              done(null, { url: new URL(readyUrl).origin, child });
+              return;
+            }
+          } catch {
+            /* not yet */
+          }
           await new Promise((r) => setTimeout(r, 100));
         }
       };
@@ -68,8 +86,18 @@ export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
 export async function stopServer(child) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
-  const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 5000);
   await exited;
   clearTimeout(timer);
 }
@@ -89,7 +117,9 @@ export function childPids(pid) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return out;
 }
@@ -116,7 +146,9 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   if (body !== undefined) extra.push('-s', postScript(body));
   const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', ...extra, url]);
   let out = '';
-  child.stdout.on('data', (c) => { out += c; });
+  child.stdout.on('data', (c) => {
+    out += c;
+  });
   await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(sampler);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
@@ -170,12 +202,17 @@ export function treeMemoryMb(pid) {
     let smaps;
     try {
       smaps = readFileSync(`/proc/${p}/smaps`, 'utf8');
-    } catch { continue; } // exited
+    } catch {
+      continue;
+    } // exited
     const perFile = new Map();
     let path = '';
     for (const line of smaps.split('\n')) {
       const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/);
-      if (header) { path = header[1]; continue; }
+      if (header) {
+        path = header[1];
+        continue;
+      }
       if (!line.startsWith('Rss:')) continue;
       const kb = Number(line.slice(4).trim().split(' ')[0]);
       rss += kb;
@@ -195,7 +232,9 @@ export function treePssMb(pid) {
   for (const p of treePids(pid)) {
     try {
       kb += Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return kb / 1024;
 }
@@ -210,6 +249,9 @@ export function processMemoryMb(pid) {
 /** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */
 export function freePort() {
   return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
   });
 }

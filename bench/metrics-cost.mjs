@@ -16,8 +16,23 @@ const results = { on: [], off: [] };
 const cpu = { on: [], off: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   for (const mode of round % 2 ? ['on', 'off'] : ['off', 'on']) {
-    const { url, child } = await startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'),
-      '--port', '0', '--name', `cost-${mode}`, '--info-url', '/_gopool', '--metrics', mode === 'on' ? 'true' : 'false'], { GOPOOL_HOME: home });
+    const { url, child } = await startServer(
+      process.execPath,
+      [
+        join(root, 'dist/cli/main.js'),
+        'start',
+        join(root, 'bench/apps/gopool-app.js'),
+        '--port',
+        '0',
+        '--name',
+        `cost-${mode}`,
+        '--info-url',
+        '/_gopool',
+        '--metrics',
+        mode === 'on' ? 'true' : 'false',
+      ],
+      { GOPOOL_HOME: home },
+    );
     const master = childPids(child.pid)[0];
     await wrk(`${url}/hello`, { connections: 50, seconds: 1 }, child.pid);
     const before = cpuSeconds(master);
@@ -37,4 +52,6 @@ const cpuOff = median(cpu.off);
 console.log(`\n| metrics | hello req/s (median of ${ROUNDS}) | master process CPU µs/request (median) |\n|---|---|---|`);
 console.log(`| off | ${off.toFixed(0)} | ${cpuOff.toFixed(1)} |\n| on (default) | ${on.toFixed(0)} | ${cpuOn.toFixed(1)} |`);
 console.log(`\nthroughput on/off = ${(on / off).toFixed(3)} (per round: ${perRound.map((r) => r.toFixed(2)).join(', ')})`);
-console.log(`CPU per request on/off = ${(cpuOn / cpuOff).toFixed(3)}: metrics cost ${((cpuOn / cpuOff - 1) * 100).toFixed(1)}% of the master's CPU per request`);
+console.log(
+  `CPU per request on/off = ${(cpuOn / cpuOff).toFixed(3)}: metrics cost ${((cpuOn / cpuOff - 1) * 100).toFixed(1)}% of the master's CPU per request`,
+);

@@ -42,7 +42,10 @@ function table(title, parts, totalLabel) {
 // A real fastify request and reply, to time the getters the hook reads.
 const app = Fastify({ logger: false });
 let captured;
-app.addHook('onResponse', (req, reply, done) => { captured = { req, reply }; done(); });
+app.addHook('onResponse', (req, reply, done) => {
+  captured = { req, reply };
+  done();
+});
 app.get('/hello', () => ({ hello: 'world' }));
 await app.inject({ method: 'GET', url: '/hello' });
 const { req, reply } = captured;
@@ -50,21 +53,38 @@ const { req, reply } = captured;
 const metrics = new Metrics('bench', 'pool');
 const tally = new RequestTally();
 let sink = 0;
-table('per request, on the master', {
-  'req.routeOptions (route pattern)': () => { sink += req.routeOptions.url.length; },
-  'reply.elapsedTime': () => { sink += reply.elapsedTime; },
-  'metrics.recordRequest': (i) => metrics.recordRequest('GET', '/hello', 200, (i % 100) / 10),
-  'metrics.recordTask (pool routes)': (i) => metrics.recordTask((i % 50) / 100, (i % 100) / 10),
-}, 'total');
+table(
+  'per request, on the master',
+  {
+    'req.routeOptions (route pattern)': () => {
+      sink += req.routeOptions.url.length;
+    },
+    'reply.elapsedTime': () => {
+      sink += reply.elapsedTime;
+    },
+    'metrics.recordRequest': (i) => metrics.recordRequest('GET', '/hello', 200, (i % 100) / 10),
+    'metrics.recordTask (pool routes)': (i) => metrics.recordTask((i % 50) / 100, (i % 100) / 10),
+  },
+  'total',
+);
 table('per request, on an ingress thread', {
-  'RequestTally.record': (i) => { tally.record('GET', '/hello', 200, (i % 100) / 10); if (i % 10_000 === 0) tally.take(); },
+  'RequestTally.record': (i) => {
+    tally.record('GET', '/hello', 200, (i % 100) / 10);
+    if (i % 10_000 === 0) tally.take();
+  },
 });
 
 // The same recording through prom-client (what gopool's own counts replace), and perf_hooks'
 // histogram alone (what the latency window records into).
 const { Registry, Histogram, Counter } = require('prom-client');
 const registry = new Registry();
-const duration = new Histogram({ name: 'd_seconds', help: 'd', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
+const duration = new Histogram({
+  name: 'd_seconds',
+  help: 'd',
+  labelNames: ['method', 'route'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
 const requests = new Counter({ name: 'r_total', help: 'r', labelNames: ['method', 'route', 'status'], registers: [registry] });
 const hdr = createHistogram({ lowest: 1, highest: 100_000_000, figures: 1 });
 table('per request, alternatives', {
@@ -77,12 +97,17 @@ table('per request, alternatives', {
 const probe = (code) => {
   const rss = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const out = spawnSync(process.execPath, ['-e', `const a = process.memoryUsage().rss; ${code}; console.log(process.memoryUsage().rss - a)`], { cwd: root, encoding: 'utf8' });
+    const out = spawnSync(process.execPath, ['-e', `const a = process.memoryUsage().rss; ${code}; console.log(process.memoryUsage().rss - a)`], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     rss.push(Number(out.stdout) / 1048576);
   }
   return median(rss);
 };
 console.log(`\n| loading prom-client in a fresh process | RSS MB (median of ${ROUNDS}) |\n|---|---|`);
 console.log(`| require('prom-client') (the package index) | ${probe("require('prom-client')").toFixed(1)} |`);
-console.log(`| its Registry, Gauge, Counter and Histogram classes only | ${probe("for (const m of ['registry', 'gauge', 'counter', 'histogram']) require('prom-client/lib/' + m)").toFixed(1)} |`);
+console.log(
+  `| its Registry, Gauge, Counter and Histogram classes only | ${probe("for (const m of ['registry', 'gauge', 'counter', 'histogram']) require('prom-client/lib/' + m)").toFixed(1)} |`,
+);
 if (sink === 42) console.log('');

@@ -11,7 +11,9 @@ const ROWS = 1000;
 function binDir() {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return null;
-  const majors = readdirSync(base).filter((d) => existsSync(join(base, d, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(base)
+    .filter((d) => existsSync(join(base, d, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.length > 0 ? join(base, majors[0], 'bin') : null;
 }
 
@@ -64,7 +66,11 @@ export async function startPostgres(port) {
     stop() {
       if (stopped) return;
       stopped = true;
-      try { runAs(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']); } finally { rmSync(dir, { recursive: true, force: true }); }
+      try {
+        runAs(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

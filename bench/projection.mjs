@@ -30,7 +30,9 @@ function threadCpu(pid) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return out;
 }
@@ -44,7 +46,9 @@ async function peakPerProcess(rootPid, during) {
         const m = processMemory(pid);
         const p = peaks.get(pid) ?? { rss: 0, anon: 0 };
         peaks.set(pid, { rss: Math.max(p.rss, m.rss), anon: Math.max(p.anon, m.anon) });
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
     }
   };
   const timer = setInterval(sample, 250);
@@ -60,15 +64,19 @@ async function peakPerProcess(rootPid, during) {
  * measured 8.1 to 11.2 ms for the same server in runs a minute apart).
  */
 async function round() {
-  const gopool = await startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'), '--port', '0', '--info-url', '/_info'],
-    { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) });
+  const gopool = await startServer(
+    process.execPath,
+    [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'), '--port', '0', '--info-url', '/_info'],
+    { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) },
+  );
   const cluster = await startServer(process.execPath, [join(root, 'bench/apps/node-cluster.js')], { PORT: String(await freePort()), WORKERS: '2' });
   const [daemon, master] = treePids(gopool.child.pid);
   const [primary, ...workers] = treePids(cluster.child.pid);
   await sleep(17_000); // the thread gopool starts at boot retires: the idle baseline
   const idle = { daemon: processMemory(daemon), master: processMemory(master) };
   const threads = async () => (await (await fetch(`${gopool.url}/_info`)).json()).threads.filter((t) => t.state === 'ready').length;
-  const worst = (peaks) => workers.reduce((m, w) => ({ rss: Math.max(m.rss, peaks.get(w).rss), anon: Math.max(m.anon, peaks.get(w).anon) }), { rss: 0, anon: 0 });
+  const worst = (peaks) =>
+    workers.reduce((m, w) => ({ rss: Math.max(m.rss, peaks.get(w).rss), anon: Math.max(m.anon, peaks.get(w).anon) }), { rss: 0, anon: 0 });
 
   // hello: gopool's ingress threads, the cluster's workers.
   for (const server of [gopool, cluster]) await wrk(`${server.url}/hello`, { connections: 50, seconds: 3 }, server.child.pid);
@@ -129,7 +137,9 @@ for (let n = 1; n <= ROUNDS; n++) {
   const r = await round();
   g.push(r.gopool);
   c.push(r.cluster);
-  console.log(`round ${n}: CPU per fib: gopool ${g.at(-1).totalMsPerFib.toFixed(2)} ms (master thread ${g.at(-1).masterUsPerFib.toFixed(0)} µs), cluster ${c.at(-1).totalMsPerFib.toFixed(2)} ms; per thread ${g.at(-1).perThreadMb.hello.toFixed(1)} (hello) / ${g.at(-1).perThreadMb.fib.toFixed(1)} (fib) MB; cluster worker anon ${c.at(-1).worker.hello.anon.toFixed(1)} / ${c.at(-1).worker.fib.anon.toFixed(1)} MB`);
+  console.log(
+    `round ${n}: CPU per fib: gopool ${g.at(-1).totalMsPerFib.toFixed(2)} ms (master thread ${g.at(-1).masterUsPerFib.toFixed(0)} µs), cluster ${c.at(-1).totalMsPerFib.toFixed(2)} ms; per thread ${g.at(-1).perThreadMb.hello.toFixed(1)} (hello) / ${g.at(-1).perThreadMb.fib.toFixed(1)} (fib) MB; cluster worker anon ${c.at(-1).worker.hello.anon.toFixed(1)} / ${c.at(-1).worker.fib.anon.toFixed(1)} MB`,
+  );
 }
 const m = (list, pick) => median(list.map(pick));
 const measured = {
@@ -137,7 +147,12 @@ const measured = {
   gopoolMsPerFib: m(g, (x) => x.totalMsPerFib),
   clusterMsPerFib: m(c, (x) => x.totalMsPerFib),
   gopoolThreadMb: { hello: m(g, (x) => x.perThreadMb.hello), fib: m(g, (x) => x.perThreadMb.fib) },
-  gopoolIdle: { daemonRss: m(g, (x) => x.idle.daemon.rss), daemonAnon: m(g, (x) => x.idle.daemon.anon), masterRss: m(g, (x) => x.idle.master.rss), masterAnon: m(g, (x) => x.idle.master.anon) },
+  gopoolIdle: {
+    daemonRss: m(g, (x) => x.idle.daemon.rss),
+    daemonAnon: m(g, (x) => x.idle.daemon.anon),
+    masterRss: m(g, (x) => x.idle.master.rss),
+    masterAnon: m(g, (x) => x.idle.master.anon),
+  },
   clusterPrimary: { rss: m(c, (x) => x.primary.rss), anon: m(c, (x) => x.primary.anon) },
   clusterWorker: {
     hello: { rss: m(c, (x) => x.worker.hello.rss), anon: m(c, (x) => x.worker.hello.anon) },
@@ -169,8 +184,13 @@ function memory(n, load) {
     footprint: (fileG + gopoolAnon) / (fileC + clusterAnon),
   };
 }
-const projection = Object.fromEntries([2, CORES].map((n) => [n, { fib: fibRatio(n), hello: memory(n, 'hello'), fibMemory: memory(n, 'fib'), both: memory(n, 'both') }]));
-writeFileSync(join(root, 'bench/results/projection.json'), `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds: ROUNDS, measured, projection }, null, 2)}\n`);
+const projection = Object.fromEntries(
+  [2, CORES].map((n) => [n, { fib: fibRatio(n), hello: memory(n, 'hello'), fibMemory: memory(n, 'fib'), both: memory(n, 'both') }]),
+);
+writeFileSync(
+  join(root, 'bench/results/projection.json'),
+  `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds: ROUNDS, measured, projection }, null, 2)}\n`,
+);
 
 const f = (x, d = 1) => x.toFixed(d);
 const lines = [

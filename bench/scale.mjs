@@ -19,7 +19,12 @@ const IDLE_WAIT_MS = Number(process.env.IDLE_WAIT_MS ?? 17_000);
 const CPUS = availableParallelism();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const app = (file) => join(root, 'bench', 'apps', file);
-const gopool = (...flags) => () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) });
+const gopool =
+  (...flags) =>
+  () =>
+    startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], {
+      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+    });
 const cluster = (workers) => async () => startServer(process.execPath, [app('node-cluster.js')], { PORT: String(await freePort()), WORKERS: String(workers) });
 
 ensureWrk();
@@ -27,96 +32,165 @@ installPeers(root);
 const results = { hash: {}, threads: {}, memory: {} };
 /** PARTS=hash,threads,memory (default all): a part of the benchmark alone. */
 const PARTS = new Set((process.env.PARTS ?? 'hash,threads,memory').split(','));
-const push = (group, name, value) => ((results[group][name] ??= []).push(value));
+const push = (group, name, value) => (results[group][name] ??= []).push(value);
 
 for (let round = 1; round <= ROUNDS; round++) {
   // 1. Chunked CPU beside hello.
-  if (PARTS.has('hash')) for (const [name, start] of [['gopool', gopool()], [`node cluster (${CPUS} workers)`, cluster(CPUS)]]) {
-    const { url, child } = await start();
-    try {
-      await wrk(`${url}/hello`, { connections: 20, seconds: 2 }, child.pid);
-      await wrk(`${url}/hash`, { connections: 4, seconds: 2 }, child.pid);
-      const hashing = wrk(`${url}/hash`, { connections: 4, seconds: SECONDS + 2 }, child.pid);
-      await sleep(1000);
-      const hello = await wrk(`${url}/hello`, { connections: 10, seconds: SECONDS }, child.pid);
-      const hash = await hashing;
-      push('hash', name, { hello, hash });
-      console.log(`round ${round} hash + hello, ${name}: hello ${hello.rps.toFixed(0)} req/s p50 ${hello.p50.toFixed(2)} p99 ${hello.p99.toFixed(2)} ms | hash ${hash.rps.toFixed(0)} req/s`);
-    } finally {
-      await stopServer(child);
-    }
-  }
-  // 2. More threads than cores.
-  if (PARTS.has('threads')) for (const factor of [1, 4, 8]) {
-    const n = CPUS * factor;
-    for (const [name, start] of [[`gopool ${factor}× (${n} threads)`, factor === 1 ? gopool() : gopool('--max-threads', String(n), '--ingress-threads', String(n))], [`node cluster ${factor}× (${n} workers)`, cluster(n)]]) {
+  if (PARTS.has('hash'))
+    for (const [name, start] of [
+      ['gopool', gopool()],
+      [`node cluster (${CPUS} workers)`, cluster(CPUS)],
+    ]) {
       const { url, child } = await start();
       try {
-        await wrk(`${url}/fib/30`, { connections: 2 * n, seconds: 2 }, child.pid);
-        const fib = await wrk(`${url}/fib/30`, { connections: 2 * n, seconds: SECONDS }, child.pid);
-        push('threads', name, fib);
-        console.log(`round ${round} fib(30), ${name}: ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms`);
+        await wrk(`${url}/hello`, { connections: 20, seconds: 2 }, child.pid);
+        await wrk(`${url}/hash`, { connections: 4, seconds: 2 }, child.pid);
+        const hashing = wrk(`${url}/hash`, { connections: 4, seconds: SECONDS + 2 }, child.pid);
+        await sleep(1000);
+        const hello = await wrk(`${url}/hello`, { connections: 10, seconds: SECONDS }, child.pid);
+        const hash = await hashing;
+        push('hash', name, { hello, hash });
+        console.log(
+          `round ${round} hash + hello, ${name}: hello ${hello.rps.toFixed(0)} req/s p50 ${hello.p50.toFixed(2)} p99 ${hello.p99.toFixed(2)} ms | hash ${hash.rps.toFixed(0)} req/s`,
+        );
       } finally {
         await stopServer(child);
       }
     }
-  }
-  // 3. Memory at N = 16.
-  if (PARTS.has('memory')) for (const [name, start] of [['gopool planning for 16 CPUs', gopool('--cpus', '16', ...(process.env.GOPOOL_FLAGS ?? '').split(' ').filter(Boolean))], ['node cluster (16 workers)', cluster(16)]]) {
-    const { url, child } = await start();
-    try {
-      await sleep(IDLE_WAIT_MS);
-      const idle = { rssMb: treeMemoryMb(child.pid).rssMb, pssMb: treePssMb(child.pid) };
-      let peak = { rssMb: 0, pssMb: 0 };
-      const sampler = setInterval(() => {
-        const now = { rssMb: treeMemoryMb(child.pid).rssMb, pssMb: treePssMb(child.pid) };
-        peak = { rssMb: Math.max(peak.rssMb, now.rssMb), pssMb: Math.max(peak.pssMb, now.pssMb) };
-      }, 500);
-      await wrk(`${url}/fib/30`, { connections: 32, seconds: SECONDS + 3 }, child.pid);
-      await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS }, child.pid);
-      clearInterval(sampler);
-      push('memory', name, { idle, load: peak });
-      console.log(`round ${round} memory, ${name}: idle ${idle.rssMb.toFixed(0)} MB RSS / ${idle.pssMb.toFixed(0)} MB PSS | under fib then hello load ${peak.rssMb.toFixed(0)} / ${peak.pssMb.toFixed(0)} MB`);
-    } finally {
-      await stopServer(child);
+  // 2. More threads than cores.
+  if (PARTS.has('threads'))
+    for (const factor of [1, 4, 8]) {
+      const n = CPUS * factor;
+      for (const [name, start] of [
+        [`gopool ${factor}× (${n} threads)`, factor === 1 ? gopool() : gopool('--max-threads', String(n), '--ingress-threads', String(n))],
+        [`node cluster ${factor}× (${n} workers)`, cluster(n)],
+      ]) {
+        const { url, child } = await start();
+        try {
+          await wrk(`${url}/fib/30`, { connections: 2 * n, seconds: 2 }, child.pid);
+          const fib = await wrk(`${url}/fib/30`, { connections: 2 * n, seconds: SECONDS }, child.pid);
+          push('threads', name, fib);
+          console.log(`round ${round} fib(30), ${name}: ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms`);
+        } finally {
+          await stopServer(child);
+        }
+      }
     }
-  }
+  // 3. Memory at N = 16.
+  if (PARTS.has('memory'))
+    for (const [name, start] of [
+      ['gopool planning for 16 CPUs', gopool('--cpus', '16', ...(process.env.GOPOOL_FLAGS ?? '').split(' ').filter(Boolean))],
+      ['node cluster (16 workers)', cluster(16)],
+    ]) {
+      const { url, child } = await start();
+      try {
+        await sleep(IDLE_WAIT_MS);
+        const idle = { rssMb: treeMemoryMb(child.pid).rssMb, pssMb: treePssMb(child.pid) };
+        let peak = { rssMb: 0, pssMb: 0 };
+        const sampler = setInterval(() => {
+          const now = { rssMb: treeMemoryMb(child.pid).rssMb, pssMb: treePssMb(child.pid) };
+          peak = { rssMb: Math.max(peak.rssMb, now.rssMb), pssMb: Math.max(peak.pssMb, now.pssMb) };
+        }, 500);
+        await wrk(`${url}/fib/30`, { connections: 32, seconds: SECONDS + 3 }, child.pid);
+        await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS }, child.pid);
+        clearInterval(sampler);
+        push('memory', name, { idle, load: peak });
+        console.log(
+          `round ${round} memory, ${name}: idle ${idle.rssMb.toFixed(0)} MB RSS / ${idle.pssMb.toFixed(0)} MB PSS | under fib then hello load ${peak.rssMb.toFixed(0)} / ${peak.pssMb.toFixed(0)} MB`,
+        );
+      } finally {
+        await stopServer(child);
+      }
+    }
 }
 
 const med = (values, pick) => median(values.map(pick));
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 const rows = [];
-rows.push(`Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`node bench/scale.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}).`, '');
+rows.push(
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`node bench/scale.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}).`,
+  '',
+);
 if (PARTS.has('hash')) {
-  rows.push('**Chunked CPU beside hello** (4 connections hashing with bcryptjs, 10 measuring hello):', '', '| server | hello req/s | hello p50 / p99 ms | hash req/s |', '|---|---|---|---|');
-  for (const [name, runs] of Object.entries(results.hash)) rows.push(`| ${name} | ${fmt(med(runs, (r) => r.hello.rps))} | ${fmt(med(runs, (r) => r.hello.p50), 2)} / ${fmt(med(runs, (r) => r.hello.p99), 2)} | ${fmt(med(runs, (r) => r.hash.rps))} |`);
+  rows.push(
+    '**Chunked CPU beside hello** (4 connections hashing with bcryptjs, 10 measuring hello):',
+    '',
+    '| server | hello req/s | hello p50 / p99 ms | hash req/s |',
+    '|---|---|---|---|',
+  );
+  for (const [name, runs] of Object.entries(results.hash))
+    rows.push(
+      `| ${name} | ${fmt(med(runs, (r) => r.hello.rps))} | ${fmt(
+        med(runs, (r) => r.hello.p50),
+        2,
+      )} / ${fmt(
+        med(runs, (r) => r.hello.p99),
+        2,
+      )} | ${fmt(med(runs, (r) => r.hash.rps))} |`,
+    );
   rows.push('');
 }
 if (PARTS.has('threads')) {
-  rows.push('**fib(30) with more threads than CPUs** (2 connections per thread or worker):', '', '| server | req/s | × its 1× | × cluster alike | p50 / p99 ms |', '|---|---|---|---|---|');
-  const threads = Object.fromEntries(Object.entries(results.threads).map(([name, runs]) => [name, { rps: med(runs, (r) => r.rps), p50: med(runs, (r) => r.p50), p99: med(runs, (r) => r.p99) }]));
+  rows.push(
+    '**fib(30) with more threads than CPUs** (2 connections per thread or worker):',
+    '',
+    '| server | req/s | × its 1× | × cluster alike | p50 / p99 ms |',
+    '|---|---|---|---|---|',
+  );
+  const threads = Object.fromEntries(
+    Object.entries(results.threads).map(([name, runs]) => [name, { rps: med(runs, (r) => r.rps), p50: med(runs, (r) => r.p50), p99: med(runs, (r) => r.p99) }]),
+  );
   for (const factor of [1, 4, 8]) {
     const n = CPUS * factor;
     const g = threads[`gopool ${factor}× (${n} threads)`];
     const c = threads[`node cluster ${factor}× (${n} workers)`];
-    rows.push(`| gopool ${factor}× (${n} threads) | ${fmt(g.rps)} | ${fmt(g.rps / threads[`gopool 1× (${CPUS} threads)`].rps, 2)}× | ${fmt(g.rps / c.rps, 2)}× | ${fmt(g.p50)} / ${fmt(g.p99)} |`);
-    rows.push(`| node cluster ${factor}× (${n} workers) | ${fmt(c.rps)} | ${fmt(c.rps / threads[`node cluster 1× (${CPUS} workers)`].rps, 2)}× | 1.00× | ${fmt(c.p50)} / ${fmt(c.p99)} |`);
+    rows.push(
+      `| gopool ${factor}× (${n} threads) | ${fmt(g.rps)} | ${fmt(g.rps / threads[`gopool 1× (${CPUS} threads)`].rps, 2)}× | ${fmt(g.rps / c.rps, 2)}× | ${fmt(g.p50)} / ${fmt(g.p99)} |`,
+    );
+    rows.push(
+      `| node cluster ${factor}× (${n} workers) | ${fmt(c.rps)} | ${fmt(c.rps / threads[`node cluster 1× (${CPUS} workers)`].rps, 2)}× | 1.00× | ${fmt(c.p50)} / ${fmt(c.p99)} |`,
+    );
   }
   rows.push('');
 }
 if (PARTS.has('memory')) {
-  rows.push('**Memory at N = 16** (gopool `--cpus 16`, cluster 16 workers; idle after idle-timeout, then the peak under fib(30) on 32 connections and hello on 50):', '', '| server | idle RSS / PSS MB | under load RSS / PSS MB |', '|---|---|---|');
-  const memory = Object.fromEntries(Object.entries(results.memory).map(([name, runs]) => [name, { idleRss: med(runs, (r) => r.idle.rssMb), idlePss: med(runs, (r) => r.idle.pssMb), loadRss: med(runs, (r) => r.load.rssMb), loadPss: med(runs, (r) => r.load.pssMb) }]));
+  rows.push(
+    '**Memory at N = 16** (gopool `--cpus 16`, cluster 16 workers; idle after idle-timeout, then the peak under fib(30) on 32 connections and hello on 50):',
+    '',
+    '| server | idle RSS / PSS MB | under load RSS / PSS MB |',
+    '|---|---|---|',
+  );
+  const memory = Object.fromEntries(
+    Object.entries(results.memory).map(([name, runs]) => [
+      name,
+      {
+        idleRss: med(runs, (r) => r.idle.rssMb),
+        idlePss: med(runs, (r) => r.idle.pssMb),
+        loadRss: med(runs, (r) => r.load.rssMb),
+        loadPss: med(runs, (r) => r.load.pssMb),
+      },
+    ]),
+  );
   for (const [name, m] of Object.entries(memory)) rows.push(`| ${name} | ${fmt(m.idleRss)} / ${fmt(m.idlePss)} | ${fmt(m.loadRss)} / ${fmt(m.loadPss)} |`);
   const [g16, c16] = Object.values(memory);
-  rows.push('', `gopool ÷ cluster at N = 16: idle RSS ${fmt(g16.idleRss / c16.idleRss, 2)}×, idle PSS ${fmt(g16.idlePss / c16.idlePss, 2)}×, under load RSS ${fmt(g16.loadRss / c16.loadRss, 2)}×, under load PSS ${fmt(g16.loadPss / c16.loadPss, 2)}×.`);
+  rows.push(
+    '',
+    `gopool ÷ cluster at N = 16: idle RSS ${fmt(g16.idleRss / c16.idleRss, 2)}×, idle PSS ${fmt(g16.idlePss / c16.idlePss, 2)}×, under load RSS ${fmt(g16.loadRss / c16.loadRss, 2)}×, under load PSS ${fmt(g16.loadPss / c16.loadPss, 2)}×.`,
+  );
 }
 const table = rows.join('\n');
 console.log(`\n${table}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'scale.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2));
+writeFileSync(
+  join(root, 'bench', 'results', 'scale.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2),
+);
 for (const file of [join(root, 'README.md'), join(root, 'bench', 'README.md')]) {
   let text;
-  try { text = readFileSync(file, 'utf8'); } catch { continue; }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    continue;
+  }
   if (text.includes('<!-- scale:start -->')) writeFileSync(file, text.replace(/(<!-- scale:start -->\n)[\s\S]*?(\n<!-- scale:end -->)/, `$1${table}$2`));
 }

@@ -16,7 +16,10 @@ if (isMainThread) {
     const runs = [];
     for (let round = 0; round < 7; round++) {
       const started = performance.now();
-      const handle = await new Promise((resolve) => { worker.once('message', resolve); worker.postMessage('go'); });
+      const handle = await new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage('go');
+      });
       let bytes = 0;
       if (mode.startsWith('web')) {
         for await (const chunk of handle) bytes += chunk.byteLength;
@@ -37,9 +40,17 @@ if (isMainThread) {
     // One chunk reused: both ways copy what they are given (a clone, a coalescing copy), and a
     // fresh 64 KiB allocation per chunk would cost more than either (page faults).
     const block = new Uint8Array(CHUNK).fill(0x61);
-    const chunk = () => { sent += CHUNK; return block; };
+    const chunk = () => {
+      sent += CHUNK;
+      return block;
+    };
     if (workerData.mode.startsWith('web')) {
-      const stream = new ReadableStream({ pull(controller) { if (sent >= TOTAL) controller.close(); else controller.enqueue(chunk()); } });
+      const stream = new ReadableStream({
+        pull(controller) {
+          if (sent >= TOTAL) controller.close();
+          else controller.enqueue(chunk());
+        },
+      });
       parentPort.postMessage(stream, [stream]);
     } else {
       const port = new LocalStream({ next: async () => (sent >= TOTAL ? null : chunk()), cancel() {} }).toPort();

@@ -16,7 +16,12 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 4);
 const MIB_PER_RESPONSE = 10;
 const app = (file) => join(root, 'bench', 'apps', file);
-const gopool = (...args) => () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('streams-gopool.js'), '--port', '0', ...args], { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) });
+const gopool =
+  (...args) =>
+  () =>
+    startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('streams-gopool.js'), '--port', '0', ...args], {
+      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+    });
 
 const FASTIFY = 'fastify (1 process), the stream made and sent on its one thread';
 const GOPOOL = 'gopool, defaults: made on a pool thread, sent by an ingress thread';
@@ -28,7 +33,11 @@ const servers = {
 };
 
 ensureWrk();
-console.log(`load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+console.log(
+  `load average before: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
 const runs = {};
 for (let round = 1; round <= ROUNDS; round++) {
   const order = Object.keys(servers);
@@ -44,7 +53,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       const cpuMsPerResponse = ((pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore) * 1000) / result.requests;
       const mibps = result.rps * MIB_PER_RESPONSE;
       (runs[name] ??= []).push({ ...result, mibps, cpuMsPerResponse });
-      console.log(`round ${round} ${name}: ${mibps.toFixed(0)} MiB/s (${result.rps.toFixed(1)} responses/s, p50 ${result.p50.toFixed(0)} ms, server CPU ${cpuMsPerResponse.toFixed(1)} ms per response, errors ${result.errors}, peak RSS ${result.peakRssMb.toFixed(0)} MB)`);
+      console.log(
+        `round ${round} ${name}: ${mibps.toFixed(0)} MiB/s (${result.rps.toFixed(1)} responses/s, p50 ${result.p50.toFixed(0)} ms, server CPU ${cpuMsPerResponse.toFixed(1)} ms per response, errors ${result.errors}, peak RSS ${result.peakRssMb.toFixed(0)} MB)`,
+      );
     } finally {
       await stopServer(child);
     }
@@ -52,25 +63,36 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const med = (name, pick) => median(runs[name].map(pick));
-const rows = Object.fromEntries(Object.keys(servers).map((name) => [name, {
-  mibps: med(name, (r) => r.mibps),
-  p50: med(name, (r) => r.p50),
-  rss: med(name, (r) => r.peakRssMb),
-  cpu: med(name, (r) => r.cpuMsPerResponse),
-  errors: runs[name].reduce((sum, r) => sum + r.errors, 0),
-  all: runs[name].map((r) => Math.round(r.mibps)),
-}]));
+const rows = Object.fromEntries(
+  Object.keys(servers).map((name) => [
+    name,
+    {
+      mibps: med(name, (r) => r.mibps),
+      p50: med(name, (r) => r.p50),
+      rss: med(name, (r) => r.peakRssMb),
+      cpu: med(name, (r) => r.cpuMsPerResponse),
+      errors: runs[name].reduce((sum, r) => sum + r.errors, 0),
+      all: runs[name].map((r) => Math.round(r.mibps)),
+    },
+  ]),
+);
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const table = [
   `Machine: ${availableParallelism()} CPUs; wrk on 127.0.0.1 with ${CONNECTIONS} connections, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`node bench/streams.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}).`,
   '',
   '| server (GET of a 10 MiB stream, 64 KiB chunks) | MiB/s | × fastify | the rounds, MiB/s | time per response p50 ms | server CPU ms per response | peak RSS MB | errors |',
   '|---|---|---|---|---|---|---|---|',
-  ...Object.entries(rows).map(([name, r]) => `| ${name} | ${fmt(r.mibps)} | ${(r.mibps / rows[FASTIFY].mibps).toFixed(2)}× | ${r.all.join(', ')} | ${fmt(r.p50)} | ${fmt(r.cpu, 1)} | ${fmt(r.rss)} | ${r.errors} |`),
+  ...Object.entries(rows).map(
+    ([name, r]) =>
+      `| ${name} | ${fmt(r.mibps)} | ${(r.mibps / rows[FASTIFY].mibps).toFixed(2)}× | ${r.all.join(', ')} | ${fmt(r.p50)} | ${fmt(r.cpu, 1)} | ${fmt(r.rss)} | ${r.errors} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'streams.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, runs, rows }, null, 2));
+writeFileSync(
+  join(root, 'bench', 'results', 'streams.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, runs, rows }, null, 2),
+);
 const readme = join(root, 'README.md');
 const text = readFileSync(readme, 'utf8');
 if (text.includes('<!-- streams:start -->')) writeFileSync(readme, text.replace(/(<!-- streams:start -->\n)[\s\S]*?(<!-- streams:end -->)/, `$1${table}\n$2`));

@@ -57,21 +57,51 @@ const groups = [
       [CLUSTER]: async () => startServer(process.execPath, [app('node-cluster.js')], { ...env, PORT: String(await freePort()) }),
       [PM2]: async () => {
         const port = await freePort();
-        return startServer(process.execPath, [join(peers, 'pm2', 'bin', 'pm2-runtime'), 'start', app('fastify-single.js'), '-i', String(CPUS)],
-          { ...env, PORT: String(port), PM2_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-pm2-')) }, { readyUrl: `http://127.0.0.1:${port}/hello` });
+        return startServer(
+          process.execPath,
+          [join(peers, 'pm2', 'bin', 'pm2-runtime'), 'start', app('fastify-single.js'), '-i', String(CPUS)],
+          { ...env, PORT: String(port), PM2_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-pm2-')) },
+          { readyUrl: `http://127.0.0.1:${port}/hello` },
+        );
       },
       [PISCINA]: () => startServer(process.execPath, [app('fastify-piscina.js')], { ...env, PORT: '0' }),
-      [GOPOOL]: () => startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0'], { ...env, GOPOOL_HOME: gopoolHome() }),
+      [GOPOOL]: () =>
+        startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0'], { ...env, GOPOOL_HOME: gopoolHome() }),
     },
   },
   {
     node: wattNodeVersion,
-    servers: Object.fromEntries([[WATT, 'watt.json'], [WATT_OFF, 'watt-no-metrics.json']].map(([name, config]) => [name, async () => {
-      const port = await freePort();
-      return startServer(wattNode, [join(peers, 'wattpm', 'bin', 'cli.js'), 'start', '--config', config], { ...env, PORT: String(port), WATT_WORKERS: String(CPUS) },
-        { readyUrl: `http://127.0.0.1:${port}/hello`, cwd: app('watt') });
-    }]).concat([[GOPOOL_ON, []], [GOPOOL_OFF, ['--metrics', 'false']]].map(([name, flags]) => [name,
-      () => startServer(wattNode, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], { ...env, GOPOOL_HOME: gopoolHome() })]))),
+    servers: Object.fromEntries(
+      [
+        [WATT, 'watt.json'],
+        [WATT_OFF, 'watt-no-metrics.json'],
+      ]
+        .map(([name, config]) => [
+          name,
+          async () => {
+            const port = await freePort();
+            return startServer(
+              wattNode,
+              [join(peers, 'wattpm', 'bin', 'cli.js'), 'start', '--config', config],
+              { ...env, PORT: String(port), WATT_WORKERS: String(CPUS) },
+              { readyUrl: `http://127.0.0.1:${port}/hello`, cwd: app('watt') },
+            );
+          },
+        ])
+        .concat(
+          [
+            [GOPOOL_ON, []],
+            [GOPOOL_OFF, ['--metrics', 'false']],
+          ].map(([name, flags]) => [
+            name,
+            () =>
+              startServer(wattNode, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], {
+                ...env,
+                GOPOOL_HOME: gopoolHome(),
+              }),
+          ]),
+        ),
+    ),
   },
 ];
 
@@ -84,13 +114,19 @@ function countConnections() {
   const done = (async () => {
     await client.connect();
     while (polling) {
-      const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       peak = Math.max(peak, rows[0].n);
       await sleep(200);
     }
     await client.end();
   })();
-  return { stop: async () => { polling = false; await done; return peak; } };
+  return {
+    stop: async () => {
+      polling = false;
+      await done;
+      return peak;
+    },
+  };
 }
 
 async function measure(url, pid) {
@@ -119,11 +155,15 @@ for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, start] of Object.entries(group.servers)) started[name] = await start();
     await sleep(IDLE_WAIT_MS);
     // gopool's first process is its daemon (the master is its child): also measured alone.
-    const idle = Object.fromEntries(Object.entries(started).map(([name, { child }]) => [name, { ...treeMemoryMb(child.pid), root: processMemoryMb(child.pid) }]));
+    const idle = Object.fromEntries(
+      Object.entries(started).map(([name, { child }]) => [name, { ...treeMemoryMb(child.pid), root: processMemoryMb(child.pid) }]),
+    );
     for (const [name, { url, child }] of Object.entries(started)) {
       const result = { idle: idle[name], ...(await measure(url, child.pid)) };
       (runs[name] ??= []).push(result);
-      console.log(`round ${round} ${name}: idle ${result.idle.footprintMb.toFixed(0)} MB | hello ${result.hello.rps.toFixed(0)} req/s p99 ${result.hello.p99.toFixed(1)} ms | db ${result.db.rps.toFixed(0)} req/s p99 ${result.db.p99.toFixed(1)} ms | fib ${result.fib.rps.toFixed(0)} req/s p50 ${result.fib.p50.toFixed(0)} p99 ${result.fib.p99.toFixed(0)} ms | mixed hello p99 ${result.mixed.hello.p99.toFixed(1)} ms | peak ${peakOf(result, 'peakFootprintMb').toFixed(0)} MB`);
+      console.log(
+        `round ${round} ${name}: idle ${result.idle.footprintMb.toFixed(0)} MB | hello ${result.hello.rps.toFixed(0)} req/s p99 ${result.hello.p99.toFixed(1)} ms | db ${result.db.rps.toFixed(0)} req/s p99 ${result.db.p99.toFixed(1)} ms | fib ${result.fib.rps.toFixed(0)} req/s p50 ${result.fib.p50.toFixed(0)} p99 ${result.fib.p99.toFixed(0)} ms | mixed hello p99 ${result.mixed.hello.p99.toFixed(1)} ms | peak ${peakOf(result, 'peakFootprintMb').toFixed(0)} MB`,
+      );
     }
     for (const { child } of Object.values(started)) await stopServer(child);
   }
@@ -139,12 +179,23 @@ const med = (name, pick) => median(runs[name].map(pick));
 const summary = {};
 for (const name of Object.keys(runs)) {
   summary[name] = {
-    idleRssMb: med(name, (r) => r.idle.rssMb), idleFootprintMb: med(name, (r) => r.idle.footprintMb),
-    idleRootRssMb: med(name, (r) => r.idle.root.rssMb), idleRootOwnMb: med(name, (r) => r.idle.root.ownMb),
-    helloRps: med(name, (r) => r.hello.rps), helloP50: med(name, (r) => r.hello.p50), helloP99: med(name, (r) => r.hello.p99),
-    dbRps: med(name, (r) => r.db.rps), dbP50: med(name, (r) => r.db.p50), dbP99: med(name, (r) => r.db.p99), dbConnections: med(name, (r) => r.db.connections),
-    fibRps: med(name, (r) => r.fib.rps), fibP50: med(name, (r) => r.fib.p50), fibP99: med(name, (r) => r.fib.p99),
-    mixedHelloP99: med(name, (r) => r.mixed.hello.p99), mixedHelloRps: med(name, (r) => r.mixed.hello.rps), mixedFibRps: med(name, (r) => r.mixed.fib.rps),
+    idleRssMb: med(name, (r) => r.idle.rssMb),
+    idleFootprintMb: med(name, (r) => r.idle.footprintMb),
+    idleRootRssMb: med(name, (r) => r.idle.root.rssMb),
+    idleRootOwnMb: med(name, (r) => r.idle.root.ownMb),
+    helloRps: med(name, (r) => r.hello.rps),
+    helloP50: med(name, (r) => r.hello.p50),
+    helloP99: med(name, (r) => r.hello.p99),
+    dbRps: med(name, (r) => r.db.rps),
+    dbP50: med(name, (r) => r.db.p50),
+    dbP99: med(name, (r) => r.db.p99),
+    dbConnections: med(name, (r) => r.db.connections),
+    fibRps: med(name, (r) => r.fib.rps),
+    fibP50: med(name, (r) => r.fib.p50),
+    fibP99: med(name, (r) => r.fib.p99),
+    mixedHelloP99: med(name, (r) => r.mixed.hello.p99),
+    mixedHelloRps: med(name, (r) => r.mixed.hello.rps),
+    mixedFibRps: med(name, (r) => r.mixed.fib.rps),
     errors: med(name, (r) => scenarios(r).reduce((sum, s) => sum + s.errors, 0)),
     loadRssMb: med(name, (r) => peakOf(r, 'peakRssMb')),
     loadFootprintMb: med(name, (r) => peakOf(r, 'peakFootprintMb')),
@@ -160,8 +211,8 @@ const targets = [
   ['fib(30) ≥ 0.95× node cluster', g.fibRps / c.fibRps, 0.95, '≥'],
   ['hello ≥ 1.0× node cluster', g.helloRps / c.helloRps, 1.0, '≥'],
   ['database query ≥ 1.0× node cluster', g.dbRps / c.dbRps, 1.0, '≥'],
-  ['database query p99 ≤ node cluster\'s', g.dbP99 / c.dbP99, 1.0, '≤'],
-  ['database connections ≤ node cluster\'s (same budget per process)', g.dbConnections / c.dbConnections, 1.0, '≤'],
+  ["database query p99 ≤ node cluster's", g.dbP99 / c.dbP99, 1.0, '≤'],
+  ["database connections ≤ node cluster's (same budget per process)", g.dbConnections / c.dbConnections, 1.0, '≤'],
   ['fib(30) p99 ≤ 1.5× its p50', g.fibP99 / g.fibP50, 1.5, '≤'],
   ['mixed: hello p99 ≤ 50 ms', g.mixedHelloP99, 50, '≤', 'ms'],
   ['memory under load (RSS summed) ≤ 0.75× node cluster', g.loadRssMb / c.loadRssMb, 0.75, '≤'],
@@ -176,8 +227,10 @@ const targets = [
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–');
-const header = (base) => `| server | hello req/s | vs ${base} | hello p99 ms | db req/s | vs ${base} | db p99 ms | db conns | fib(30) req/s | vs cluster | fib p50 / p99 ms | mixed: hello p99 ms | errors | idle RSS / footprint MB | under load RSS / footprint MB |`;
-const row = (name, s, base) => `| ${name} | ${f0(s.helloRps)} | ${ratio(s.helloRps, base.hello)} | ${f1(s.helloP99)} | ${f0(s.dbRps)} | ${ratio(s.dbRps, base.db)} | ${f1(s.dbP99)} | ${f0(s.dbConnections)} | ${f0(s.fibRps)} | ${ratio(s.fibRps, base.fib)} | ${f0(s.fibP50)} / ${f0(s.fibP99)} | ${f1(s.mixedHelloP99)} | ${f0(s.errors)} | ${f0(s.idleRssMb)} / ${f0(s.idleFootprintMb)} | ${f0(s.loadRssMb)} / ${f0(s.loadFootprintMb)} |`;
+const header = (base) =>
+  `| server | hello req/s | vs ${base} | hello p99 ms | db req/s | vs ${base} | db p99 ms | db conns | fib(30) req/s | vs cluster | fib p50 / p99 ms | mixed: hello p99 ms | errors | idle RSS / footprint MB | under load RSS / footprint MB |`;
+const row = (name, s, base) =>
+  `| ${name} | ${f0(s.helloRps)} | ${ratio(s.helloRps, base.hello)} | ${f1(s.helloP99)} | ${f0(s.dbRps)} | ${ratio(s.dbRps, base.db)} | ${f1(s.dbP99)} | ${f0(s.dbConnections)} | ${f0(s.fibRps)} | ${ratio(s.fibRps, base.fib)} | ${f0(s.fibP50)} / ${f0(s.fibP99)} | ${f1(s.mixedHelloP99)} | ${f0(s.errors)} | ${f0(s.idleRssMb)} / ${f0(s.idleFootprintMb)} | ${f0(s.loadRssMb)} / ${f0(s.loadFootprintMb)} |`;
 const groupNames = groups.map((group) => Object.keys(group.servers));
 const lines = [
   `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}). Errors: non-2xx answers and socket errors, all scenarios.`,
@@ -208,7 +261,10 @@ console.log(`\n${table}`);
 
 const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'suite.json'), `${JSON.stringify({ date: new Date().toISOString(), cpus: CPUS, nodes: groups.map((group) => group.node), rounds: ROUNDS, seconds: SECONDS, summary, targets, runs }, null, 2)}\n`);
+writeFileSync(
+  join(outDir, 'suite.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), cpus: CPUS, nodes: groups.map((group) => group.node), rounds: ROUNDS, seconds: SECONDS, summary, targets, runs }, null, 2)}\n`,
+);
 writeFileSync(join(outDir, 'suite.svg'), chart(summary, groupNames[0]));
 const readme = join(root, 'README.md');
 const text = readFileSync(readme, 'utf8');
@@ -218,9 +274,21 @@ console.log(`\nwrote bench/results/suite.json, bench/results/suite.svg${replaced
 
 /** Grouped bars: each server's ratio to single fastify, per measure. Plain SVG, no library. */
 function chart(s, names) {
-  const measures = [['hello req/s', 'helloRps'], ['db req/s', 'dbRps'], ['fib(30) req/s', 'fibRps'], ['memory under load', 'loadFootprintMb'], ['idle memory', 'idleFootprintMb']];
+  const measures = [
+    ['hello req/s', 'helloRps'],
+    ['db req/s', 'dbRps'],
+    ['fib(30) req/s', 'fibRps'],
+    ['memory under load', 'loadFootprintMb'],
+    ['idle memory', 'idleFootprintMb'],
+  ];
   const colors = ['#8c8c8c', '#4f81bd', '#8064a2', '#c0504d', '#2e9e5b'];
-  const W = 900, H = 340, left = 40, top = 40, bottom = 70, groupW = (W - left - 20) / measures.length, barW = (groupW - 30) / names.length;
+  const W = 900,
+    H = 340,
+    left = 40,
+    top = 40,
+    bottom = 70,
+    groupW = (W - left - 20) / measures.length,
+    barW = (groupW - 30) / names.length;
   const max = Math.max(...measures.flatMap(([, key]) => names.map((n) => s[n][key] / s[FASTIFY][key])).filter(Number.isFinite));
   const y = (v) => top + (H - top - bottom) * (1 - v / max);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;

@@ -83,10 +83,33 @@ async function startServer(): Promise<Server> {
   mkdirSync(home, { recursive: true });
   // Ingress threads from the start: the path most connections take under load. Headers and
   // request timeouts shorter than a slowhttptest phase, so that the phase sees them act.
-  const child = spawn(process.execPath, [cli, 'start', app, '--port', '0', '--name', 'chaos', '--info-url', '/_gopool', '--min-ingress-threads', '2', '--timeout', '1000',
-    '--headers-timeout', String(HEADERS_TIMEOUT_MS), '--request-timeout', String(REQUEST_TIMEOUT_MS)], {
-    cwd, env: { ...process.env, GOPOOL_HOME: home, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'start',
+      app,
+      '--port',
+      '0',
+      '--name',
+      'chaos',
+      '--info-url',
+      '/_gopool',
+      '--min-ingress-threads',
+      '2',
+      '--timeout',
+      '1000',
+      '--headers-timeout',
+      String(HEADERS_TIMEOUT_MS),
+      '--request-timeout',
+      String(REQUEST_TIMEOUT_MS),
+    ],
+    {
+      cwd,
+      env: { ...process.env, GOPOOL_HOME: home, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   let rest = '';
   const onData = (chunk: Buffer) => {
@@ -121,7 +144,7 @@ interface State {
 async function state(server: Server): Promise<State | undefined> {
   try {
     const r = await fetch(`${server.url}/_gopool`, { signal: AbortSignal.timeout(5000) });
-    const s = await r.json() as { pid: number; daemon: { restarts: number } | null; pool: { threadsReplaced: number } | null };
+    const s = (await r.json()) as { pid: number; daemon: { restarts: number } | null; pool: { threadsReplaced: number } | null };
     return { pid: s.pid, restarts: s.daemon?.restarts ?? 0, threadsReplaced: s.pool?.threadsReplaced ?? 0 };
   } catch {
     return undefined;
@@ -175,7 +198,12 @@ async function probing<T>(port: number, during: Promise<T>): Promise<{ value: T;
   return { value, probes };
 }
 
-async function phase(server: Server, name: string, sent: string, body: () => Promise<Omit<PhaseResult, 'phase' | 'sent' | 'crashes' | 'errorsLogged' | 'answersAfter'>>): Promise<PhaseResult> {
+async function phase(
+  server: Server,
+  name: string,
+  sent: string,
+  body: () => Promise<Omit<PhaseResult, 'phase' | 'sent' | 'crashes' | 'errorsLogged' | 'answersAfter'>>,
+): Promise<PhaseResult> {
   console.log(`== ${name}: ${sent}`);
   const before = await state(server);
   const fromLine = server.lines.length;
@@ -191,7 +219,10 @@ async function phase(server: Server, name: string, sent: string, body: () => Pro
 }
 
 /** slowhttptest for SLOW_SECONDS, with its per-second CSV read back. */
-async function slowhttptest(server: Server, mode: '-H' | '-B' | '-X'): Promise<Omit<PhaseResult, 'phase' | 'sent' | 'crashes' | 'errorsLogged' | 'answersAfter'>> {
+async function slowhttptest(
+  server: Server,
+  mode: '-H' | '-B' | '-X',
+): Promise<Omit<PhaseResult, 'phase' | 'sent' | 'crashes' | 'errorsLogged' | 'answersAfter'>> {
   const out = join(work, `slow${mode}`);
   const common = ['-c', String(SLOW_CONNECTIONS), '-r', '100', '-p', '3', '-l', String(SLOW_SECONDS), '-g', '-o', out];
   const args = {
@@ -201,12 +232,20 @@ async function slowhttptest(server: Server, mode: '-H' | '-B' | '-X'): Promise<O
   }[mode];
   const child = spawn('slowhttptest', [...args, ...common], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (c) => { output += c; });
-  child.stderr.on('data', (c) => { output += c; });
+  child.stdout.on('data', (c) => {
+    output += c;
+  });
+  child.stderr.on('data', (c) => {
+    output += c;
+  });
   const kill = setTimeout(() => child.kill('SIGKILL'), (SLOW_SECONDS + 30) * 1000);
   const { probes } = await probing(server.port, new Promise((resolve) => child.on('exit', resolve)));
   clearTimeout(kill);
-  const rows = readFileSync(`${out}.csv`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+  const rows = readFileSync(`${out}.csv`, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',').map(Number));
   const last = rows.at(-1) ?? [0, 0, 0, 0, 0];
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's color escapes from slowhttptest's output
   const exit = /Exit status:\S*\s+(.*)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim() ?? 'unknown';
@@ -220,14 +259,18 @@ async function slowhttptest(server: Server, mode: '-H' | '-B' | '-X'): Promise<O
 /** Up to `limit` at once. */
 async function pooled<T>(items: T[], limit: number, each: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await each(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await each(items[next++]!);
+    }),
+  );
 }
 
 /** zzuf flips bits without changing lengths: a batch of seeds is mutated in one run and cut back apart. */
 function fuzzedRequests(count: number): Buffer[] {
-  const seeds = (JSON.parse(readFileSync(join(ROOT, 'scripts', 'chaos', 'fuzz-seeds.json'), 'utf8')) as { requests: string[] }).requests.map((s) => Buffer.from(s, 'latin1'));
+  const seeds = (JSON.parse(readFileSync(join(ROOT, 'scripts', 'chaos', 'fuzz-seeds.json'), 'utf8')) as { requests: string[] }).requests.map((s) =>
+    Buffer.from(s, 'latin1'),
+  );
   const out: Buffer[] = [];
   const perRun = 50;
   for (let run = 0; out.length < count; run++) {
@@ -251,11 +294,15 @@ async function fuzz(server: Server): Promise<Omit<PhaseResult, 'phase' | 'sent' 
   const notes: string[] = [];
   let checked = 0;
   const work = (async () => {
-    await pooled(requests.map((bytes, i) => ({ bytes, i })), 16, async ({ bytes }) => {
-      const r = await sendRaw(server.port, bytes, { waitMs: HANG_MS });
-      counts[r.outcome]++;
-      if (++checked % 500 === 0 && !(await answersNormally(server.port, 5000))) notes.push(`no normal answer after ${checked} fuzzed requests`);
-    });
+    await pooled(
+      requests.map((bytes, i) => ({ bytes, i })),
+      16,
+      async ({ bytes }) => {
+        const r = await sendRaw(server.port, bytes, { waitMs: HANG_MS });
+        counts[r.outcome]++;
+        if (++checked % 500 === 0 && !(await answersNormally(server.port, 5000))) notes.push(`no normal answer after ${checked} fuzzed requests`);
+      },
+    );
   })();
   const { probes } = await probing(server.port, work);
   if (counts.hang > 0) notes.push(`${counts.hang} fuzzed requests were neither answered nor closed within ${HANG_MS / 1000} s, past the request timeout`);
@@ -281,7 +328,10 @@ async function malformed(server: Server, cases: CorpusCase[]): Promise<Omit<Phas
           wrong.set(what, (wrong.get(what) ?? 0) + 1);
         }
       }
-      if (wrong.size > 0) notes.push(`${c.name}: ${[...wrong].map(([what, n]) => `${what} ×${n}`).join(', ')} of ${MALFORMED_TRIES} (expected ${c.expect.join('/')})${c.known ? ` [${c.known}]` : ''}`);
+      if (wrong.size > 0)
+        notes.push(
+          `${c.name}: ${[...wrong].map(([what, n]) => `${what} ×${n}`).join(', ')} of ${MALFORMED_TRIES} (expected ${c.expect.join('/')})${c.known ? ` [${c.known}]` : ''}`,
+        );
     }
   })();
   const { probes } = await probing(server.port, work);
@@ -296,28 +346,42 @@ async function faultsUnderLoad(server: Server, seconds: number): Promise<Omit<Ph
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const counts = noCounts();
   const notes: string[] = [];
-  const ask = (path: string, waitMs: number) => new Promise<{ outcome: Outcome; status?: number }>((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: server.port, path, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ outcome: `${Math.floor(res.statusCode! / 100)}xx` as Outcome, status: res.statusCode }));
-      res.on('error', () => resolve({ outcome: 'reset' }));
+  const ask = (path: string, waitMs: number) =>
+    new Promise<{ outcome: Outcome; status?: number }>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: server.port, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ outcome: `${Math.floor(res.statusCode! / 100)}xx` as Outcome, status: res.statusCode }));
+        res.on('error', () => resolve({ outcome: 'reset' }));
+      });
+      req.setTimeout(waitMs, () => {
+        req.destroy();
+        resolve({ outcome: 'hang' });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ outcome: err.code === 'ECONNRESET' || err.message === 'socket hang up' ? 'reset' : 'close' }));
     });
-    req.setTimeout(waitMs, () => { req.destroy(); resolve({ outcome: 'hang' }); });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ outcome: err.code === 'ECONNRESET' || err.message === 'socket hang up' ? 'reset' : 'close' }));
-  });
   const end = Date.now() + seconds * 1000;
-  const load = Promise.all(Array.from({ length: 32 }, async () => {
-    while (Date.now() < end) counts[(await ask('/hello', ANSWER_MS)).outcome]++;
-  }));
+  const load = Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (Date.now() < end) counts[(await ask('/hello', ANSWER_MS)).outcome]++;
+    }),
+  );
   const faults: string[] = [];
   const faulty = (async () => {
     for (let i = 0; Date.now() < end - 3000; i++) {
       const path = i % 2 === 0 ? '/stuck' : '/crash';
       const fresh = new http.Agent({ keepAlive: false });
       const r = await new Promise<{ outcome: Outcome; status?: number }>((resolve) => {
-        const req = http.get({ host: '127.0.0.1', port: server.port, path, agent: fresh }, (res) => { res.resume(); res.on('end', () => resolve({ outcome: `${Math.floor(res.statusCode! / 100)}xx` as Outcome, status: res.statusCode })); });
-        req.setTimeout(10_000, () => { req.destroy(); resolve({ outcome: 'hang' }); });
-        req.on('error', (err: NodeJS.ErrnoException) => resolve({ outcome: err.code === 'ECONNRESET' || err.message === 'socket hang up' ? 'reset' : 'close' }));
+        const req = http.get({ host: '127.0.0.1', port: server.port, path, agent: fresh }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ outcome: `${Math.floor(res.statusCode! / 100)}xx` as Outcome, status: res.statusCode }));
+        });
+        req.setTimeout(10_000, () => {
+          req.destroy();
+          resolve({ outcome: 'hang' });
+        });
+        req.on('error', (err: NodeJS.ErrnoException) =>
+          resolve({ outcome: err.code === 'ECONNRESET' || err.message === 'socket hang up' ? 'reset' : 'close' }),
+        );
       });
       faults.push(`${path} ${r.status ?? r.outcome}`);
       await sleep(1500);
@@ -327,7 +391,10 @@ async function faultsUnderLoad(server: Server, seconds: number): Promise<Omit<Ph
   agent.destroy();
   notes.push(`the faulty requests got: ${faults.join(', ')} (expected /stuck 504, /crash 5xx)`);
   const lost = counts.reset + counts.close + counts.hang + counts['5xx'];
-  if (lost > 0) notes.push(`${lost} /hello requests of other clients failed with the faulty ones: ${counts['5xx']} answered 5xx, ${counts.reset} reset, ${counts.close} closed, ${counts.hang} unanswered within ${ANSWER_MS / 1000} s`);
+  if (lost > 0)
+    notes.push(
+      `${lost} /hello requests of other clients failed with the faulty ones: ${counts['5xx']} answered 5xx, ${counts.reset} reset, ${counts.close} closed, ${counts.hang} unanswered within ${ANSWER_MS / 1000} s`,
+    );
   return { counts, probes, notes };
 }
 
@@ -340,8 +407,12 @@ function table(results: PhaseResult[]): string {
   ];
   for (const r of results) {
     const c = r.counts;
-    const slow = r.slow ? `max ${r.slow.maxConnected} open, ${r.slow.closedByServer} closed by the server, ${r.slow.openAtEnd} still open at the end (${r.slow.exit})` : '';
-    lines.push(`| ${r.phase} | ${r.sent}${slow ? `: ${slow}` : ''} | ${c ? c['2xx'] + c['1xx'] + c['3xx'] : '–'} | ${c?.['4xx'] ?? '–'} | ${c?.['5xx'] ?? '–'} | ${c?.reset ?? '–'} | ${c?.close ?? '–'} | ${c?.hang ?? '–'} | ${r.crashes} | ${r.errorsLogged} | ${r.probes.answered} / ${r.probes.sent} | ${r.answersAfter ? 'yes' : 'NO'} |`);
+    const slow = r.slow
+      ? `max ${r.slow.maxConnected} open, ${r.slow.closedByServer} closed by the server, ${r.slow.openAtEnd} still open at the end (${r.slow.exit})`
+      : '';
+    lines.push(
+      `| ${r.phase} | ${r.sent}${slow ? `: ${slow}` : ''} | ${c ? c['2xx'] + c['1xx'] + c['3xx'] : '–'} | ${c?.['4xx'] ?? '–'} | ${c?.['5xx'] ?? '–'} | ${c?.reset ?? '–'} | ${c?.close ?? '–'} | ${c?.hang ?? '–'} | ${r.crashes} | ${r.errorsLogged} | ${r.probes.answered} / ${r.probes.sent} | ${r.answersAfter ? 'yes' : 'NO'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -353,11 +424,17 @@ try {
   const { cases } = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'malformed-requests.json'), 'utf8')) as { cases: CorpusCase[] };
   const slowSent = (what: string) => `${SLOW_CONNECTIONS} connections, ${SLOW_SECONDS} s, ${what}`;
   results.push(await phase(server, 'slowhttptest -H (slow headers)', slowSent('a header line every 5 s'), () => slowhttptest(server, '-H')));
-  results.push(await phase(server, 'slowhttptest -B (slow body)', slowSent('POST /echo, 8 KB announced, a few bytes every 5 s'), () => slowhttptest(server, '-B')));
+  results.push(
+    await phase(server, 'slowhttptest -B (slow body)', slowSent('POST /echo, 8 KB announced, a few bytes every 5 s'), () => slowhttptest(server, '-B')),
+  );
   results.push(await phase(server, 'slowhttptest -X (slow read)', slowSent('reads 32 bytes every 5 s'), () => slowhttptest(server, '-X')));
   results.push(await phase(server, 'zzuf fuzzing', `${FUZZ_CASES} mutated requests (0.1–3% of bits flipped), 16 at a time`, () => fuzz(server)));
-  results.push(await phase(server, 'malformed corpus', `${cases.length} malformed or smuggling requests, ${MALFORMED_TRIES} times each`, () => malformed(server, cases)));
-  results.push(await phase(server, 'faults under load', '32 keep-alive clients on /hello for 15 s; /stuck and /crash in turn', () => faultsUnderLoad(server, 15)));
+  results.push(
+    await phase(server, 'malformed corpus', `${cases.length} malformed or smuggling requests, ${MALFORMED_TRIES} times each`, () => malformed(server, cases)),
+  );
+  results.push(
+    await phase(server, 'faults under load', '32 keep-alive clients on /hello for 15 s; /stuck and /crash in turn', () => faultsUnderLoad(server, 15)),
+  );
 } finally {
   server.child.kill('SIGTERM');
   const exited = new Promise((resolve) => server.child.on('exit', resolve));

@@ -13,7 +13,9 @@ export function nodeBinary(major) {
   const bin = join(dir, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bin)) {
     console.log(`\n== installing Node ${major} from the npm registry into ${dir}`);
-    const npm = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node@${major}`], { stdio: 'inherit' });
+    const npm = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node@${major}`], {
+      stdio: 'inherit',
+    });
     if (npm.status !== 0 || !existsSync(bin)) throw new Error(`could not install Node ${major}`);
   }
   return bin;

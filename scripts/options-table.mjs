@@ -19,6 +19,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     const readme = join(import.meta.dirname, '..', 'README.md');
     const text = readFileSync(readme, 'utf8');
-    writeFileSync(readme, text.replace(/(<!-- options-table:start -->\n)[\s\S]*?(\n<!-- options-table:end -->)/, (_, start, end) => `${start}${optionsTable()}${end}`));
+    writeFileSync(
+      readme,
+      text.replace(/(<!-- options-table:start -->\n)[\s\S]*?(\n<!-- options-table:end -->)/, (_, start, end) => `${start}${optionsTable()}${end}`),
+    );
   }
 }

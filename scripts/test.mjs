@@ -33,7 +33,11 @@ const SYSTEM_NEEDS = [
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
   { what: 'nginx', present: () => spawnSync('nginx', ['-v']).status === 0, apt: 'nginx' },
   { what: 'tini', present: () => existsSync('/usr/bin/tini'), apt: 'tini' },
-  { what: 'systemd-analyze', present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0, apt: 'systemd' },
+  {
+    what: 'systemd-analyze',
+    present: () => spawnSync('systemd-analyze', ['--version']).status === 0 && spawnSync('systemd-notify', ['--version']).status === 0,
+    apt: 'systemd',
+  },
   { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
   { what: 'curl', present: () => spawnSync('curl', ['--version']).status === 0, apt: 'curl' },
 ];
@@ -55,8 +59,16 @@ function testFiles(dir) {
 // covered dist/ back to src/ through the source maps. Only for a whole run on the machine's Node;
 // GOPOOL_TEST_COVERAGE=0 turns it off.
 const COVERAGE = join(root, '.coverage');
-const C8 = [join(root, 'node_modules', 'c8', 'bin', 'c8.js'), '--temp-directory', join(COVERAGE, 'tmp'), '--report-dir', COVERAGE,
-  '--reporter=json-summary', '--include=src/**', '--exclude-after-remap'];
+const C8 = [
+  join(root, 'node_modules', 'c8', 'bin', 'c8.js'),
+  '--temp-directory',
+  join(COVERAGE, 'tmp'),
+  '--report-dir',
+  COVERAGE,
+  '--reporter=json-summary',
+  '--include=src/**',
+  '--exclude-after-remap',
+];
 
 /** One line: the share of src/ the suite ran, from c8's summary (V8's raw data, hundreds of MB, is removed). */
 function coverageLine(version) {
@@ -71,14 +83,22 @@ function coverageLine(version) {
 }
 
 const chosen = process.argv.slice(2);
-const everyMajor = chosen.length > 0
-  ? chosen.filter((f) => !f.includes('test/programs/'))
-  : [...testFiles('internals'), ...readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', f))];
+const everyMajor =
+  chosen.length > 0
+    ? chosen.filter((f) => !f.includes('test/programs/'))
+    : [
+        ...testFiles('internals'),
+        ...readdirSync(join(root, 'test'))
+          .filter((f) => f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => join('test', f)),
+      ];
 const onceOnly = chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
 
-const majors = process.env.GOPOOL_TEST_NODES === 'current'
-  ? [Number(process.versions.node.split('.')[0])]
-  : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
+const majors =
+  process.env.GOPOOL_TEST_NODES === 'current'
+    ? [Number(process.versions.node.split('.')[0])]
+    : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
 
 ensureSystemPackages(SYSTEM_NEEDS);
 
@@ -88,12 +108,21 @@ const summary = [];
 
 // The public types: test/types/*.ts must compile, and their @ts-expect-error lines must fail.
 console.log('\n== type checks (tsc --noEmit -p test/tsconfig.json)');
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (tsc.status === 0) passed++;
 else failed++;
 summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
 // The tests of real programs run on the first major only, in a run of their own: outside
 // coverage (they exercise npm, nginx, a browser, not src/ more than the rest does).
+// Lint and format (biome.json): one check of the sources, tests, scripts and benchmarks.
+console.log('\n== lint and format (biome check)');
+const biome = spawnSync(process.execPath, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.'], { cwd: root, stdio: 'inherit' });
+if (biome.status === 0) passed++;
+else failed++;
+summary.push(`lint and format: ${biome.status === 0 ? 'passed' : 'FAILED (npx biome check --write . fixes what it can)'}`);
 const runs = majors.flatMap((major, i) => [
   { major, files: everyMajor, programs: false },
   ...(i === 0 && onceOnly.length > 0 ? [{ major, files: onceOnly, programs: true }] : []),
@@ -109,14 +138,19 @@ for (const { major, files, programs } of runs) {
   const command = [node, '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
   const [bin, ...args] = covered ? [process.execPath, ...C8, ...command] : command;
   const result = spawnSync(bin, args, {
-    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
   });
   process.stdout.write(result.stdout);
   const count = (name) => Number(result.stdout.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   const ok = result.status === 0;
   passed += count('pass');
   failed += count('fail') + (ok || count('fail') > 0 ? 0 : 1);
-  summary.push(`${programs ? 'real programs, ' : ''}Node ${version}: ${count('pass')} passed, ${count('fail')} failed in ${Math.round((Date.now() - started) / 1000)} s${ok ? '' : ` (exit ${result.status})`}`);
+  summary.push(
+    `${programs ? 'real programs, ' : ''}Node ${version}: ${count('pass')} passed, ${count('fail')} failed in ${Math.round((Date.now() - started) / 1000)} s${ok ? '' : ` (exit ${result.status})`}`,
+  );
   if (covered) summary.push(coverageLine(version));
 }
 console.log(`\n${summary.join('\n')}`);

@@ -50,8 +50,8 @@ const request = <Args extends unknown[]>(code: string, message: string, status: 
 // ---- start-up and usage: the app file -----------------------------------------------------
 
 export const ERR_APP_NOT_FOUND = usage<[file: string]>('GOPOOL_ERR_APP_NOT_FOUND', 'app file not found: %s', {
-  when: 'The app file given to `gopool start` (or a config file\'s `app`) does not exist.',
-  fix: 'Check the path: a relative one is resolved from the current folder (from the config file\'s folder for its `app`).',
+  when: "The app file given to `gopool start` (or a config file's `app`) does not exist.",
+  fix: "Check the path: a relative one is resolved from the current folder (from the config file's folder for its `app`).",
 });
 export const ERR_APP_NOT_A_FILE = usage<[file: string]>('GOPOOL_ERR_APP_NOT_A_FILE', 'app file is not a file: %s', {
   when: 'The app path names a folder (or another thing that is not a file).',
@@ -68,13 +68,17 @@ export const ERR_APP_LOAD = usage<[file: string, reason: string, options?: Cause
 
 // ---- the app's definition (thrown where the user's file calls gopool) --------------------
 
-export const ERR_ROUTE_AFTER_START = usage<[route: string, reason: string]>('GOPOOL_ERR_ROUTE_AFTER_START', 'route %s was registered after %s; register every route before starting', {
-  when: 'A route was registered once the server (or a thread) had started: in a timer, a callback, after an `await`.',
-  fix: 'Register every route at the top level of the app file (lines below the start call are fine: the start waits for the file to finish loading).',
-});
+export const ERR_ROUTE_AFTER_START = usage<[route: string, reason: string]>(
+  'GOPOOL_ERR_ROUTE_AFTER_START',
+  'route %s was registered after %s; register every route before starting',
+  {
+    when: 'A route was registered once the server (or a thread) had started: in a timer, a callback, after an `await`.',
+    fix: 'Register every route at the top level of the app file (lines below the start call are fine: the start waits for the file to finish loading).',
+  },
+);
 export const ERR_ROUTE_PATH = usage<[path: string]>('GOPOOL_ERR_ROUTE_PATH', 'route path must be a string starting with "/", got %s', {
-  when: 'A route\'s path is not a string starting with `/` (or `*`).',
-  fix: 'Use fastify\'s path syntax: `/users/:id`, `/files/*`.',
+  when: "A route's path is not a string starting with `/` (or `*`).",
+  fix: "Use fastify's path syntax: `/users/:id`, `/files/*`.",
 });
 export const ERR_ROUTE_HANDLER = usage<[route: string, type: string]>('GOPOOL_ERR_ROUTE_HANDLER', 'the handler of %s must be a function, got %s', {
   when: 'A route was registered without a handler function.',
@@ -86,12 +90,16 @@ export const ERR_ROUTE_DUPLICATE = usage<[route: string]>('GOPOOL_ERR_ROUTE_DUPL
 });
 export const ERR_ROUTE_OPTION = usage<[route: string, problem: string]>('GOPOOL_ERR_ROUTE_OPTION', 'route %s: %s', {
   when: 'A route option is unknown or has a bad value; the message names it.',
-  fix: 'See the route options in the README (`timeout`, `runOn`, and fastify\'s `schema`, `config`, `bodyLimit`, `logLevel` and route hooks).',
+  fix: "See the route options in the README (`timeout`, `runOn`, and fastify's `schema`, `config`, `bodyLimit`, `logLevel` and route hooks).",
 });
-export const ERR_SETUP_AFTER_START = usage<[call: string, reason: string]>('GOPOOL_ERR_SETUP_AFTER_START', 'gopool.%s() was called after %s; set the app up before starting', {
-  when: '`gopool.register`, `gopool.addHook` or another fastify set-up call came once the server had started.',
-  fix: 'Make those calls at the top level of the app file, like the routes.',
-});
+export const ERR_SETUP_AFTER_START = usage<[call: string, reason: string]>(
+  'GOPOOL_ERR_SETUP_AFTER_START',
+  'gopool.%s() was called after %s; set the app up before starting',
+  {
+    when: '`gopool.register`, `gopool.addHook` or another fastify set-up call came once the server had started.',
+    fix: 'Make those calls at the top level of the app file, like the routes.',
+  },
+);
 export const ERR_SETUP_ARGUMENT = usage<[call: string, problem: string]>('GOPOOL_ERR_SETUP_ARGUMENT', 'gopool.%s(): %s', {
   when: 'A fastify set-up call on `gopool` was made without its arguments.',
   fix: 'Pass what the fastify method of the same name takes.',
@@ -108,14 +116,22 @@ export const ERR_ON_MASTER = usage<[problem: string]>('GOPOOL_ERR_ON_MASTER', 'g
   when: '`gopool.onMaster` was set to something other than a function.',
   fix: 'Assign a function: `gopool.onMaster = async ({ app, ctx }) => { ... }`.',
 });
-export const ERR_CTX_NOT_CLONEABLE = usage<[reason: string]>('GOPOOL_ERR_CTX_NOT_CLONEABLE', 'ctx cannot be copied into the threads (only plain data can: no functions, sockets or class instances with private state): %s', {
-  when: 'The `ctx` built in `onMaster` holds something the structured clone cannot copy into a thread.',
-  fix: 'Keep plain data in `ctx`; open connections in each thread (`onThreadStart`, or lazily on first use).',
-});
-export const ERR_THREAD_ROUTES_DIFFER = usage<[missing: string]>('GOPOOL_ERR_THREAD_ROUTES_DIFFER', 'routes registered in the master are missing in a thread: %s (route registration must not depend on the role)', {
-  when: 'A thread loaded the app file and did not register every route the master did.',
-  fix: 'Register the same routes wherever the file loads: not depending on `isMainThread`, on variables set in `onMaster`, or on timing.',
-});
+export const ERR_CTX_NOT_CLONEABLE = usage<[reason: string]>(
+  'GOPOOL_ERR_CTX_NOT_CLONEABLE',
+  'ctx cannot be copied into the threads (only plain data can: no functions, sockets or class instances with private state): %s',
+  {
+    when: 'The `ctx` built in `onMaster` holds something the structured clone cannot copy into a thread.',
+    fix: 'Keep plain data in `ctx`; open connections in each thread (`onThreadStart`, or lazily on first use).',
+  },
+);
+export const ERR_THREAD_ROUTES_DIFFER = usage<[missing: string]>(
+  'GOPOOL_ERR_THREAD_ROUTES_DIFFER',
+  'routes registered in the master are missing in a thread: %s (route registration must not depend on the role)',
+  {
+    when: 'A thread loaded the app file and did not register every route the master did.',
+    fix: 'Register the same routes wherever the file loads: not depending on `isMainThread`, on variables set in `onMaster`, or on timing.',
+  },
+);
 export const ERR_THREADS_FAILED = usage<[reason: string]>('GOPOOL_ERR_THREADS_FAILED', 'the worker threads could not start: %s', {
   when: 'The first worker thread could not start: the app file failed to load in a thread, `onThreadStart` threw, or the thread ran out of memory.',
   fix: 'The message says why. The app file is loaded in every thread: its top level must run there too.',
@@ -151,10 +167,14 @@ export const ERR_CONFIG_INVALID = usage<[file: string, field: string, problem: s
   when: 'A field of the config file is not an option, or has a bad value; the message names the field.',
   fix: 'See docs/config.md. Environment variables for the app go under `env`.',
 });
-export const ERR_CONFIG_NO_ENV = usage<[file: string, section: string, env: string]>('GOPOOL_ERR_CONFIG_NO_ENV', 'config file %s has no section "%s" for --env %s', {
-  when: '`--env <name>` names a section the config file does not have.',
-  fix: 'Add an `env_<name>` section to the config file, or correct the name.',
-});
+export const ERR_CONFIG_NO_ENV = usage<[file: string, section: string, env: string]>(
+  'GOPOOL_ERR_CONFIG_NO_ENV',
+  'config file %s has no section "%s" for --env %s',
+  {
+    when: '`--env <name>` names a section the config file does not have.',
+    fix: 'Add an `env_<name>` section to the config file, or correct the name.',
+  },
+);
 export const ERR_NO_APP = usage<[dir: string]>('GOPOOL_ERR_NO_APP', 'no app file given, and no gopool.config.{js,mjs,cjs,json} with an "app" field in %s', {
   when: '`gopool start` was given no app file, and no config file in the folder names one.',
   fix: 'Name the app file (`gopool start app.js`), or add `app` to the config file.',
@@ -163,56 +183,80 @@ export const ERR_NO_APP = usage<[dir: string]>('GOPOOL_ERR_NO_APP', 'no app file
 // ---- instances, GOPOOL_HOME, the daemon ---------------------------------------------------
 
 export const ERR_BAD_NAME = usage<[name: string]>('GOPOOL_ERR_BAD_NAME', 'instance name must be 1-64 letters, digits, ".", "_" or "-", got "%s"', {
-  when: 'The instance name (`--name`, or the app file\'s name) cannot be a file name in GOPOOL_HOME.',
+  when: "The instance name (`--name`, or the app file's name) cannot be a file name in GOPOOL_HOME.",
   fix: 'Choose a name of letters, digits, `.`, `_` and `-`, starting with a letter or a digit.',
 });
-export const ERR_INSTANCE_RUNNING = usage<[name: string, pid: string]>('GOPOOL_ERR_INSTANCE_RUNNING', 'an instance named "%s" is already running%s; stop it or choose another --name', {
-  when: 'A daemon of the same name answers on its control socket.',
-  fix: '`gopool stop <name>` first, or start this one with another `--name`.',
-});
+export const ERR_INSTANCE_RUNNING = usage<[name: string, pid: string]>(
+  'GOPOOL_ERR_INSTANCE_RUNNING',
+  'an instance named "%s" is already running%s; stop it or choose another --name',
+  {
+    when: 'A daemon of the same name answers on its control socket.',
+    fix: '`gopool stop <name>` first, or start this one with another `--name`.',
+  },
+);
 export const ERR_HOME_NOT_DIRECTORY = usage<[home: string]>('GOPOOL_ERR_HOME_NOT_DIRECTORY', 'GOPOOL_HOME %s is not a directory', {
   when: 'GOPOOL_HOME (default `~/.gopool`) or its `logs` folder is not a folder.',
   fix: 'Point GOPOOL_HOME at a folder, or move the file away.',
 });
-export const ERR_HOME_NOT_OWNED = usage<[home: string, owner: number, uid: number]>('GOPOOL_ERR_HOME_NOT_OWNED', 'GOPOOL_HOME %s belongs to uid %d, not to this user (uid %d): another user could plant files there; use a folder of your own', {
-  when: 'GOPOOL_HOME belongs to another user.',
-  fix: 'Use a folder of your own (the default `~/.gopool` is).',
-});
-export const ERR_HOME_WORLD_WRITABLE = usage<[home: string]>('GOPOOL_ERR_HOME_WORLD_WRITABLE', 'GOPOOL_HOME %s is writable by every user and has no sticky bit: another user could replace its files; use a private folder', {
-  when: 'Every user may write in GOPOOL_HOME and remove each other\'s files.',
-  fix: 'Use a private folder (`chmod 700`), or the default `~/.gopool`.',
-});
-export const ERR_UNSAFE_PATH = usage<[path: string, what: string]>('GOPOOL_ERR_UNSAFE_PATH', '%s is %s: refusing to use it (a symbolic link or a file of another user in GOPOOL_HOME)', {
-  when: 'Where gopool keeps an instance\'s pid file, control socket or logs, there is a symbolic link or another user\'s file.',
-  fix: 'Find out who put it there; remove it if it is not needed, or use another GOPOOL_HOME.',
-});
+export const ERR_HOME_NOT_OWNED = usage<[home: string, owner: number, uid: number]>(
+  'GOPOOL_ERR_HOME_NOT_OWNED',
+  'GOPOOL_HOME %s belongs to uid %d, not to this user (uid %d): another user could plant files there; use a folder of your own',
+  {
+    when: 'GOPOOL_HOME belongs to another user.',
+    fix: 'Use a folder of your own (the default `~/.gopool` is).',
+  },
+);
+export const ERR_HOME_WORLD_WRITABLE = usage<[home: string]>(
+  'GOPOOL_ERR_HOME_WORLD_WRITABLE',
+  'GOPOOL_HOME %s is writable by every user and has no sticky bit: another user could replace its files; use a private folder',
+  {
+    when: "Every user may write in GOPOOL_HOME and remove each other's files.",
+    fix: 'Use a private folder (`chmod 700`), or the default `~/.gopool`.',
+  },
+);
+export const ERR_UNSAFE_PATH = usage<[path: string, what: string]>(
+  'GOPOOL_ERR_UNSAFE_PATH',
+  '%s is %s: refusing to use it (a symbolic link or a file of another user in GOPOOL_HOME)',
+  {
+    when: "Where gopool keeps an instance's pid file, control socket or logs, there is a symbolic link or another user's file.",
+    fix: 'Find out who put it there; remove it if it is not needed, or use another GOPOOL_HOME.',
+  },
+);
 export const ERR_DAEMON_SPEC = usage<[variable: string]>('GOPOOL_ERR_DAEMON_SPEC', '%s is not set: this file is started by gopool start --daemon', {
-  when: 'The background daemon\'s entry file was run by hand.',
+  when: "The background daemon's entry file was run by hand.",
   fix: 'Start instances with `gopool start <app> --daemon`.',
 });
 export const ERR_MASTER_SPEC = usage<[variable: string]>('GOPOOL_ERR_MASTER_SPEC', '%s is not set: this file is started by the gopool daemon', {
-  when: 'The master process\'s entry file was run by hand.',
+  when: "The master process's entry file was run by hand.",
   fix: 'Start the app with `gopool start <app>` or `node <app>`.',
 });
 export const ERR_DAEMON_GONE = usage<[]>('GOPOOL_ERR_DAEMON_GONE', 'the daemon is gone', {
   when: 'A master asked its daemon for the listening socket after the daemon had exited.',
-  fix: 'None in the app: a master without its daemon drains and exits. The daemon\'s log says why it ended.',
+  fix: "None in the app: a master without its daemon drains and exits. The daemon's log says why it ended.",
 });
 export const ERR_BAD_HOST = usage<[host: string]>('GOPOOL_ERR_BAD_HOST', '--host must be an IP address (such as 127.0.0.1 or 0.0.0.0), got "%s"', {
   when: '`host` is not an IP address (host names are not resolved).',
   fix: 'Give an address: `127.0.0.1`, `0.0.0.0` for every interface, `::` for IPv6 too.',
 });
-export const ERR_ADDRESS_IN_USE = usage<[where: string]>('GOPOOL_ERR_ADDRESS_IN_USE', 'cannot listen on %s: address already in use (another server on that port?)', {
-  when: 'Another process listens on the port.',
-  fix: 'Stop the other server, or choose another `--port` (0 picks a free one).',
-});
-export const ERR_LISTEN_DENIED = usage<[where: string]>('GOPOOL_ERR_LISTEN_DENIED', 'cannot listen on %s: permission denied (ports below 1024 need privileges)', {
-  when: 'The port is below 1024 and the process may not bind it.',
-  fix: 'Listen on a port from 1024 up behind a proxy, or give Node the `CAP_NET_BIND_SERVICE` capability.',
-});
+export const ERR_ADDRESS_IN_USE = usage<[where: string]>(
+  'GOPOOL_ERR_ADDRESS_IN_USE',
+  'cannot listen on %s: address already in use (another server on that port?)',
+  {
+    when: 'Another process listens on the port.',
+    fix: 'Stop the other server, or choose another `--port` (0 picks a free one).',
+  },
+);
+export const ERR_LISTEN_DENIED = usage<[where: string]>(
+  'GOPOOL_ERR_LISTEN_DENIED',
+  'cannot listen on %s: permission denied (ports below 1024 need privileges)',
+  {
+    when: 'The port is below 1024 and the process may not bind it.',
+    fix: 'Listen on a port from 1024 up behind a proxy, or give Node the `CAP_NET_BIND_SERVICE` capability.',
+  },
+);
 export const ERR_ADDRESS_NOT_AVAILABLE = usage<[where: string]>('GOPOOL_ERR_ADDRESS_NOT_AVAILABLE', 'cannot listen on %s: no such address on this machine', {
   when: '`host` is not an address of this machine.',
-  fix: 'Use one of the machine\'s addresses, or `0.0.0.0`.',
+  fix: "Use one of the machine's addresses, or `0.0.0.0`.",
 });
 export const ERR_LISTEN = usage<[where: string, code: string, options?: Caused]>('GOPOOL_ERR_LISTEN', 'cannot listen on %s: %s', {
   when: 'Binding or listening failed for another reason; the message names the system error.',
@@ -220,11 +264,11 @@ export const ERR_LISTEN = usage<[where: string, code: string, options?: Caused]>
 });
 export const ERR_DAEMON_STATE = usage<[from: string, to: string]>('GOPOOL_ERR_DAEMON_STATE', 'gopool daemon: no move from %s to %s (a bug in gopool)', {
   when: 'The daemon tried a state change its state table does not allow: a bug in gopool.',
-  fix: 'Report it, with the daemon\'s log.',
+  fix: "Report it, with the daemon's log.",
 });
 export const ERR_START_FAILED = usage<[reason: string]>('GOPOOL_ERR_START_FAILED', '%s', {
   when: '`gopool start --daemon`: the background daemon could not start the app; the message is its reason.',
-  fix: 'Act on the reason; the instance\'s log (`gopool logs <name>`, or the file the message names) has the rest.',
+  fix: "Act on the reason; the instance's log (`gopool logs <name>`, or the file the message names) has the rest.",
 });
 export const ERR_NOT_TCP = usage<[]>('GOPOOL_ERR_NOT_TCP', 'the server is not listening on TCP', {
   when: 'A server gopool started has no TCP address after listening: a bug in gopool.',
@@ -247,10 +291,10 @@ export const ERR_NOT_RUNNING = usage<[name: string, home: string]>('GOPOOL_ERR_N
 });
 export const ERR_CONTROL_TIMEOUT = usage<[socket: string, ms: number]>('GOPOOL_ERR_CONTROL_TIMEOUT', 'no answer from %s within %d ms', {
   when: 'The daemon did not answer a command in time.',
-  fix: 'Look at the daemon\'s log; its pid is in `<GOPOOL_HOME>/<name>.pid`.',
+  fix: "Look at the daemon's log; its pid is in `<GOPOOL_HOME>/<name>.pid`.",
 });
 export const ERR_CONTROL_UNREADABLE = usage<[socket: string, answer: string]>('GOPOOL_ERR_CONTROL_UNREADABLE', 'unreadable answer from %s: %s', {
-  when: 'The daemon\'s answer was not what this gopool expects (an instance started by another version?).',
+  when: "The daemon's answer was not what this gopool expects (an instance started by another version?).",
   fix: 'Manage an instance with the gopool version that started it.',
 });
 export const ERR_COMMAND_FAILED = usage<[reason: string]>('GOPOOL_ERR_COMMAND_FAILED', '%s', {
@@ -261,10 +305,14 @@ export const ERR_STOP_TIMEOUT = usage<[pid: number, seconds: number]>('GOPOOL_ER
   when: '`gopool stop` waited for the daemon to exit, and it did not.',
   fix: 'Look at its log for what still runs; `kill -9 <pid>` ends it.',
 });
-export const ERR_NO_LOG = usage<[name: string, path: string]>('GOPOOL_ERR_NO_LOG', 'no log for "%s" at %s (logs are written for instances started with --daemon)', {
-  when: '`gopool logs` found no log file: the instance runs in the foreground, or never ran with `--daemon`.',
-  fix: 'A foreground instance logs to its stdout (journald, the container runtime).',
-});
+export const ERR_NO_LOG = usage<[name: string, path: string]>(
+  'GOPOOL_ERR_NO_LOG',
+  'no log for "%s" at %s (logs are written for instances started with --daemon)',
+  {
+    when: '`gopool logs` found no log file: the instance runs in the foreground, or never ran with `--daemon`.',
+    fix: 'A foreground instance logs to its stdout (journald, the container runtime).',
+  },
+);
 export const ERR_NO_LOG_NAME = usage<[why: string]>('GOPOOL_ERR_NO_LOG_NAME', '%s', {
   when: '`gopool logs` was given no name, and not exactly one instance is running.',
   fix: 'Name the instance: `gopool logs api`.',
@@ -277,7 +325,7 @@ export const ERR_STARTUP_TARGET = usage<[target: string]>('GOPOOL_ERR_STARTUP_TA
 // ---- requests (the client's answer; an error handler sees these) -------------------------
 
 export const ERR_TIMEOUT = request<[ms: number]>('GOPOOL_ERR_TIMEOUT', 'no response within %d ms', 504, {
-  when: 'The handler did not answer within its timeout (the route\'s `timeout`, else the `timeout` option). Its `signal` is aborted with this error.',
+  when: "The handler did not answer within its timeout (the route's `timeout`, else the `timeout` option). Its `signal` is aborted with this error.",
   fix: 'Give slow routes a longer `timeout`; pass `request.signal` to what the handler awaits, so the work stops with the request.',
 });
 export const ERR_QUEUE_FULL = request<[]>('GOPOOL_ERR_QUEUE_FULL', 'every thread is busy and the queue is full', 503, {
@@ -297,17 +345,22 @@ export const ERR_NO_THREAD = request<[]>('GOPOOL_ERR_NO_THREAD', 'no thread coul
   fix: 'The log says why the thread could not start.',
 });
 export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_REQUEST_NOT_CLONEABLE', 'the request cannot be handed to a thread: %s', 400, {
-  when: 'The request cannot be copied to the handler\'s thread: `headerGetter` or `requestGetter` picked a function or a socket, or the body nests deeper than the structured clone allows.',
+  when: "The request cannot be copied to the handler's thread: `headerGetter` or `requestGetter` picked a function or a socket, or the body nests deeper than the structured clone allows.",
   fix: 'Pick plain data in `headerGetter` and `requestGetter`.',
 });
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400, {
   when: 'A JSON request body nests deeper than `jsonDepthLimit`.',
   fix: 'Nothing, for a client probing the server; raise `jsonDepthLimit` for a real document that deep.',
 });
-export const ERR_RESULT_NOT_SENDABLE = request<[route: string, reason: string]>('GOPOOL_ERR_RESULT_NOT_SENDABLE', 'the value returned by %s cannot be sent: %s', 500, {
-  when: 'The handler returned something that cannot be sent; the message names the route and the reason (one of the codes below, or a BigInt or a cycle JSON cannot write).',
-  fix: 'Return plain data, a string, bytes, or `gopool.reply(...)`.',
-});
+export const ERR_RESULT_NOT_SENDABLE = request<[route: string, reason: string]>(
+  'GOPOOL_ERR_RESULT_NOT_SENDABLE',
+  'the value returned by %s cannot be sent: %s',
+  500,
+  {
+    when: 'The handler returned something that cannot be sent; the message names the route and the reason (one of the codes below, or a BigInt or a cycle JSON cannot write).',
+    fix: 'Return plain data, a string, bytes, or `gopool.reply(...)`.',
+  },
+);
 export const ERR_REPLY_STATUS = request<[status: string]>('GOPOOL_ERR_REPLY_STATUS', 'reply() status must be an integer from 200 to 599, got %s', 500, {
   when: 'A handler returned `reply(body, { status })` with a status that is not an integer from 200 to 599 (the reason of a `GOPOOL_ERR_RESULT_NOT_SENDABLE`).',
   fix: 'Give a status from 200 to 599.',
@@ -320,29 +373,44 @@ export const ERR_RESULT_TYPE = request<[type: string]>('GOPOOL_ERR_RESULT_TYPE',
   when: 'A handler returned a function or a symbol (the reason of a `GOPOOL_ERR_RESULT_NOT_SENDABLE`).',
   fix: 'Return data: did the handler forget to call the function?',
 });
-export const ERR_RESULT_STREAM = request<[]>('GOPOOL_ERR_RESULT_STREAM', 'a stream or async iterable cannot be sent as a response: return the data itself', 500, {
-  when: 'A handler returned a stream or an async iterable (the reason of a `GOPOOL_ERR_RESULT_NOT_SENDABLE`).',
-  fix: 'Return the data itself: a string, a Buffer, or plain data.',
-});
+export const ERR_RESULT_STREAM = request<[]>(
+  'GOPOOL_ERR_RESULT_STREAM',
+  'a stream or async iterable cannot be sent as a response: return the data itself',
+  500,
+  {
+    when: 'A handler returned a stream or an async iterable (the reason of a `GOPOOL_ERR_RESULT_NOT_SENDABLE`).',
+    fix: 'Return the data itself: a string, a Buffer, or plain data.',
+  },
+);
 export const ERR_RESULT_EMPTY_JSON = request<[]>('GOPOOL_ERR_RESULT_EMPTY_JSON', 'the value serializes to nothing (a toJSON returning undefined?)', 500, {
   when: 'JSON of the returned value is nothing at all, as when its `toJSON()` returns undefined (the reason of a `GOPOOL_ERR_RESULT_NOT_SENDABLE`).',
   fix: 'Return `undefined` itself for a 204, or make `toJSON()` return data.',
 });
-export const ERR_HANDLER_CRASHED = request<[route: string]>('GOPOOL_ERR_HANDLER_CRASHED', 'the handler of %s crashed its thread (an exception thrown where nothing could catch it)', 500, {
-  when: 'An exception was thrown where nothing could catch it (in a timer or an event listener a handler left) while this handler alone was awaiting on the thread; the thread is replaced.',
-  fix: 'Catch errors in the callbacks a handler starts, and await its promises.',
-});
-export const ERR_HANDLER_INTERRUPTED = request<[route: string, ms: number]>('GOPOOL_ERR_HANDLER_INTERRUPTED', 'the handler of %s was stopped after running synchronously for %d ms', 504, {
-  when: 'The handler ran synchronous code past its timeout (an endless loop, a huge computation) and was stopped; its thread is replaced, its route runs on worker threads from then on.',
-  fix: 'Find the loop; split long computations, or give the route a longer `timeout`.',
-});
+export const ERR_HANDLER_CRASHED = request<[route: string]>(
+  'GOPOOL_ERR_HANDLER_CRASHED',
+  'the handler of %s crashed its thread (an exception thrown where nothing could catch it)',
+  500,
+  {
+    when: 'An exception was thrown where nothing could catch it (in a timer or an event listener a handler left) while this handler alone was awaiting on the thread; the thread is replaced.',
+    fix: 'Catch errors in the callbacks a handler starts, and await its promises.',
+  },
+);
+export const ERR_HANDLER_INTERRUPTED = request<[route: string, ms: number]>(
+  'GOPOOL_ERR_HANDLER_INTERRUPTED',
+  'the handler of %s was stopped after running synchronously for %d ms',
+  504,
+  {
+    when: 'The handler ran synchronous code past its timeout (an endless loop, a huge computation) and was stopped; its thread is replaced, its route runs on worker threads from then on.',
+    fix: 'Find the loop; split long computations, or give the route a longer `timeout`.',
+  },
+);
 /** Never sent (nobody is there to read it): the reason a handler's signal aborts when its client leaves. */
 export const ERR_CLIENT_GONE = request<[]>('GOPOOL_ERR_CLIENT_GONE', 'the client closed the connection before its answer', 499, {
   when: 'Never sent: the reason `request.signal` aborts with when the client went away before its answer.',
   fix: 'Nothing; a handler may stop its work when its signal aborts.',
 });
 export const ERR_MASTER_UNREACHABLE = request<[]>('GOPOOL_ERR_MASTER_UNREACHABLE', 'the master could not answer this request', 502, {
-  when: 'An ingress thread could not get the master\'s answer for a route only the master has (added in `onMaster`, or monitoring on the public port).',
+  when: "An ingress thread could not get the master's answer for a route only the master has (added in `onMaster`, or monitoring on the public port).",
   fix: 'The log says why; it happens while a master stops.',
 });
 // streams (a response's headers are out by then: these end the connection and are logged)
@@ -350,12 +418,17 @@ export const ERR_STREAM_IDLE = request<[route: string, ms: number]>('GOPOOL_ERR_
   when: 'A streamed response produced no chunk for `streamIdleTimeout` ms (or nothing before the route timeout: then 504 before any byte).',
   fix: 'Make the producer send something (an SSE heartbeat), or raise `streamIdleTimeout`.',
 });
-export const ERR_STREAM_CUT = request<[route: string]>('GOPOOL_ERR_STREAM_CUT', 'the stream of %s was cut off (the thread at its other end exited or dropped it)', 502, {
-  when: 'The thread producing a streamed response (or reading a streamed body) exited midway.',
-  fix: 'The log says why the thread exited (a crash, out of memory, a stop).',
-});
+export const ERR_STREAM_CUT = request<[route: string]>(
+  'GOPOOL_ERR_STREAM_CUT',
+  'the stream of %s was cut off (the thread at its other end exited or dropped it)',
+  502,
+  {
+    when: 'The thread producing a streamed response (or reading a streamed body) exited midway.',
+    fix: 'The log says why the thread exited (a crash, out of memory, a stop).',
+  },
+);
 export const ERR_STREAM_CHUNK = request<[type: string]>('GOPOOL_ERR_STREAM_CHUNK', 'a stream chunk must be a string, a Buffer or a typed array, got %s', 500, {
-  when: 'A handler\'s stream or async iterable yielded something that is not text or bytes.',
+  when: "A handler's stream or async iterable yielded something that is not text or bytes.",
   fix: 'Yield strings, Buffers or typed arrays (JSON.stringify objects yourself, or use gopool.sse()).',
 });
 export const ERR_SSE_SOURCE = request<[type: string]>('GOPOOL_ERR_SSE_SOURCE', 'gopool.sse() wants an async iterable (or iterable) of events, got %s', 500, {
@@ -365,7 +438,7 @@ export const ERR_SSE_SOURCE = request<[type: string]>('GOPOOL_ERR_SSE_SOURCE', '
 // request bodies
 export const ERR_BODY_TOO_LARGE = request<[limit: number]>('GOPOOL_ERR_BODY_TOO_LARGE', 'the request body is larger than %d bytes', 413, {
   when: 'A streamed or multipart request body went past `bodyLimit` (answered before the rest is read).',
-  fix: 'Send less, or raise `bodyLimit` (or the route\'s `bodyLimit`).',
+  fix: "Send less, or raise `bodyLimit` (or the route's `bodyLimit`).",
 });
 
 /** Seconds a client should wait before trying again, for the request errors where that helps. */
@@ -378,20 +451,81 @@ export const RETRY_AFTER: Readonly<Record<string, number>> = {
 
 /** docs/errors.md comes from this list, in this order. */
 export const ERROR_CODES = [
-  ERR_APP_NOT_FOUND, ERR_APP_NOT_A_FILE, ERR_APP_EXTENSION, ERR_APP_LOAD,
-  ERR_ROUTE_AFTER_START, ERR_ROUTE_PATH, ERR_ROUTE_HANDLER, ERR_ROUTE_DUPLICATE, ERR_ROUTE_OPTION, ERR_SETUP_AFTER_START, ERR_SETUP_ARGUMENT,
-  ERR_STARTED_TWICE, ERR_NO_APP_FILE, ERR_ON_MASTER, ERR_CTX_NOT_CLONEABLE, ERR_THREAD_ROUTES_DIFFER, ERR_THREADS_FAILED,
-  ERR_TIMEOUT, ERR_QUEUE_FULL, ERR_THREAD_EXIT, ERR_CLOSED, ERR_NO_THREAD, ERR_REQUEST_NOT_CLONEABLE, ERR_JSON_TOO_DEEP,
-  ERR_RESULT_NOT_SENDABLE, ERR_REPLY_STATUS, ERR_REPLY_HEADERS, ERR_RESULT_TYPE, ERR_RESULT_STREAM, ERR_RESULT_EMPTY_JSON,
-  ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, ERR_CLIENT_GONE, ERR_MASTER_UNREACHABLE,
-  ERR_STREAM_IDLE, ERR_STREAM_CUT, ERR_STREAM_CHUNK, ERR_SSE_SOURCE, ERR_BODY_TOO_LARGE,
-  ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT, ERR_MIN_ABOVE_MAX,
-  ERR_CONFIG_NOT_FOUND, ERR_CONFIG_LOAD, ERR_CONFIG_INVALID, ERR_CONFIG_NO_ENV, ERR_NO_APP,
-  ERR_BAD_NAME, ERR_INSTANCE_RUNNING, ERR_HOME_NOT_DIRECTORY, ERR_HOME_NOT_OWNED, ERR_HOME_WORLD_WRITABLE,
-  ERR_UNSAFE_PATH, ERR_DAEMON_SPEC, ERR_MASTER_SPEC, ERR_DAEMON_GONE, ERR_BAD_HOST, ERR_ADDRESS_IN_USE, ERR_LISTEN_DENIED,
-  ERR_ADDRESS_NOT_AVAILABLE, ERR_LISTEN, ERR_DAEMON_STATE, ERR_START_FAILED, ERR_NOT_TCP,
-  ERR_NO_INSTANCE, ERR_SEVERAL_INSTANCES, ERR_NOT_RUNNING, ERR_CONTROL_TIMEOUT, ERR_CONTROL_UNREADABLE,
-  ERR_COMMAND_FAILED, ERR_STOP_TIMEOUT, ERR_NO_LOG, ERR_NO_LOG_NAME, ERR_STARTUP_TARGET,
+  ERR_APP_NOT_FOUND,
+  ERR_APP_NOT_A_FILE,
+  ERR_APP_EXTENSION,
+  ERR_APP_LOAD,
+  ERR_ROUTE_AFTER_START,
+  ERR_ROUTE_PATH,
+  ERR_ROUTE_HANDLER,
+  ERR_ROUTE_DUPLICATE,
+  ERR_ROUTE_OPTION,
+  ERR_SETUP_AFTER_START,
+  ERR_SETUP_ARGUMENT,
+  ERR_STARTED_TWICE,
+  ERR_NO_APP_FILE,
+  ERR_ON_MASTER,
+  ERR_CTX_NOT_CLONEABLE,
+  ERR_THREAD_ROUTES_DIFFER,
+  ERR_THREADS_FAILED,
+  ERR_TIMEOUT,
+  ERR_QUEUE_FULL,
+  ERR_THREAD_EXIT,
+  ERR_CLOSED,
+  ERR_NO_THREAD,
+  ERR_REQUEST_NOT_CLONEABLE,
+  ERR_JSON_TOO_DEEP,
+  ERR_RESULT_NOT_SENDABLE,
+  ERR_REPLY_STATUS,
+  ERR_REPLY_HEADERS,
+  ERR_RESULT_TYPE,
+  ERR_RESULT_STREAM,
+  ERR_RESULT_EMPTY_JSON,
+  ERR_HANDLER_CRASHED,
+  ERR_HANDLER_INTERRUPTED,
+  ERR_CLIENT_GONE,
+  ERR_MASTER_UNREACHABLE,
+  ERR_STREAM_IDLE,
+  ERR_STREAM_CUT,
+  ERR_STREAM_CHUNK,
+  ERR_SSE_SOURCE,
+  ERR_BODY_TOO_LARGE,
+  ERR_OPTION_INVALID,
+  ERR_OPTION_UNKNOWN,
+  ERR_OPTIONS_NOT_OBJECT,
+  ERR_MIN_ABOVE_MAX,
+  ERR_CONFIG_NOT_FOUND,
+  ERR_CONFIG_LOAD,
+  ERR_CONFIG_INVALID,
+  ERR_CONFIG_NO_ENV,
+  ERR_NO_APP,
+  ERR_BAD_NAME,
+  ERR_INSTANCE_RUNNING,
+  ERR_HOME_NOT_DIRECTORY,
+  ERR_HOME_NOT_OWNED,
+  ERR_HOME_WORLD_WRITABLE,
+  ERR_UNSAFE_PATH,
+  ERR_DAEMON_SPEC,
+  ERR_MASTER_SPEC,
+  ERR_DAEMON_GONE,
+  ERR_BAD_HOST,
+  ERR_ADDRESS_IN_USE,
+  ERR_LISTEN_DENIED,
+  ERR_ADDRESS_NOT_AVAILABLE,
+  ERR_LISTEN,
+  ERR_DAEMON_STATE,
+  ERR_START_FAILED,
+  ERR_NOT_TCP,
+  ERR_NO_INSTANCE,
+  ERR_SEVERAL_INSTANCES,
+  ERR_NOT_RUNNING,
+  ERR_CONTROL_TIMEOUT,
+  ERR_CONTROL_UNREADABLE,
+  ERR_COMMAND_FAILED,
+  ERR_STOP_TIMEOUT,
+  ERR_NO_LOG,
+  ERR_NO_LOG_NAME,
+  ERR_STARTUP_TARGET,
 ] as const;
 
 /** One code as docs/errors.md shows it. */

@@ -8,6 +8,21 @@ export type { ReplyInit } from './api/reply';
 export { sse } from './api/sse';
 export type { SseEvent, SseOptions } from './api/sse';
 export type { UploadedFile } from './ingress/multipart-body';
-export type { GopoolContext, GopoolRequest, Handler, HandlerRequest, HeaderGetter, OnMasterArgs, RequestGetter, RouteGeneric, RouteHooks, RouteOptions, RunningServer, RunOn, ResponseHeaders, ThreadLifecycleArgs } from './api/types';
+export type {
+  GopoolContext,
+  GopoolRequest,
+  Handler,
+  HandlerRequest,
+  HeaderGetter,
+  OnMasterArgs,
+  RequestGetter,
+  RouteGeneric,
+  RouteHooks,
+  RouteOptions,
+  RunningServer,
+  RunOn,
+  ResponseHeaders,
+  ThreadLifecycleArgs,
+} from './api/types';
 export type { GopoolOptions } from './config/options';
 export default gopool;

@@ -13,7 +13,10 @@ function project(config: string, code = '{}'): { dir: string; app: string; write
   const dir = join(ROOT, 'test', '.tmp', `config-${process.pid}-${count++}`);
   mkdirSync(dir, { recursive: true });
   const app = join(dir, 'app.js');
-  writeFileSync(app, `const gopool = require('../../fixtures/routes.js');\ngopool.get('/config-env', () => ({ value: process.env.GOPOOL_TEST_CONFIG_ENV ?? null }));\ngopool.startWithThreadsPool(${code});\nmodule.exports = gopool;\n`);
+  writeFileSync(
+    app,
+    `const gopool = require('../../fixtures/routes.js');\ngopool.get('/config-env', () => ({ value: process.env.GOPOOL_TEST_CONFIG_ENV ?? null }));\ngopool.startWithThreadsPool(${code});\nmodule.exports = gopool;\n`,
+  );
   const writeConfig = (text: string) => writeFileSync(join(dir, 'gopool.config.js'), text);
   writeConfig(config);
   return { dir, app, writeConfig };
@@ -32,7 +35,9 @@ describe('config file', () => {
       `{ infoUrl: '/code', maxThreads: 5, minThreads: 1, monitorToken: 'code-token' }`,
     );
     const home = tempHome();
-    const running = await whenListening(run(process.execPath, [CLI, 'start', app, '--info-url', '/flag'], { env: { GOPOOL_HOME: home, GOPOOL_MAX_THREADS: '3' } }));
+    const running = await whenListening(
+      run(process.execPath, [CLI, 'start', app, '--info-url', '/flag'], { env: { GOPOOL_HOME: home, GOPOOL_MAX_THREADS: '3' } }),
+    );
     try {
       assert.equal((await get(`${running.url}/flag?token=code-token`)).status, 200, 'the flag chose the prefix; the token came from the code');
       assert.equal((await get(`${running.url}/flag`)).status, 401);
@@ -64,7 +69,8 @@ describe('config file', () => {
   });
 
   test('reload re-reads the file: options and env change, and what needs a restart is named', async () => {
-    const config = (minThreads: number, value: string, port: number) => `module.exports = { name: 'rereader', port: ${port}, minThreads: ${minThreads}, env: { GOPOOL_TEST_CONFIG_ENV: '${value}' } };`;
+    const config = (minThreads: number, value: string, port: number) =>
+      `module.exports = { name: 'rereader', port: ${port}, minThreads: ${minThreads}, env: { GOPOOL_TEST_CONFIG_ENV: '${value}' } };`;
     const { app, writeConfig } = project(config(1, 'before', 0));
     const home = tempHome();
     const running = await whenListening(run(process.execPath, [CLI, 'start', app], { env: { GOPOOL_HOME: home } }));

@@ -13,9 +13,20 @@ import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './
 const APP = join(FIXTURES, 'fastify-app.js');
 const COMMON = ['--info-url', '/_info', '--max-threads', '2', '--trust-proxy', '127.0.0.1'];
 const modes: Array<{ name: string; pool: boolean; ingress: boolean; start: () => Promise<App> }> = [
-  { name: 'with ingress threads', pool: true, ingress: true, start: () => startApp(APP, [...COMMON, '--min-ingress-threads', '2', '--ingress-threads', '2', '--cheap-route-ms', '50']) },
+  {
+    name: 'with ingress threads',
+    pool: true,
+    ingress: true,
+    start: () => startApp(APP, [...COMMON, '--min-ingress-threads', '2', '--ingress-threads', '2', '--cheap-route-ms', '50']),
+  },
   { name: 'with the master alone', pool: true, ingress: false, start: () => startApp(APP, [...COMMON, '--ingress-threads', '0']) },
-  { name: 'in single mode', pool: false, ingress: false, start: () => whenListening(run(process.execPath, [join(FIXTURES, 'fastify-single.js')], { env: { GOPOOL_INFO_URL: '/_info', GOPOOL_TRUST_PROXY: '127.0.0.1' } })) },
+  {
+    name: 'in single mode',
+    pool: false,
+    ingress: false,
+    start: () =>
+      whenListening(run(process.execPath, [join(FIXTURES, 'fastify-single.js')], { env: { GOPOOL_INFO_URL: '/_info', GOPOOL_TRUST_PROXY: '127.0.0.1' } })),
+  },
 ];
 
 /** A server that records what handlers tell it (`?what=...`), for the signal tests. */
@@ -34,7 +45,8 @@ for (const mode of modes) {
     let app: App;
     let token: string;
     const info = async () => (await get(`${app.url}/_info`)).json();
-    const threadsOf = async (role: string): Promise<number[]> => (await info()).threads.filter((t: { role: string }) => t.role === role).map((t: { threadId: number }) => t.threadId);
+    const threadsOf = async (role: string): Promise<number[]> =>
+      (await info()).threads.filter((t: { role: string }) => t.role === role).map((t: { threadId: number }) => t.threadId);
     const completed = async () => (await info()).pool?.completed ?? 0;
 
     before(async () => {
@@ -54,7 +66,10 @@ for (const mode of modes) {
           assert.equal(r.headers.get('x-app-hook'), 'onSend', `the app's onSend hook on ${path}`);
           assert.deepEqual(r.json().cookies, { session: 'abc', theme: 'dark' }, `cookies on ${path}`);
         }
-        const preflight = await get(`${app.url}${path}`, { method: 'OPTIONS', headers: { origin: 'https://front.example', 'access-control-request-method': 'GET' } });
+        const preflight = await get(`${app.url}${path}`, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://front.example', 'access-control-request-method': 'GET' },
+        });
         assert.equal(preflight.status, 204, `cors preflight on ${path}`);
       }
     });
@@ -91,7 +106,11 @@ for (const mode of modes) {
     test('route schemas: each part is validated before any thread is used; the response schema serializes', async () => {
       for (const runOn of ['pool', 'auto']) {
         const url = `${app.url}/api/${runOn}/articles`;
-        const ok = await postJson(`${url}/a-slug?limit=5`, { title: 'Hello', body: 'text' }, { headers: { 'content-type': 'application/json', 'x-api-version': '2' } });
+        const ok = await postJson(
+          `${url}/a-slug?limit=5`,
+          { title: 'Hello', body: 'text' },
+          { headers: { 'content-type': 'application/json', 'x-api-version': '2' } },
+        );
         assert.equal(ok.status, 201);
         const body = ok.json();
         assert.equal(body.slug, 'a-slug');
@@ -165,7 +184,9 @@ for (const mode of modes) {
           await until(async () => callbacks.seen.includes('aborted:GOPOOL_ERR_TIMEOUT'));
           callbacks.seen.length = 0;
           const controller = new AbortController();
-          const leaving = fetch(`${app.url}/api/${runOn}/wait?callback=${encodeURIComponent(callbacks.url)}`, { signal: controller.signal }).catch((err: Error) => err);
+          const leaving = fetch(`${app.url}/api/${runOn}/wait?callback=${encodeURIComponent(callbacks.url)}`, { signal: controller.signal }).catch(
+            (err: Error) => err,
+          );
           await until(async () => callbacks.seen.includes('started'));
           controller.abort();
           await leaving;

@@ -13,7 +13,9 @@ import { FIXTURES, startApp, logRecords, type App } from './helpers/processes';
 const APP = join(FIXTURES, 'pool-app.js');
 const info = async (app: App) => (await get(`${app.url}/_info`)).json();
 const ingressIds = async (app: App): Promise<number[]> =>
-  (await info(app)).threads.filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready').map((t: { threadId: number }) => t.threadId);
+  (await info(app)).threads
+    .filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready')
+    .map((t: { threadId: number }) => t.threadId);
 
 /** A POST with a JSON content type on a connection of its own. */
 function post(url: string, body: string): Promise<{ status: number }> {
@@ -35,7 +37,9 @@ function fresh(url: string, { keepAlive = false } = {}): Promise<{ status: numbe
     const req = http.get(url, { agent: false, timeout: 20_000, ...(keepAlive ? { headers: { connection: 'keep-alive' } } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
       res.on('end', () => {
         req.destroy();
         resolve({ status: res.statusCode!, body, headers: res.headers });
@@ -53,7 +57,10 @@ describe('ingress threads', () => {
     // cheap-route-ms 50: /thread must stay on the thread that accepted it (its id tells the tests
     // who accepted). At the default 1 ms, one preemption on a busy 2-core machine can send it away once.
     app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2', '--cheap-route-ms', '50']);
-    ingress = await until(async () => { const ids = await ingressIds(app); return ids.length === 2 && ids; });
+    ingress = await until(async () => {
+      const ids = await ingressIds(app);
+      return ids.length === 2 && ids;
+    });
   });
   after(() => app.stop());
 
@@ -73,7 +80,10 @@ describe('ingress threads', () => {
     for (let i = 0; i < 12; i++) assert.equal((await fresh(`${app.url}/spin/80`)).status, 200);
     const before = (await info(app)).pool.completed;
     const ran = await Promise.all(Array.from({ length: 8 }, async () => JSON.parse((await fresh(`${app.url}/spin/80`)).body).threadId as number));
-    assert.ok(ran.every((id) => !ingress.includes(id)), `spin ran on pool threads, not ingress threads ${ingress}: ${ran}`);
+    assert.ok(
+      ran.every((id) => !ingress.includes(id)),
+      `spin ran on pool threads, not ingress threads ${ingress}: ${ran}`,
+    );
     assert.ok((await info(app)).pool.completed >= before + 8);
   });
 
@@ -103,7 +113,7 @@ describe('ingress threads', () => {
     assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
   });
 
-  test("routes added in onMaster, monitoring and unknown paths are answered through any thread", async () => {
+  test('routes added in onMaster, monitoring and unknown paths are answered through any thread', async () => {
     for (let i = 0; i < 30; i++) {
       const master = await fresh(`${app.url}/master/thread`);
       assert.equal(master.status, 200);
@@ -141,9 +151,15 @@ describe('ingress threads', () => {
         socket.setEncoding('utf8');
         socket.on('data', (chunk: string) => {
           received += chunk;
-          if (count() === PIPELINED) { clearTimeout(timer); resolve(count()); }
+          if (count() === PIPELINED) {
+            clearTimeout(timer);
+            resolve(count());
+          }
         });
-        socket.on('close', () => { clearTimeout(timer); resolve(count()); });
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(count());
+        });
         socket.on('error', reject);
         socket.write('GET /thread HTTP/1.1\r\nHost: test\r\n\r\n'.repeat(PIPELINED));
       });
@@ -154,7 +170,10 @@ describe('ingress threads', () => {
 
   test('a graceful stop lets requests in flight on ingress threads finish', async () => {
     let started = 0;
-    const callbacks = http.createServer((_req, res) => { started++; res.end(); });
+    const callbacks = http.createServer((_req, res) => {
+      started++;
+      res.end();
+    });
     await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
     const callback = `http://127.0.0.1:${(callbacks.address() as { port: number }).port}/`;
     const inflight = Array.from({ length: 10 }, () => fresh(`${app.url}/started-then-sleep/600?callback=${encodeURIComponent(callback)}`));
@@ -162,14 +181,19 @@ describe('ingress threads', () => {
     const stopped = app.stop();
     const results = await Promise.all(inflight);
     callbacks.close();
-    assert.ok(results.every((r) => r.status === 200), `every in-flight request completed: ${results.map((r) => r.status)}`);
+    assert.ok(
+      results.every((r) => r.status === 200),
+      `every in-flight request completed: ${results.map((r) => r.status)}`,
+    );
     assert.equal((await stopped).code, 0);
   });
 });
 
 describe('ingress threads follow the load', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--info-url', '/_info', '--ingress-threads', '1', '--idle-timeout', '1000']); });
+  before(async () => {
+    app = await startApp(APP, ['--info-url', '/_info', '--ingress-threads', '1', '--idle-timeout', '1000']);
+  });
   after(() => app.stop());
 
   test('none while idle; one starts while the master is busy, and retires after idle-timeout without load', async () => {
@@ -177,7 +201,7 @@ describe('ingress threads follow the load', () => {
     // The master's event loop is the load measure while no thread accepts: keep it busy with
     // inline work (runOn master) until a thread listens. Bounded in time.
     let started: number[] = [];
-    for (const deadline = Date.now() + 15_000; started.length === 0 && Date.now() < deadline;) {
+    for (const deadline = Date.now() + 15_000; started.length === 0 && Date.now() < deadline; ) {
       await Promise.all([fresh(`${app.url}/inline-spin/40`), fresh(`${app.url}/inline-spin/40`)]);
       started = await ingressIds(app);
     }
@@ -196,7 +220,9 @@ describe('ingress threads follow the load', () => {
 
 describe("hooks added in onMaster concern the master's own routes; ingress threads stay on", () => {
   let app: App;
-  before(async () => { app = await startApp(join(FIXTURES, 'hooked-app.js'), ['--info-url', '/_info', '--min-ingress-threads', '2']); });
+  before(async () => {
+    app = await startApp(join(FIXTURES, 'hooked-app.js'), ['--info-url', '/_info', '--min-ingress-threads', '2']);
+  });
   after(() => app.stop());
 
   test("the master's routes pass the hook through any thread, the app's routes do not", async () => {
@@ -242,7 +268,9 @@ describe('a handler that hangs or crashes on an ingress thread costs its own req
       const req = http.get(`${app.url}${path}`, { agent, timeout: 20_000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => { body += chunk; });
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
         res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -256,7 +284,10 @@ describe('a handler that hangs or crashes on an ingress thread costs its own req
   }
 
   test("stuck in synchronous code: 504 at its timeout, the thread's other connections are served, the route moves to the pool", async () => {
-    const [thread] = await until(async () => { const ids = await ingressIds(app); return ids.length === 1 && ids; });
+    const [thread] = await until(async () => {
+      const ids = await ingressIds(app);
+      return ids.length === 1 && ids;
+    });
     await inlineOn(thread!, '/maybe-spin');
     const before = await info(app);
     const [victim, ...others] = await ingressConnections(4, thread!);
@@ -266,7 +297,10 @@ describe('a handler that hangs or crashes on an ingress thread costs its own req
     assert.equal(r.status, 504, r.body);
     assert.equal(JSON.parse(r.body).code, 'GOPOOL_ERR_HANDLER_INTERRUPTED');
     for (const other of await Promise.all(meanwhile)) assert.equal(other.status, 200, `another connection of that thread: ${other.socketError ?? other.body}`);
-    const after = await until(async () => { const s = await info(app); return s.ingress?.replaced > (before.ingress?.replaced ?? 0) && s; });
+    const after = await until(async () => {
+      const s = await info(app);
+      return s.ingress?.replaced > (before.ingress?.replaced ?? 0) && s;
+    });
     assert.equal(after.ingress.interrupted, (before.ingress?.interrupted ?? 0) + 1);
     // Pinned to the pool now: the same input there gets the pool's own 504.
     const again = await fresh(`${app.url}/maybe-spin?spin=1`);
@@ -276,7 +310,10 @@ describe('a handler that hangs or crashes on an ingress thread costs its own req
   });
 
   test('a throw in a timer: 500 for that request, the others finish, the thread is replaced', async () => {
-    const [thread] = await until(async () => { const ids = await ingressIds(app); return ids.length === 1 && ids; });
+    const [thread] = await until(async () => {
+      const ids = await ingressIds(app);
+      return ids.length === 1 && ids;
+    });
     await inlineOn(thread!, '/maybe-crash');
     const before = await info(app);
     const [victim, ...others] = await ingressConnections(3, thread!);

@@ -33,8 +33,12 @@ describe('per-thread resources', () => {
     await until(async () => records(app.lines, 'resource opened').some((r) => r.role === 'pool'));
     const exit = await app.stop();
     assert.equal(exit.code, 0);
-    const opened = records(app.lines, 'resource opened').map((r) => r.threadId).sort();
-    const closed = records(app.lines, 'resource closed').map((r) => r.threadId).sort();
+    const opened = records(app.lines, 'resource opened')
+      .map((r) => r.threadId)
+      .sort();
+    const closed = records(app.lines, 'resource closed')
+      .map((r) => r.threadId)
+      .sort();
     assert.deepEqual(closed, opened, 'every thread that opened one closed it');
   });
 });

@@ -60,9 +60,19 @@ describe('metrics endpoints', () => {
     const r = await get(`${app.url}/_gopool/metrics`);
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
-    for (const family of ['gopool_http_requests_total', 'gopool_http_request_duration_seconds', 'gopool_pool_threads', 'gopool_pool_queue_depth',
-      'gopool_pool_task_wait_seconds', 'gopool_thread_event_loop_utilization_ratio', 'gopool_thread_heap_used_bytes',
-      'gopool_master_event_loop_delay_p99_seconds', 'gopool_master_resident_memory_bytes', 'gopool_daemon_restarts_total', 'gopool_daemon_uptime_seconds']) {
+    for (const family of [
+      'gopool_http_requests_total',
+      'gopool_http_request_duration_seconds',
+      'gopool_pool_threads',
+      'gopool_pool_queue_depth',
+      'gopool_pool_task_wait_seconds',
+      'gopool_thread_event_loop_utilization_ratio',
+      'gopool_thread_heap_used_bytes',
+      'gopool_master_event_loop_delay_p99_seconds',
+      'gopool_master_resident_memory_bytes',
+      'gopool_daemon_restarts_total',
+      'gopool_daemon_uptime_seconds',
+    ]) {
       assert.match(r.text, new RegExp(`^# TYPE ${family} `, 'm'), family);
     }
     assert.match(r.text, /^gopool_http_requests_total\{method="GET",route="\/thread",status="2xx"\} 20$/m);
@@ -80,7 +90,9 @@ describe('metrics endpoints', () => {
   test('gopool monit draws thread bars and routes every second, and quits on q', async () => {
     const child = spawn(process.execPath, [CLI, 'monit', 'mon'], { env: { ...process.env, GOPOOL_HOME: home }, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
       await until(async () => /^ {2}#\d+ +[█░]{24} +\d+%/m.test(out) && out.includes('GET /thread'), 10_000);
@@ -105,8 +117,16 @@ describe('the master event-loop delay', () => {
     // The figure is renewed once a second; on a machine busy with other work a second can read
     // more, so the test waits (bounded) for a quiet one: counting the interval, none ever was.
     const readings: number[] = [];
-    await until(async () => { readings.push(await delayMs()); return readings.at(-1)! < 5; }, 15_000, 1000)
-      .catch((err) => { throw new Error(`idle master never under 5 ms: ${readings.join(', ')} (${err})`); });
+    await until(
+      async () => {
+        readings.push(await delayMs());
+        return readings.at(-1)! < 5;
+      },
+      15_000,
+      1000,
+    ).catch((err) => {
+      throw new Error(`idle master never under 5 ms: ${readings.join(', ')} (${err})`);
+    });
   });
 
   test('a master blocked by a handler shows the blocking', async () => {
@@ -156,13 +176,18 @@ describe('health, token and the monitoring port', () => {
 
   test('/readyz turns 503 while the master drains', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const ask = (path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      http.get(`${app.url}${path}`, { agent }, (res) => {
-        let body = '';
-        res.on('data', (c) => { body += c; });
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      }).on('error', reject);
-    });
+    const ask = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(`${app.url}${path}`, { agent }, (res) => {
+            let body = '';
+            res.on('data', (c) => {
+              body += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          })
+          .on('error', reject);
+      });
     assert.equal((await ask('/_gopool/readyz')).status, 200);
     const slow = get(`${app.url}/sleep/1500`);
     await until(async () => (await get(`${app.url}/_gopool`, { headers: { authorization: 'Bearer s3cret' } })).json().pool.running === 1);

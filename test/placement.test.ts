@@ -14,9 +14,20 @@ describe('placement by the thread time a route takes, continuations included', (
   const info = async () => (await get(`${app.url}/_info`)).json();
   const fresh = (path: string) => get(`${app.url}${path}`, { headers: { connection: 'close' } });
   before(async () => {
-    app = await startApp(join(FIXTURES, 'async-cpu-app.js'), ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2']);
+    app = await startApp(join(FIXTURES, 'async-cpu-app.js'), [
+      '--info-url',
+      '/_info',
+      '--min-ingress-threads',
+      '2',
+      '--ingress-threads',
+      '2',
+      '--max-threads',
+      '2',
+    ]);
     ingress = await until(async () => {
-      const ids = (await info()).threads.filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready').map((t: { threadId: number }) => t.threadId);
+      const ids = (await info()).threads
+        .filter((t: { role: string; state: string }) => t.role === 'ingress' && t.state === 'ready')
+        .map((t: { threadId: number }) => t.threadId);
       return ids.length === 2 && ids;
     });
   });

@@ -14,7 +14,9 @@ const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
 
 describe('elastic threads', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']);
+  });
   after(() => app.stop());
 
   test('threads start on demand up to max-threads and retire after idle-timeout', async () => {
@@ -40,7 +42,9 @@ describe('elastic threads', () => {
 
 describe('cheap requests overtake heavy ones', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
+  });
   after(() => app.stop());
 
   test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
@@ -61,7 +65,9 @@ describe('cheap requests overtake heavy ones', () => {
 
 describe('back pressure', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']);
+  });
   after(() => app.stop());
 
   test('a full queue answers 503 with Retry-After at once', async () => {
@@ -70,7 +76,9 @@ describe('back pressure', () => {
     const queued = get(`${app.url}/spin/10`);
     await until(async () => (await info(app)).queued === 1);
     let runningDone = false;
-    void running.then(() => { runningDone = true; });
+    void running.then(() => {
+      runningDone = true;
+    });
     const rejected = await get(`${app.url}/spin/10`);
     assert.equal(rejected.status, 503);
     assert.equal(rejected.headers.get('retry-after'), '1');
@@ -84,7 +92,9 @@ describe('back pressure', () => {
 describe('timeouts and stuck threads', () => {
   let app: App;
   // Both threads up from the start: the stuck handler must reach a thread before its timeout.
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
+  });
   after(() => app.stop());
 
   test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
@@ -117,7 +127,9 @@ describe('timeouts and stuck threads', () => {
 
 describe('faults stay local', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']);
+  });
   after(() => app.stop());
 
   test('a thread that crashes fails only its own requests and is replaced', async () => {
@@ -140,7 +152,9 @@ describe('faults stay local', () => {
 
 describe('I/O-bound handlers share a thread', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']);
+  });
   after(() => app.stop());
 
   test('one thread serves 50 awaiting requests at once', async () => {
@@ -177,7 +191,10 @@ describe('idle threads never stall', () => {
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/done`;
     app = await startApp(APP, ['--ingress-threads', '0', '--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
   });
-  after(async () => { await app.stop(); server.close(); });
+  after(async () => {
+    await app.stop();
+    server.close();
+  });
 
   test('work a handler did not await completes on time with the pool idle for seconds', async () => {
     const r = await get(`${app.url}/fire-and-forget?delay=3000&callback=${encodeURIComponent(callbackUrl)}`);
@@ -191,7 +208,9 @@ describe('idle threads never stall', () => {
 
 describe('more threads than CPUs', () => {
   let app: App;
-  before(async () => { app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]); });
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]);
+  });
   after(() => app.stop());
 
   test('CPU-heavy work runs on at most CPU-count threads at once; the rest waits in the queue', async () => {

@@ -17,7 +17,9 @@ const modes: Array<[string, () => Promise<App>]> = [
 for (const [mode, start] of modes) {
   describe(`responses in ${mode}`, () => {
     let app: App;
-    before(async () => { app = await start(); });
+    before(async () => {
+      app = await start();
+    });
     after(() => app.stop());
 
     test('handler input: method, url, params, query, body, picked headers, ctx', async () => {
@@ -114,7 +116,9 @@ for (const [mode, start] of modes) {
 
 describe('production hides error details', () => {
   let app: App;
-  before(async () => { app = await startApp(join(FIXTURES, 'pool-app.js'), [], { NODE_ENV: 'production' }); });
+  before(async () => {
+    app = await startApp(join(FIXTURES, 'pool-app.js'), [], { NODE_ENV: 'production' });
+  });
   after(() => app.stop());
 
   test('a 500 carries no message and no stack; the log has both', async () => {
@@ -130,7 +134,9 @@ describe('production hides error details', () => {
 
 describe('threads', () => {
   let app: App;
-  before(async () => { app = await startApp(join(FIXTURES, 'pool-app.js')); });
+  before(async () => {
+    app = await startApp(join(FIXTURES, 'pool-app.js'));
+  });
   after(() => app.stop());
 
   test('handlers run on worker threads of the master process; runOn master runs inline', async () => {
@@ -146,17 +152,31 @@ describe('threads', () => {
 
 describe('input that cannot be processed is a 4xx on every path, never a 503 or a hang', () => {
   const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-  for (const [mode, args] of [['with ingress threads', ['--min-ingress-threads', '2', '--cheap-route-ms', '50']], ['with the master alone', ['--ingress-threads', '0']]] as const) {
+  for (const [mode, args] of [
+    ['with ingress threads', ['--min-ingress-threads', '2', '--cheap-route-ms', '50']],
+    ['with the master alone', ['--ingress-threads', '0']],
+  ] as const) {
     test(`100,000-deep JSON ${mode}: 400 for a route, 404 for an unknown path; with the depth limit off, 400 all the same`, async () => {
-      for (const [limit, code] of [['128', 'GOPOOL_ERR_JSON_TOO_DEEP'], ['0', 'GOPOOL_ERR_REQUEST_NOT_CLONEABLE']] as const) {
+      for (const [limit, code] of [
+        ['128', 'GOPOOL_ERR_JSON_TOO_DEEP'],
+        ['0', 'GOPOOL_ERR_REQUEST_NOT_CLONEABLE'],
+      ] as const) {
         const app = await startApp(join(FIXTURES, 'pool-app.js'), [...args, '--json-depth-limit', limit, '--max-threads', '1']);
         try {
           for (let i = 0; i < 8; i++) {
-            const r = await get(`${app.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: deep(100_000) });
+            const r = await get(`${app.url}/echo`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', connection: 'close' },
+              body: deep(100_000),
+            });
             assert.equal(r.status, 400, `limit ${limit}: ${r.text}`);
             assert.equal(r.json().code, code);
             assert.equal(r.headers.get('retry-after'), null, 'nothing to retry');
-            const missing = await get(`${app.url}/no/such/path`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: deep(100_000) });
+            const missing = await get(`${app.url}/no/such/path`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', connection: 'close' },
+              body: deep(100_000),
+            });
             assert.ok(missing.status === 404 || missing.status === 400, `an unknown path is answered: ${missing.status}`);
           }
           assert.equal((await get(`${app.url}/thread`)).status, 200, 'it keeps serving');

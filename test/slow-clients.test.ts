@@ -31,8 +31,12 @@ function trickle(socket: net.Socket, head: string, drip: string): Promise<Droppe
     let answer = '';
     let writes = 0;
     const started = Date.now();
-    socket.on('data', (chunk) => { answer += chunk.toString('latin1'); });
-    socket.on('error', () => { /* a reset: 'close' follows */ });
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', () => {
+      /* a reset: 'close' follows */
+    });
     const timer = setInterval(() => {
       if (++writes > MAX_TRICKLES) {
         clearInterval(timer);
@@ -87,7 +91,9 @@ function assertDropped(dropped: Dropped, timeoutMs: number): void {
 async function servedMeanwhile(url: string, slow: Promise<unknown>): Promise<number> {
   let served = 0;
   let done = false;
-  void slow.finally(() => { done = true; });
+  void slow.finally(() => {
+    done = true;
+  });
   for (let i = 0; i < 100 && !done; i++) {
     const response = await get(`${url}/thread`);
     assert.equal(response.status, 200);
@@ -165,18 +171,18 @@ describe('slow clients on connections an ingress thread accepts', () => {
     throw new Error('no connection landed on the ingress thread in 50 tries');
   }
 
-  test('a trickled body on an ingress thread\'s connection: 408 and closed after request-timeout, others served meanwhile', async () => {
+  test("a trickled body on an ingress thread's connection: 408 and closed after request-timeout, others served meanwhile", async () => {
     const slow = Promise.all([1, 2].map(async () => trickle(await ingressConnection(), SLOW_BODY_HEAD, ' ')));
     const served = await servedMeanwhile(app.url, slow);
     for (const dropped of await slow) assertDropped(dropped, REQUEST_TIMEOUT);
     assert.ok(served > 0);
   });
 
-  test('trickled headers on an ingress thread\'s connection: 408 and closed after headers-timeout', async () => {
+  test("trickled headers on an ingress thread's connection: 408 and closed after headers-timeout", async () => {
     assertDropped(await trickle(await ingressConnection(), SLOW_HEADERS_HEAD, 'X-Slow: 1\r\n'), HEADERS_TIMEOUT);
   });
 
-  test('what ingress threads dropped is counted in the master\'s metrics', async () => {
+  test("what ingress threads dropped is counted in the master's metrics", async () => {
     const count = await until(async () => {
       const n = (await get(`${app.url}/_gopool`)).json().requestTimeouts as number;
       return n >= 3 ? n : undefined;

@@ -27,15 +27,19 @@ async function failsWith(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv
 
 describe('start-up errors', () => {
   test('missing app file', () => failsWith(['start', join(FIXTURES, 'nope.js')], /^gopool: app file not found: .*nope\.js$/));
-  test('app file with a syntax error', () => failsWith(['start', join(FIXTURES, 'broken-syntax.js')], /^gopool: app file .*broken-syntax\.js failed to load: SyntaxError: .*broken-syntax\.js:3/));
-  test('app file that throws while loading', () => failsWith(['start', join(FIXTURES, 'broken-throws.mjs')], /failed to load: Error: the app refuses to load \(.*broken-throws\.mjs:3/));
+  test('app file with a syntax error', () =>
+    failsWith(['start', join(FIXTURES, 'broken-syntax.js')], /^gopool: app file .*broken-syntax\.js failed to load: SyntaxError: .*broken-syntax\.js:3/));
+  test('app file that throws while loading', () =>
+    failsWith(['start', join(FIXTURES, 'broken-throws.mjs')], /failed to load: Error: the app refuses to load \(.*broken-throws\.mjs:3/));
   test('not a JavaScript or TypeScript file', () => failsWith(['start', join(FIXTURES, '..', 'tsconfig.json')], /must end in \.js, \.mjs, \.cjs or \.ts/));
   test('non-numeric flag', () => failsWith(['start', APP, '--max-threads', 'many'], /^gopool: --max-threads must be an integer, got "many"$/));
   test('out-of-range flag', () => failsWith(['start', APP, '--port', '70000'], /^gopool: --port must be at most 65535, got 70000$/));
   test('min above max', () => failsWith(['start', APP, '--min-threads', '4', '--max-threads', '2'], /min-threads \(4\) is larger than max-threads \(2\)/));
-  test('bad environment variable', () => failsWith(['start', APP], /^gopool: environment GOPOOL_TIMEOUT must be an integer, got "soon"$/, { GOPOOL_TIMEOUT: 'soon' }));
+  test('bad environment variable', () =>
+    failsWith(['start', APP], /^gopool: environment GOPOOL_TIMEOUT must be an integer, got "soon"$/, { GOPOOL_TIMEOUT: 'soon' }));
   test('bad log level', () => failsWith(['start', APP, '--log-level', 'loud'], /--log-level must be one of fatal, error/));
-  test('bad option in code', () => failsWith(['start', join(FIXTURES, 'bad-code-option.js')], /options passed to gopool: maxThreads must be an integer, got "many"/));
+  test('bad option in code', () =>
+    failsWith(['start', join(FIXTURES, 'bad-code-option.js')], /options passed to gopool: maxThreads must be an integer, got "many"/));
   test('ctx that cannot be cloned into threads', () => failsWith(['start', join(FIXTURES, 'bad-ctx.js')], /ctx cannot be copied into the threads/));
   test('unknown flag', () => failsWith(['start', APP, '--max-thread', '2'], /unknown option '--max-thread'/));
   test('config file with a syntax error', () => {
@@ -64,7 +68,8 @@ describe('start-up errors', () => {
     chmodSync(home, 0o777);
     return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* is writable by every user and has no sticky bit/, { GOPOOL_HOME: home });
   });
-  test('no app and no config file', () => failsWith(['start'], /^gopool: no app file given, and no gopool\.config\.\{js,mjs,cjs,json\} with an "app" field in /, {}, tmpdir()));
+  test('no app and no config file', () =>
+    failsWith(['start'], /^gopool: no app file given, and no gopool\.config\.\{js,mjs,cjs,json\} with an "app" field in /, {}, tmpdir()));
   test('port already in use', async () => {
     const { createServer } = await import('node:net');
     const server = createServer();
@@ -83,8 +88,13 @@ describe('--help', () => {
     const result = await runToEnd(process.execPath, [CLI, 'start', '--help']);
     assert.equal(result.code, 0);
     const expected: Array<[string, string]> = [
-      ['--port', '3000'], ['--host', '127.0.0.1'], ['--timeout', '10000'], ['--min-threads', '0'],
-      ['--max-threads', 'CPU count'], ['--max-queue', 'CPU count × 1000'], ['--idle-timeout', '15000'],
+      ['--port', '3000'],
+      ['--host', '127.0.0.1'],
+      ['--timeout', '10000'],
+      ['--min-threads', '0'],
+      ['--max-threads', 'CPU count'],
+      ['--max-queue', 'CPU count × 1000'],
+      ['--idle-timeout', '15000'],
     ];
     for (const [flag, shown] of expected) {
       const line = result.output.split('\n').find((l) => l.trimStart().startsWith(`${flag} `));

@@ -19,7 +19,12 @@ import { readSlowly, upload } from './helpers/streaming';
 const APP = join(FIXTURES, 'streams-app.js');
 const COMMON = ['--max-threads', '2'];
 const modes: Array<{ name: string; ingress: boolean; single: boolean; start: () => Promise<App> }> = [
-  { name: 'with an ingress thread', ingress: true, single: false, start: () => startApp(APP, [...COMMON, '--ingress-threads', '1', '--min-ingress-threads', '1', '--cheap-route-ms', '50']) },
+  {
+    name: 'with an ingress thread',
+    ingress: true,
+    single: false,
+    start: () => startApp(APP, [...COMMON, '--ingress-threads', '1', '--min-ingress-threads', '1', '--cheap-route-ms', '50']),
+  },
   { name: 'with the master alone', ingress: false, single: false, start: () => startApp(APP, [...COMMON, '--ingress-threads', '0']) },
   { name: 'in single mode', ingress: false, single: true, start: () => whenListening(run(process.execPath, [join(FIXTURES, 'streams-single.js')])) },
 ];
@@ -48,7 +53,9 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 /** Runs curl to its end (bounded), its output as bytes; fails on a non-zero exit. */
 function curl(args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '--max-time', '60', ...args], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile('curl', ['-sS', '--max-time', '60', ...args], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
   });
 }
 
@@ -93,19 +100,26 @@ for (const mode of modes) {
     if (mode.ingress) {
       test('from an ingress thread: inline there, on a pool thread through the master, on the master', async () => {
         const seen = new Set<string>();
-        await until(async () => {
-          for (const place of PLACES) {
-            const response = await fetch(`${app.url}/${place}/bytes?kind=generator&bytes=200000&chunk=5000`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(20_000) });
-            assert.ok(isPattern(new Uint8Array(await response.arrayBuffer()), 200_000));
-            const accepted = response.headers.get('x-accepted-by');
-            const ranOn = response.headers.get('x-ran-on');
-            if (accepted === '0') continue; // the master accepted this one
-            if (place === 'auto' && ranOn === accepted) seen.add('inline on the ingress thread');
-            if (place === 'pool' && ranOn !== accepted && ranOn !== '0') seen.add('on a pool thread, through the master');
-            if (place === 'master' && ranOn === '0') seen.add('on the master');
-          }
-          return seen.size === 3;
-        }, 30_000, 10);
+        await until(
+          async () => {
+            for (const place of PLACES) {
+              const response = await fetch(`${app.url}/${place}/bytes?kind=generator&bytes=200000&chunk=5000`, {
+                headers: { connection: 'close' },
+                signal: AbortSignal.timeout(20_000),
+              });
+              assert.ok(isPattern(new Uint8Array(await response.arrayBuffer()), 200_000));
+              const accepted = response.headers.get('x-accepted-by');
+              const ranOn = response.headers.get('x-ran-on');
+              if (accepted === '0') continue; // the master accepted this one
+              if (place === 'auto' && ranOn === accepted) seen.add('inline on the ingress thread');
+              if (place === 'pool' && ranOn !== accepted && ranOn !== '0') seen.add('on a pool thread, through the master');
+              if (place === 'master' && ranOn === '0') seen.add('on the master');
+            }
+            return seen.size === 3;
+          },
+          30_000,
+          10,
+        );
       });
     }
 
@@ -117,7 +131,10 @@ for (const mode of modes) {
         const outcome = await readSlowly(`${app.url}/${place}/big?mb=100&callback=${encodeURIComponent(callbacks.url)}`, pid, 60, 40);
         assert.equal(outcome.status, 200);
         assert.ok(outcome.bytes < 50 * 1024 * 1024, `${place}: the client read slowly (${outcome.bytes} bytes)`);
-        assert.ok(outcome.peakMb - outcome.baseMb < 64, `${place}: RSS grew ${(outcome.peakMb - outcome.baseMb).toFixed(1)} MiB (from ${outcome.baseMb.toFixed(1)})`);
+        assert.ok(
+          outcome.peakMb - outcome.baseMb < 64,
+          `${place}: RSS grew ${(outcome.peakMb - outcome.baseMb).toFixed(1)} MiB (from ${outcome.baseMb.toFixed(1)})`,
+        );
         // The client cancelled: the handler's Readable is destroyed, long before its 1600 blocks.
         const closed = await until(async () => callbacks.seen.find((what) => what.startsWith('closed:')));
         assert.ok(Number(closed.split(':')[1]) < 1600, `${place}: the producer stopped (${closed})`);
@@ -144,7 +161,10 @@ for (const mode of modes) {
         // HEAD: the headers, no body, and the endless source is stopped with the response (its
         // signal aborts; a generator not started yet has no finally to run).
         callbacks.seen.length = 0;
-        const head = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url)}`, { method: 'HEAD', signal: AbortSignal.timeout(20_000) });
+        const head = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url)}`, {
+          method: 'HEAD',
+          signal: AbortSignal.timeout(20_000),
+        });
         assert.equal(head.status, 200);
         assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8');
         assert.equal(await head.text(), '');
@@ -157,7 +177,9 @@ for (const mode of modes) {
         const response = await fetch(`${app.url}/${place}/fail-midway`, { signal: AbortSignal.timeout(20_000) });
         assert.equal(response.status, 200);
         await assert.rejects(response.text(), `${place}: the body ends in an error, not a clean end`);
-        await until(async () => logRecords(app.lines).some((r) => r.route === `GET /${place}/fail-midway` && (r.err as { code?: string } | undefined)?.code === 'APP_PRODUCER_BROKE'));
+        await until(async () =>
+          logRecords(app.lines).some((r) => r.route === `GET /${place}/fail-midway` && (r.err as { code?: string } | undefined)?.code === 'APP_PRODUCER_BROKE'),
+        );
       }
     });
 
@@ -166,7 +188,9 @@ for (const mode of modes) {
         const response = await fetch(`${app.url}/pool/exit-midway`, { signal: AbortSignal.timeout(20_000) });
         assert.equal(response.status, 200);
         await assert.rejects(response.text());
-        await until(async () => logRecords(app.lines).some((r) => r.route === 'GET /pool/exit-midway' && (r.err as { code?: string } | undefined)?.code === 'GOPOOL_ERR_STREAM_CUT'));
+        await until(async () =>
+          logRecords(app.lines).some((r) => r.route === 'GET /pool/exit-midway' && (r.err as { code?: string } | undefined)?.code === 'GOPOOL_ERR_STREAM_CUT'),
+        );
         // (A request sent to the thread as it exited gets 503, as any request on an exiting thread.)
         await until(async () => {
           const next = await fetch(`${app.url}/pool/bytes?kind=web&bytes=100000`, { signal: AbortSignal.timeout(20_000) });
@@ -216,7 +240,16 @@ for (const mode of modes) {
       const response = await fetch(`${app.url}/pool/upload`, { method: 'POST', body: form, signal: AbortSignal.timeout(60_000) });
       assert.equal(response.status, 200);
       const body = (await response.json()) as { threadId: number };
-      assert.deepEqual(body, { title: 'holiday', tags: ['a', 'b'], filename: 'photo.png', mimetype: 'image/png', isBytes: true, bytes: file.length, sha256: sha256(file), threadId: body.threadId });
+      assert.deepEqual(body, {
+        title: 'holiday',
+        tags: ['a', 'b'],
+        filename: 'photo.png',
+        mimetype: 'image/png',
+        isBytes: true,
+        bytes: file.length,
+        sha256: sha256(file),
+        threadId: body.threadId,
+      });
       if (!mode.single) assert.notEqual(body.threadId, 0, 'ran on a pool thread');
 
       const path = join(tmpdir(), `gopool-upload-${process.pid}.bin`);
@@ -248,7 +281,13 @@ for (const mode of modes) {
             offset += 100_000;
           },
         });
-        const response = await fetch(`${app.url}/${place}/raw`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' }, signal: AbortSignal.timeout(30_000) } as RequestInit);
+        const response = await fetch(`${app.url}/${place}/raw`, {
+          method: 'POST',
+          body,
+          duplex: 'half',
+          headers: { 'content-type': 'application/octet-stream' },
+          signal: AbortSignal.timeout(30_000),
+        } as RequestInit);
         const result = (await response.json()) as Record<string, unknown>;
         assert.deepEqual({ ...result, threadId: 0 }, { bytes: bytes.length, sha256: sha256(bytes), isWebStream: true, aborted: false, threadId: 0 }, place);
 

@@ -130,14 +130,20 @@ describe('zero-downtime reload', () => {
 describe('crash loop', () => {
   test('a master that keeps dying is restarted with backoff, then given up on: exit non-zero, reason logged', async () => {
     const started = Date.now();
-    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], { env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '1000' }, ms: 60_000 });
+    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], {
+      env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '1000' },
+      ms: 60_000,
+    });
     assert.notEqual(result.code, 0);
     const records = logRecords(result.output.split('\n'));
     const deaths = records.filter((r) => String(r.msg).startsWith('master died (exit code 1)'));
     assert.equal(deaths.length, 5, 'five crashes, then no more restarts');
     const delays = records.filter((r) => typeof r.delayMs === 'number').map((r) => r.delayMs);
     assert.deepEqual(delays, [100, 200, 400, 800], 'exponential backoff');
-    assert.ok(records.some((r) => r.level === 60 && String(r.msg).includes('crash loop: 5 crashes within 60 s')), 'the reason is logged');
+    assert.ok(
+      records.some((r) => r.level === 60 && String(r.msg).includes('crash loop: 5 crashes within 60 s')),
+      'the reason is logged',
+    );
     assert.ok(result.output.includes('master crash for the crash-loop test'), 'the crash itself is in the log');
     process.stdout.write(`  crash loop detected after ${Date.now() - started} ms\n`);
   });
@@ -153,7 +159,11 @@ describe('graceful stop', () => {
     await until(async () => (await get(`${app.url}/_info`)).json().pool.running === 3);
     const stop = runToEnd(process.execPath, [CLI, 'stop', 'stopper'], { env: { GOPOOL_HOME: home } });
     const results = await Promise.all(slow);
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 200], 'in-flight requests completed');
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 200],
+      'in-flight requests completed',
+    );
     const stopped = await stop;
     assert.equal(stopped.code, 0, stopped.output);
     assert.match(stopped.output, /stopper stopped/);
@@ -233,7 +243,9 @@ describe('background mode', () => {
   });
 
   test('--daemon reports a start failure with its reason and a non-zero exit', async () => {
-    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'broken-throws.mjs'), '--daemon', '--port', '0'], { env: { GOPOOL_HOME: tempHome() } });
+    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'broken-throws.mjs'), '--daemon', '--port', '0'], {
+      env: { GOPOOL_HOME: tempHome() },
+    });
     assert.equal(result.code, 1);
     assert.match(result.output, /^gopool: app file .* failed to load: Error: the app refuses to load/m);
   });
@@ -241,7 +253,9 @@ describe('background mode', () => {
   test('a crash loop in the background: the daemon stays, status says errored and why', async () => {
     const home = tempHome();
     const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '1000' };
-    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], { env });
+    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], {
+      env,
+    });
     assert.equal(started.code, 0, started.output);
     const s = await until(async () => {
       const current = await status(home, 'loopy');
@@ -258,7 +272,11 @@ describe('background mode', () => {
   test('logs are rotated by size and the retention limit is kept', async () => {
     const home = tempHome();
     const env = { GOPOOL_HOME: home };
-    const started = await runToEnd(process.execPath, [CLI, 'start', APP, '--daemon', '--name', 'rotor', '--port', '0', '--log-max-bytes', '4096', '--log-files', '2'], { env });
+    const started = await runToEnd(
+      process.execPath,
+      [CLI, 'start', APP, '--daemon', '--name', 'rotor', '--port', '0', '--log-max-bytes', '4096', '--log-files', '2'],
+      { env },
+    );
     assert.equal(started.code, 0, started.output);
     const url = started.output.match(/on (http:\/\/\S+)/)![1]!;
     for (let i = 0; i < 30; i++) await get(`${url}/log/20`);
@@ -280,7 +298,10 @@ describe('background mode', () => {
 function connectOutcome(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
 }
@@ -290,7 +311,9 @@ describe('the listening socket closes when nobody will serve', () => {
     const home = tempHome();
     // 1 s before each crash: the first start is online first, however busy the machine.
     const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '1000' };
-    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'closer', '--port', '0'], { env });
+    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'closer', '--port', '0'], {
+      env,
+    });
     assert.equal(started.code, 0, started.output);
     const port = Number(started.output.match(/on http:\/\/[\d.]+:(\d+)/)![1]);
     const s = await until(async () => {
@@ -309,7 +332,10 @@ describe('the listening socket closes when nobody will serve', () => {
     const app = await startApp(APP, ['--name', 'refuser', '--info-url', '/_info', '--ingress-threads', '0'], { GOPOOL_HOME: tempHome() });
     const port = Number(new URL(app.url).port);
     let slowDone = false;
-    const slow = get(`${app.url}/sleep/3000`).then((r) => { slowDone = true; return r; });
+    const slow = get(`${app.url}/sleep/3000`).then((r) => {
+      slowDone = true;
+      return r;
+    });
     await until(async () => (await get(`${app.url}/_info`)).json().pool.running === 1);
     app.child.kill('SIGTERM');
     await app.waitForLine((line) => line.includes('draining: no new connections'));

@@ -8,4 +8,9 @@ fastify.get('/hello', () => pool.run({ route: 'hello' }));
 fastify.get('/fib/:n', (req) => pool.run({ route: 'fib', n: req.params.n }));
 fastify.get('/db', () => pool.run({ route: 'db' }));
 fastify.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' }).then((url) => console.log(JSON.stringify({ msg: ` listening on ${url}`, url })));
-process.on('SIGTERM', () => fastify.close().then(() => pool.destroy()).then(() => process.exit(0)));
+process.on('SIGTERM', () =>
+  fastify
+    .close()
+    .then(() => pool.destroy())
+    .then(() => process.exit(0)),
+);

@@ -7,9 +7,13 @@ if (cluster.isPrimary) {
   let listening = 0;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('listening', (_worker, address) => {
-    if (++listening === workers) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${address.port}`, url: `http://127.0.0.1:${address.port}` }));
+    if (++listening === workers)
+      console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${address.port}`, url: `http://127.0.0.1:${address.port}` }));
   });
-  process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(0); });
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers)) w.kill();
+    process.exit(0);
+  });
 } else {
   // Workers share the primary's port (round-robin): PORT must be fixed, 0 would differ per worker.
   // BENCH_APP: another routes module (the plugins variant of the fastify-app benchmark).

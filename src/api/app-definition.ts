@@ -14,8 +14,17 @@ import { RouteRegistry } from './route-registry';
 
 /** fastify methods the user may call on `gopool`, replayed on each accepting thread's fastify. */
 export const SETUP_METHODS = [
-  'register', 'addHook', 'addSchema', 'setErrorHandler', 'setNotFoundHandler', 'addContentTypeParser',
-  'decorate', 'decorateRequest', 'decorateReply', 'setValidatorCompiler', 'setSchemaErrorFormatter',
+  'register',
+  'addHook',
+  'addSchema',
+  'setErrorHandler',
+  'setNotFoundHandler',
+  'addContentTypeParser',
+  'decorate',
+  'decorateRequest',
+  'decorateReply',
+  'setValidatorCompiler',
+  'setSchemaErrorFormatter',
 ] as const;
 export type SetupMethod = (typeof SETUP_METHODS)[number];
 

@@ -5,7 +5,18 @@ import { definitionOf, type SetupMethod } from './app-definition';
 import { HttpError, httpError, reply } from './reply';
 import { sse } from './sse';
 import type { SetupMethods } from './setup-types';
-import type { AppCallbacks, Handler, HeaderGetter, OnMasterArgs, RequestGetter, RouteGeneric, RouteMethod, RouteOptions, RunningServer, ThreadLifecycleArgs } from './types';
+import type {
+  AppCallbacks,
+  Handler,
+  HeaderGetter,
+  OnMasterArgs,
+  RequestGetter,
+  RouteGeneric,
+  RouteMethod,
+  RouteOptions,
+  RunningServer,
+  ThreadLifecycleArgs,
+} from './types';
 
 export interface RouteShorthand {
   <G extends RouteGeneric = RouteGeneric>(path: string, handler: Handler<G>): Gopool;

@@ -24,7 +24,7 @@ export class RouteRegistry {
     if (this.frozenBy) {
       throw new ERR_ROUTE_AFTER_START(`${method} ${path}`, this.frozenBy);
     }
-    if (typeof path !== 'string' || !path.startsWith('/') && path !== '*') {
+    if (typeof path !== 'string' || (!path.startsWith('/') && path !== '*')) {
       throw new ERR_ROUTE_PATH(JSON.stringify(path));
     }
     if (typeof handler !== 'function') {
@@ -54,7 +54,19 @@ export class RouteRegistry {
 
 /** Route options gopool reads itself; the rest are fastify's, passed to the accepting threads' route. */
 const GOPOOL_OPTIONS = ['timeout', 'runOn', 'body', 'streamIdleTimeout'];
-const FASTIFY_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'];
+const FASTIFY_OPTIONS = [
+  'schema',
+  'config',
+  'bodyLimit',
+  'logLevel',
+  'onRequest',
+  'preParsing',
+  'preValidation',
+  'preHandler',
+  'onSend',
+  'onResponse',
+  'onError',
+];
 const KNOWN = new Set([...GOPOOL_OPTIONS, ...FASTIFY_OPTIONS]);
 const HOOKS = new Set(FASTIFY_OPTIONS.slice(4));
 

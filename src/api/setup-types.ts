@@ -3,15 +3,42 @@
  * parameter types, returning gopool so that calls chain.
  */
 import type {
-  AddContentTypeParser, FastifyError, FastifyInstance, FastifyRegister, FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteHandlerMethod,
-  onCloseAsyncHookHandler, onCloseHookHandler, onErrorAsyncHookHandler, onErrorHookHandler, onListenAsyncHookHandler,
-  onListenHookHandler, onReadyAsyncHookHandler, onReadyHookHandler, onRequestAbortAsyncHookHandler, onRequestAbortHookHandler,
-  onRequestAsyncHookHandler, onRequestHookHandler, onResponseAsyncHookHandler, onResponseHookHandler, onRouteHookHandler,
-  onSendAsyncHookHandler, onSendHookHandler, onTimeoutAsyncHookHandler, onTimeoutHookHandler, preCloseAsyncHookHandler,
-  preCloseHookHandler, preHandlerAsyncHookHandler, preHandlerHookHandler, preParsingAsyncHookHandler, preParsingHookHandler,
-  preValidationAsyncHookHandler, preValidationHookHandler,
+  AddContentTypeParser,
+  FastifyError,
+  FastifyInstance,
+  FastifyRegister,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  RouteHandlerMethod,
+  onCloseAsyncHookHandler,
+  onCloseHookHandler,
+  onErrorAsyncHookHandler,
+  onErrorHookHandler,
+  onListenAsyncHookHandler,
+  onListenHookHandler,
+  onReadyAsyncHookHandler,
+  onReadyHookHandler,
+  onRequestAbortAsyncHookHandler,
+  onRequestAbortHookHandler,
+  onRequestAsyncHookHandler,
+  onRequestHookHandler,
+  onResponseAsyncHookHandler,
+  onResponseHookHandler,
+  onRouteHookHandler,
+  onSendAsyncHookHandler,
+  onSendHookHandler,
+  onTimeoutAsyncHookHandler,
+  onTimeoutHookHandler,
+  preCloseAsyncHookHandler,
+  preCloseHookHandler,
+  preHandlerAsyncHookHandler,
+  preHandlerHookHandler,
+  preParsingAsyncHookHandler,
+  preParsingHookHandler,
+  preValidationAsyncHookHandler,
+  preValidationHookHandler,
 } from 'fastify';
-
 
 /** fastify's hooks by name, each callback or async form. */
 export interface HookHandlers {
@@ -35,11 +62,12 @@ export interface SetupMethods<Self> {
   register: FastifyRegister<Self>;
   addHook<K extends keyof HookHandlers>(name: K, hook: HookHandlers[K]): Self;
   addSchema(schema: unknown): Self;
-  setErrorHandler<TError = FastifyError>(
-    handler: (this: FastifyInstance, error: TError, request: FastifyRequest, reply: FastifyReply) => unknown,
-  ): Self;
+  setErrorHandler<TError = FastifyError>(handler: (this: FastifyInstance, error: TError, request: FastifyRequest, reply: FastifyReply) => unknown): Self;
   setNotFoundHandler(handler: RouteHandlerMethod): Self;
-  setNotFoundHandler(opts: { preValidation?: preValidationHookHandler | preValidationHookHandler[]; preHandler?: preHandlerHookHandler | preHandlerHookHandler[] }, handler: RouteHandlerMethod): Self;
+  setNotFoundHandler(
+    opts: { preValidation?: preValidationHookHandler | preValidationHookHandler[]; preHandler?: preHandlerHookHandler | preHandlerHookHandler[] },
+    handler: RouteHandlerMethod,
+  ): Self;
   addContentTypeParser: AddContentTypeParser;
   decorate(property: string | symbol, value?: unknown, dependencies?: string[]): Self;
   decorateRequest(property: string | symbol, value?: unknown, dependencies?: string[]): Self;

@@ -53,7 +53,11 @@ function iteratorOf(source: unknown): AsyncIterator<SseEvent | string> | Iterato
   throw new ERR_SSE_SOURCE(source === null ? 'null' : typeof source);
 }
 
-async function* events(iterator: AsyncIterator<SseEvent | string> | Iterator<SseEvent | string>, heartbeat: number, retry: number | undefined): AsyncGenerator<string> {
+async function* events(
+  iterator: AsyncIterator<SseEvent | string> | Iterator<SseEvent | string>,
+  heartbeat: number,
+  retry: number | undefined,
+): AsyncGenerator<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     yield retry !== undefined ? `retry: ${Math.trunc(retry)}\n\n` : ':\n\n';
@@ -65,7 +69,9 @@ async function* events(iterator: AsyncIterator<SseEvent | string> | Iterator<Sse
           step = await next;
           break;
         }
-        const tick = new Promise<typeof TICK>((resolve) => { timer = setTimeout(resolve, heartbeat, TICK); });
+        const tick = new Promise<typeof TICK>((resolve) => {
+          timer = setTimeout(resolve, heartbeat, TICK);
+        });
         step = await Promise.race([next, tick]);
         clearTimeout(timer);
         if (step !== TICK) break;
@@ -90,7 +96,11 @@ export function formatEvent(event: SseEvent | string): string {
   if (typeof event === 'string') return `${dataLines(event)}\n`;
   if (typeof event !== 'object' || event === null) return `${dataLines(String(event))}\n`;
   let text = '';
-  if (event.comment !== undefined) text += String(event.comment).split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join('');
+  if (event.comment !== undefined)
+    text += String(event.comment)
+      .split(/\r\n|\r|\n/)
+      .map((line) => `: ${line}\n`)
+      .join('');
   if (event.id !== undefined) text += `id: ${oneLine(String(event.id))}\n`;
   if (event.event !== undefined) text += `event: ${oneLine(event.event)}\n`;
   if (event.retry !== undefined) text += `retry: ${Math.trunc(event.retry)}\n`;
@@ -99,7 +109,10 @@ export function formatEvent(event: SseEvent | string): string {
 }
 
 function dataLines(data: string): string {
-  return data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('');
+  return data
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('');
 }
 
 function oneLine(value: string): string {

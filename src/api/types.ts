@@ -4,8 +4,18 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type {
-  FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifySchema, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler, onSendHookHandler,
-  preHandlerHookHandler, preParsingHookHandler, preValidationHookHandler, RouteShorthandOptions,
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  FastifySchema,
+  onErrorHookHandler,
+  onRequestHookHandler,
+  onResponseHookHandler,
+  onSendHookHandler,
+  preHandlerHookHandler,
+  preParsingHookHandler,
+  preValidationHookHandler,
+  RouteShorthandOptions,
 } from 'fastify';
 
 /**

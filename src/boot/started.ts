@@ -16,6 +16,8 @@ export function settleStart(server: unknown): void {
 
 function deferred(): { promise: Promise<unknown>; resolve: (value: unknown) => void } {
   let resolve!: (value: unknown) => void;
-  const promise = new Promise<unknown>((r) => { resolve = r; });
+  const promise = new Promise<unknown>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }

@@ -9,7 +9,10 @@ export function instanceNames(): string[] {
   const home = gopoolHome();
   if (!existsSync(home)) return [];
   checkFolder(home, statSync(home));
-  return readdirSync(home).filter((f) => f.endsWith('.sock')).map((f) => f.slice(0, -'.sock'.length)).sort();
+  return readdirSync(home)
+    .filter((f) => f.endsWith('.sock'))
+    .map((f) => f.slice(0, -'.sock'.length))
+    .sort();
 }
 
 /** The instance a command is about: the one named, or the only one running. */

@@ -8,7 +8,15 @@ const SWITCHES = new Set<string>(['watch']);
 /** Adds one flag per option, documented with its default and environment variable. */
 export function addOptionFlags(command: Command): Command {
   for (const spec of OPTION_SPECS) {
-    const placeholder = SWITCHES.has(spec.key) ? '' : spec.kind === 'int' ? ' <n>' : spec.kind === 'bool' ? ' <true|false>' : spec.choices ? ` <${spec.choices.join('|')}>` : ' <value>';
+    const placeholder = SWITCHES.has(spec.key)
+      ? ''
+      : spec.kind === 'int'
+        ? ' <n>'
+        : spec.kind === 'bool'
+          ? ' <true|false>'
+          : spec.choices
+            ? ` <${spec.choices.join('|')}>`
+            : ' <value>';
     command.addOption(new Option(`--${spec.flag}${placeholder}`, `${spec.describe} (default: ${spec.shownDefault}; env ${spec.env})`));
   }
   return command;

@@ -15,7 +15,10 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const error = err instanceof Error ? err : new Error(String(err));
   const file = process.argv[2]!;
-  const where = (error.stack ?? '').split('\n').map((l) => l.trim()).find((l) => l.includes(file));
+  const where = (error.stack ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.includes(file));
   process.stderr.write(`${error.name}: ${error.message.split('\n')[0]}${where ? ` (${where.replace(/^at /, '')})` : ''}\n`);
   process.exit(1);
 });

@@ -52,18 +52,23 @@ function readJson(file: string): unknown {
 
 function readJavaScript(file: string): Promise<unknown> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, [join(__dirname, 'config-child.js'), file], { cwd: dirname(file), timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const reason = stderr.trim().split('\n')[0] || err.message;
-        fail(new ERR_CONFIG_LOAD(file, reason));
-        return;
-      }
-      try {
-        done(JSON.parse(stdout));
-      } catch {
-        fail(new ERR_CONFIG_LOAD(file, 'it did not export plain data'));
-      }
-    });
+    execFile(
+      process.execPath,
+      [join(__dirname, 'config-child.js'), file],
+      { cwd: dirname(file), timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const reason = stderr.trim().split('\n')[0] || err.message;
+          fail(new ERR_CONFIG_LOAD(file, reason));
+          return;
+        }
+        try {
+          done(JSON.parse(stdout));
+        } catch {
+          fail(new ERR_CONFIG_LOAD(file, 'it did not export plain data'));
+        }
+      },
+    );
   });
 }
 
@@ -91,7 +96,12 @@ export function checkConfig(file: string, raw: unknown, envName: string | undefi
   };
 }
 
-function checkSection(file: string, raw: Record<string, unknown>, prefix: string, top: boolean): { app?: string; options: PartialOptions; env: Record<string, string> } {
+function checkSection(
+  file: string,
+  raw: Record<string, unknown>,
+  prefix: string,
+  top: boolean,
+): { app?: string; options: PartialOptions; env: Record<string, string> } {
   const options: Record<string, unknown> = {};
   let env: Record<string, string> = {};
   let app: string | undefined;

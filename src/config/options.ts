@@ -64,19 +64,47 @@ export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions>
 const cpus = (): number => cpuCount();
 
 function int<K extends keyof GopoolOptions>(
-  key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => number, min: number, max = 2 ** 31 - 1,
+  key: K,
+  flag: string,
+  describe: string,
+  shownDefault: string,
+  defaultValue: () => number,
+  min: number,
+  max = 2 ** 31 - 1,
 ): OptionSpec<K> {
   return { key, kind: 'int', flag, env: envName(flag), describe, shownDefault, defaultValue: defaultValue as () => GopoolOptions[K], min, max };
 }
 
 function str<K extends keyof GopoolOptions>(
-  key: K, flag: string, describe: string, shownDefault: string, defaultValue: () => string, choices?: readonly string[],
+  key: K,
+  flag: string,
+  describe: string,
+  shownDefault: string,
+  defaultValue: () => string,
+  choices?: readonly string[],
 ): OptionSpec<K> {
-  return { key, kind: 'string', flag, env: envName(flag), describe, shownDefault, defaultValue: defaultValue as () => GopoolOptions[K], ...(choices ? { choices } : {}) };
+  return {
+    key,
+    kind: 'string',
+    flag,
+    env: envName(flag),
+    describe,
+    shownDefault,
+    defaultValue: defaultValue as () => GopoolOptions[K],
+    ...(choices ? { choices } : {}),
+  };
 }
 
 function bool<K extends keyof GopoolOptions>(key: K, flag: string, describe: string, defaultValue: boolean): OptionSpec<K> {
-  return { key, kind: 'bool', flag, env: envName(flag), describe, shownDefault: String(defaultValue), defaultValue: (() => defaultValue) as () => GopoolOptions[K] };
+  return {
+    key,
+    kind: 'bool',
+    flag,
+    env: envName(flag),
+    describe,
+    shownDefault: String(defaultValue),
+    defaultValue: (() => defaultValue) as () => GopoolOptions[K],
+  };
 }
 
 function envName(flag: string): string {
@@ -90,35 +118,124 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   str('host', 'host', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1', () => '127.0.0.1'),
   int('timeout', 'timeout', 'milliseconds a handler may take before the client gets 504', '10000', () => 10000, 1),
   int('minThreads', 'min-threads', 'worker threads kept alive when idle', '0', () => 0, 0, 1024),
-  int('cpus', 'cpus', 'CPUs to plan for: the defaults of max-threads, ingress-threads and max-queue follow it, and at most this many threads run CPU-heavy work or accept connections at once', 'detected: the cgroup CPU quota, at most the CPUs the process may run on', cpus, 1, 1024),
-  int('maxThreads', 'max-threads', 'worker threads at most; above the CPU count they serve handlers that wait on I/O, while CPU-heavy work runs on at most CPU-count threads at once', 'CPU count', cpus, 1, 1024),
-  int('ingressThreads', 'ingress-threads', 'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle, never more than the CPU count (0: the master accepts alone)', 'CPU count', cpus, 0, 1024),
+  int(
+    'cpus',
+    'cpus',
+    'CPUs to plan for: the defaults of max-threads, ingress-threads and max-queue follow it, and at most this many threads run CPU-heavy work or accept connections at once',
+    'detected: the cgroup CPU quota, at most the CPUs the process may run on',
+    cpus,
+    1,
+    1024,
+  ),
+  int(
+    'maxThreads',
+    'max-threads',
+    'worker threads at most; above the CPU count they serve handlers that wait on I/O, while CPU-heavy work runs on at most CPU-count threads at once',
+    'CPU count',
+    cpus,
+    1,
+    1024,
+  ),
+  int(
+    'ingressThreads',
+    'ingress-threads',
+    'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle, never more than the CPU count (0: the master accepts alone)',
+    'CPU count',
+    cpus,
+    0,
+    1024,
+  ),
   int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '0', () => 0, 0, 1024),
-  int('cheapRouteMs', 'cheap-route-ms', 'a runOn "auto" route whose handler measures under this many ms of synchronous time runs inline on the thread that accepted its connection, heavier ones on worker threads (0: always on worker threads)', '1', () => 1, 0, 1000),
+  int(
+    'cheapRouteMs',
+    'cheap-route-ms',
+    'a runOn "auto" route whose handler measures under this many ms of synchronous time runs inline on the thread that accepted its connection, heavier ones on worker threads (0: always on worker threads)',
+    '1',
+    () => 1,
+    0,
+    1000,
+  ),
   int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
   int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
   int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),
   int('bodyLimit', 'body-limit', 'largest request body in bytes; a larger one gets 413', '1048576', () => 1048576, 1),
   int('gracePeriod', 'grace-period', 'milliseconds in-flight requests get to finish on stop or reload', '10000', () => 10000, 0),
   int('maxThreadMemory', 'max-thread-memory', 'heap limit of one thread in MB; a thread over it is replaced (0: V8 default)', '0', () => 0, 0),
-  int('youngGenerationMb', 'young-generation-mb', "young-generation (nursery) size of each thread in MB, the master's main thread included; V8 grows it to tens of MB per thread under load (0: V8 default)", '3', () => 3, 0, 1024),
+  int(
+    'youngGenerationMb',
+    'young-generation-mb',
+    "young-generation (nursery) size of each thread in MB, the master's main thread included; V8 grows it to tens of MB per thread under load (0: V8 default)",
+    '3',
+    () => 3,
+    0,
+    1024,
+  ),
   str('name', 'name', 'instance name, for logs and management commands', 'app file name', () => ''),
   str('logLevel', 'log-level', 'pino log level', 'info', () => 'info', LOG_LEVELS),
   int('logMaxBytes', 'log-max-bytes', 'with --daemon: size at which the log file is rotated', '10485760', () => 10 * 1024 * 1024, 1024),
   int('logFiles', 'log-files', 'with --daemon: rotated log files kept besides the current one', '5', () => 5, 0, 1000),
-  { ...str('infoUrl', 'info-url', 'path prefix of the monitoring endpoints on the public port: JSON, /metrics, /dashboard, /livez, /readyz (off when empty)', 'off', () => ''), urlPath: true },
+  {
+    ...str(
+      'infoUrl',
+      'info-url',
+      'path prefix of the monitoring endpoints on the public port: JSON, /metrics, /dashboard, /livez, /readyz (off when empty)',
+      'off',
+      () => '',
+    ),
+    urlPath: true,
+  },
   int('monitorPort', 'monitor-port', 'a separate port for the monitoring endpoints, at its root (0: none)', '0', () => 0, 0, 65535),
   str('monitorHost', 'monitor-host', 'address of the monitoring port', '127.0.0.1', () => '127.0.0.1'),
   str('monitorToken', 'monitor-token', 'if set, monitoring endpoints (not /livez, /readyz) want "Authorization: Bearer <token>" or ?token=', 'none', () => ''),
   bool('metrics', 'metrics', 'collect per-route request metrics (false saves a little CPU per request)', true),
-  str('trustProxy', 'trust-proxy', 'which proxies may set X-Forwarded-For/-Proto/-Host (the client ip a handler sees): false, true, a number of hops, or comma-separated addresses/CIDR ranges', 'false', () => 'false'),
-  str('requestIdHeader', 'request-id-header', 'a request header whose value becomes the request id (e.g. x-request-id from a proxy); otherwise ids are generated', 'none', () => ''),
+  str(
+    'trustProxy',
+    'trust-proxy',
+    'which proxies may set X-Forwarded-For/-Proto/-Host (the client ip a handler sees): false, true, a number of hops, or comma-separated addresses/CIDR ranges',
+    'false',
+    () => 'false',
+  ),
+  str(
+    'requestIdHeader',
+    'request-id-header',
+    'a request header whose value becomes the request id (e.g. x-request-id from a proxy); otherwise ids are generated',
+    'none',
+    () => '',
+  ),
   int('jsonDepthLimit', 'json-depth-limit', 'JSON request bodies nested deeper than this get 400 (0: no limit)', '128', () => 128, 0, 100000),
-  int('requestTimeout', 'request-timeout', 'milliseconds a client has to send a whole request, headers and body; a slower one gets 408 and its connection is closed (0: no limit)', '60000', () => 60000, 0),
-  int('headersTimeout', 'headers-timeout', "milliseconds a client has to send a request's headers, from its first byte; a slower one gets 408 and its connection is closed (0: no limit of its own)", '20000', () => 20000, 0),
-  int('keepAliveTimeout', 'keep-alive-timeout', 'milliseconds an idle kept-alive connection stays open; keep it above the idle timeout of a proxy in front (nginx upstream keepalive_timeout, a load balancer idle timeout: 60 s) so that gopool never closes a connection the proxy is reusing', '72000', () => 72000, 1),
+  int(
+    'requestTimeout',
+    'request-timeout',
+    'milliseconds a client has to send a whole request, headers and body; a slower one gets 408 and its connection is closed (0: no limit)',
+    '60000',
+    () => 60000,
+    0,
+  ),
+  int(
+    'headersTimeout',
+    'headers-timeout',
+    "milliseconds a client has to send a request's headers, from its first byte; a slower one gets 408 and its connection is closed (0: no limit of its own)",
+    '20000',
+    () => 20000,
+    0,
+  ),
+  int(
+    'keepAliveTimeout',
+    'keep-alive-timeout',
+    'milliseconds an idle kept-alive connection stays open; keep it above the idle timeout of a proxy in front (nginx upstream keepalive_timeout, a load balancer idle timeout: 60 s) so that gopool never closes a connection the proxy is reusing',
+    '72000',
+    () => 72000,
+    1,
+  ),
   bool('watch', 'watch', "reload (zero-downtime) when a file in the app's folder changes, node_modules, .git and log folders aside; for development", false),
-  int('streamIdleTimeout', 'stream-idle-timeout', 'milliseconds a streamed response may go without producing a chunk while its client waits for one; then it is ended (the connection closed) and logged (0: no limit)', '30000', () => 30000, 0),
+  int(
+    'streamIdleTimeout',
+    'stream-idle-timeout',
+    'milliseconds a streamed response may go without producing a chunk while its client waits for one; then it is ended (the connection closed) and logged (0: no limit)',
+    '30000',
+    () => 30000,
+    0,
+  ),
 ];
 
 export const OPTION_KEYS = new Set<string>(OPTION_SPECS.map((spec) => spec.key));

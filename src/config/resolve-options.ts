@@ -21,7 +21,12 @@ export interface OptionLayers {
  */
 export function resolveOptions(layers: OptionLayers): GopoolOptions {
   const resolved = defaults();
-  const given = [checkLayer(layers.code ?? {}, 'options passed to gopool'), layers.config ?? {}, readEnv(layers.env ?? {}), checkLayer(layers.cli ?? {}, 'command line')];
+  const given = [
+    checkLayer(layers.code ?? {}, 'options passed to gopool'),
+    layers.config ?? {},
+    readEnv(layers.env ?? {}),
+    checkLayer(layers.cli ?? {}, 'command line'),
+  ];
   for (const layer of given) Object.assign(resolved, layer);
   // The thread and queue defaults follow `cpus` when it was given and they were not.
   const chosen = new Set(given.flatMap((layer) => Object.keys(layer)));

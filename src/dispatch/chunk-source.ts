@@ -34,11 +34,13 @@ function isOldStyleStream(value: object): boolean {
  * only when that await settles; the handler's signal is what stops such a wait.)
  */
 export function chunksOf(value: AsyncIterable<unknown> | ReadableStream): ChunkSource {
-  const iterable = (Symbol.asyncIterator in value
-    ? value
-    : typeof (value as { getReader?: unknown }).getReader === 'function'
-      ? readerIterable(value as ReadableStream)
-      : new Readable().wrap(value as unknown as NodeJS.ReadableStream)) as AsyncIterable<unknown>;
+  const iterable = (
+    Symbol.asyncIterator in value
+      ? value
+      : typeof (value as { getReader?: unknown }).getReader === 'function'
+        ? readerIterable(value as ReadableStream)
+        : new Readable().wrap(value as unknown as NodeJS.ReadableStream)
+  ) as AsyncIterable<unknown>;
   const iterator = iterable[Symbol.asyncIterator]();
   let finished = false;
   return {
@@ -111,14 +113,17 @@ export function startingWith(first: Uint8Array, rest: ChunkSource): ChunkSource 
 
 /** A ChunkSource as a web ReadableStream, read only when its reader asks (no read-ahead). */
 export function webStreamOf(source: ChunkSource): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = await source.next();
-      if (chunk === null) controller.close();
-      else controller.enqueue(chunk);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const chunk = await source.next();
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel(reason) {
+        source.cancel(reason instanceof Error ? reason : new Error(String(reason ?? 'cancelled')));
+      },
     },
-    cancel(reason) {
-      source.cancel(reason instanceof Error ? reason : new Error(String(reason ?? 'cancelled')));
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

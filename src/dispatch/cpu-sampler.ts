@@ -57,7 +57,7 @@ export class CpuSampler {
       if (sample?.open && sample.depth++ === 0) sample.runningSince = performance.now();
     },
     after: (id) => {
-      this.onState?.(true, this.depth = Math.max(0, this.depth - 1));
+      this.onState?.(true, (this.depth = Math.max(0, this.depth - 1)));
       const sample = this.followed.get(id);
       if (sample?.open && sample.depth > 0 && --sample.depth === 0) sample.asyncMs += performance.now() - sample.runningSince;
     },

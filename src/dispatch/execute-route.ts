@@ -13,7 +13,12 @@ import type { TaskResult } from './task';
  * (dispatch/stream-result.ts). `crossing`: the result will be posted to another thread (errors
  * are packed as data then, streams become ports).
  */
-export function executeRoute(route: RouteDefinition, request: HandlerRequest & RequestContext, serializerFor: SerializerFor | undefined, crossing: boolean): TaskResult | Promise<TaskResult> {
+export function executeRoute(
+  route: RouteDefinition,
+  request: HandlerRequest & RequestContext,
+  serializerFor: SerializerFor | undefined,
+  crossing: boolean,
+): TaskResult | Promise<TaskResult> {
   let value: unknown;
   try {
     value = route.handler(request);
@@ -29,7 +34,13 @@ export function executeRoute(route: RouteDefinition, request: HandlerRequest & R
   return finish(value, route, request, serializerFor, crossing);
 }
 
-function finish(value: unknown, route: RouteDefinition, request: RequestContext, serializerFor: SerializerFor | undefined, crossing: boolean): TaskResult | Promise<TaskResult> {
+function finish(
+  value: unknown,
+  route: RouteDefinition,
+  request: RequestContext,
+  serializerFor: SerializerFor | undefined,
+  crossing: boolean,
+): TaskResult | Promise<TaskResult> {
   try {
     const stream = streamReply(value);
     if (stream) return streamResult(stream.body, stream.status, stream.headers, request, crossing);

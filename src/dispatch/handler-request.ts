@@ -7,7 +7,24 @@ import type { Cancellation, TaskRequest } from './task';
 import type { StreamHandle } from './stream-port';
 
 /** Fields gopool sets on every request: what `requestGetter` picks may not replace them. */
-const OWN_FIELDS = new Set(['method', 'url', 'params', 'query', 'body', 'headers', 'id', 'ip', 'cookies', 'ctx', 'log', 'signal', 'stream', 'abort', 'attach', 'addExtra']);
+const OWN_FIELDS = new Set([
+  'method',
+  'url',
+  'params',
+  'query',
+  'body',
+  'headers',
+  'id',
+  'ip',
+  'cookies',
+  'ctx',
+  'log',
+  'signal',
+  'stream',
+  'abort',
+  'attach',
+  'addExtra',
+]);
 
 /**
  * The object a handler receives. The accepting thread builds it with the request's data

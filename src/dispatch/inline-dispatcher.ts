@@ -10,7 +10,6 @@ import type { SyncWatch } from './sync-watch';
 import { CpuSampler } from './cpu-sampler';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 
-
 /**
  * Runs handlers on the calling thread: every route in single mode, `runOn: "master"` routes on
  * the master, cheap routes on ingress threads. A timeout still answers 504 and aborts the
@@ -28,7 +27,12 @@ export class InlineDispatcher implements Dispatcher {
   /** Handlers awaiting something, for a crash that cannot say whose it was (crashedWhileRunning). */
   private readonly awaiting = new Set<{ routeKey: string; fail: (err: Error) => void }>();
 
-  constructor(routes: RouteDefinition[], private readonly ctx: GopoolContext, private readonly log: FastifyBaseLogger, private readonly serializers: ResponseSerializers) {
+  constructor(
+    routes: RouteDefinition[],
+    private readonly ctx: GopoolContext,
+    private readonly log: FastifyBaseLogger,
+    private readonly serializers: ResponseSerializers,
+  ) {
     this.routes = new Map(routes.map((route) => [route.key, route] as const));
   }
 
@@ -37,7 +41,10 @@ export class InlineDispatcher implements Dispatcher {
     const request = handlerRequest(task, this.ctx, this.log, cancel);
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout, cancel);
-    const sample = this.onAsyncTime && this.sampler.wants(routeKey) ? this.sampler.sample(routeKey, () => executeRoute(route, request, this.serializers.for(route), false)) : undefined;
+    const sample =
+      this.onAsyncTime && this.sampler.wants(routeKey)
+        ? this.sampler.sample(routeKey, () => executeRoute(route, request, this.serializers.for(route), false))
+        : undefined;
     const outcome = sample ? sample.value : executeRoute(route, request, this.serializers.for(route), false);
     this.syncWatch?.leave();
     this.onSyncTime?.(routeKey, performance.now() - started);
@@ -47,7 +54,15 @@ export class InlineDispatcher implements Dispatcher {
     }
     if (sample) void outcome.then(() => this.onAsyncTime?.(routeKey, sample.finish()));
     return new Promise<TaskResult>((resolve, reject) => {
-      const run = { routeKey, fail: (err: Error) => { clearTimeout(timer); this.awaiting.delete(run); request.abort(err); reject(err); } };
+      const run = {
+        routeKey,
+        fail: (err: Error) => {
+          clearTimeout(timer);
+          this.awaiting.delete(run);
+          request.abort(err);
+          reject(err);
+        },
+      };
       const timer = setTimeout(() => run.fail(new ERR_TIMEOUT(timeout)), timeout);
       this.awaiting.add(run);
       void outcome.then((result) => {

@@ -15,8 +15,12 @@ import { Session } from 'node:inspector/promises';
 const ANSWER_WITHIN_MS = 2000;
 
 /** `workerId` is the inspector's own counter; the title names the thread: "[worker <threadId>] ...". */
-interface AttachedEvent { params: { sessionId: string; workerInfo: { workerId: string; title: string } } }
-interface MessageEvent { params: { sessionId: string; message: string } }
+interface AttachedEvent {
+  params: { sessionId: string; workerInfo: { workerId: string; title: string } };
+}
+interface MessageEvent {
+  params: { sessionId: string; message: string };
+}
 
 export async function interruptThread(threadId: number): Promise<boolean> {
   let session: Session;
@@ -27,7 +31,13 @@ export async function interruptThread(threadId: number): Promise<boolean> {
     return false;
   }
   const timers: NodeJS.Timeout[] = [];
-  const within = <T>(promise: Promise<T>): Promise<T | undefined> => Promise.race([promise, new Promise<undefined>((resolve) => { timers.push(setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS)); })]);
+  const within = <T>(promise: Promise<T>): Promise<T | undefined> =>
+    Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timers.push(setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS));
+      }),
+    ]);
   try {
     const attached = new Promise<string>((resolve) => {
       session.on('NodeWorker.attachedToWorker', (event: AttachedEvent) => {

@@ -53,7 +53,13 @@ export class Placement {
   }
 
   where(route: RouteDefinition): Target {
-    return placeRoute(route.options.runOn, this.targets.role, this.costs.expected(route.key), this.targets.cheapRouteMs, this.pinned.size > 0 && this.pinned.has(route.key));
+    return placeRoute(
+      route.options.runOn,
+      this.targets.role,
+      this.costs.expected(route.key),
+      this.targets.cheapRouteMs,
+      this.pinned.size > 0 && this.pinned.has(route.key),
+    );
   }
 
   run(route: RouteDefinition, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {

@@ -77,7 +77,11 @@ class PortSender {
   private pendingBytes = 0;
   private flushScheduled = false;
 
-  constructor(private readonly source: ChunkSource, private readonly port: MessagePort, private readonly onCancel: ((reason: Error) => void) | undefined) {
+  constructor(
+    private readonly source: ChunkSource,
+    private readonly port: MessagePort,
+    private readonly onCancel: ((reason: Error) => void) | undefined,
+  ) {
     openSenders++;
     onOpenChange?.(openSenders);
     port.on('message', (message: Message) => {
@@ -183,7 +187,10 @@ export class PortReceiver implements ChunkSource {
   private unreported = 0;
   private window = INITIAL_WINDOW;
 
-  constructor(private readonly port: MessagePort, private readonly cutOff: () => Error) {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly cutOff: () => Error,
+  ) {
     port.on('message', (message: Message) => this.onMessage(message));
     port.on('close', () => {
       if (!this.ended && this.failure === null) this.fail(this.cutOff());
@@ -271,7 +278,10 @@ export class LocalStream implements ChunkSource {
   private sender: PortSender | undefined;
   private port: MessagePort | undefined;
 
-  constructor(private readonly source: ChunkSource, private readonly onCancel?: (reason: Error) => void) {}
+  constructor(
+    private readonly source: ChunkSource,
+    private readonly onCancel?: (reason: Error) => void,
+  ) {}
 
   next(): Promise<Uint8Array | null> {
     return this.source.next();

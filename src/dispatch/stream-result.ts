@@ -18,7 +18,13 @@ const EMPTY: ChunkSource = { next: () => Promise.resolve(null), cancel: () => un
  * `crossing`: the result goes to another thread, so the stream becomes a port there; the
  * handler's signal aborts when that end cancels (its client left, the stream stalled).
  */
-export function streamResult(value: AsyncIterable<unknown> | ReadableStream, status: number, headers: ResponseHeaders | null, request: RequestContext, crossing: boolean): Promise<TaskResult> {
+export function streamResult(
+  value: AsyncIterable<unknown> | ReadableStream,
+  status: number,
+  headers: ResponseHeaders | null,
+  request: RequestContext,
+  crossing: boolean,
+): Promise<TaskResult> {
   let source: ChunkSource;
   try {
     source = chunksOf(value);

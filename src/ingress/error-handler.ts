@@ -14,12 +14,18 @@ const production = process.env.NODE_ENV === 'production';
  */
 export function defaultErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as {
-    statusCode?: unknown; status?: unknown; code?: unknown; message?: unknown; expose?: unknown; headers?: unknown;
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    message?: unknown;
+    expose?: unknown;
+    headers?: unknown;
   };
   const status = statusOf(err, reply.statusCode);
   if (status >= 500) {
     // gopool's own answers (504 timeout, 503 queue full) are expected under load: a line, no stack.
-    if (typeof err.code === 'string' && err.code.startsWith('GOPOOL_ERR_') && err.code !== 'GOPOOL_ERR_RESULT_NOT_SENDABLE') request.log.warn({ code: err.code, statusCode: status }, String(err.message));
+    if (typeof err.code === 'string' && err.code.startsWith('GOPOOL_ERR_') && err.code !== 'GOPOOL_ERR_RESULT_NOT_SENDABLE')
+      request.log.warn({ code: err.code, statusCode: status }, String(err.message));
     else request.log.error({ err: error }, typeof err.message === 'string' ? err.message : 'request failed');
   }
   const expose = typeof err.expose === 'boolean' ? err.expose : status < 500 || !production;
@@ -42,6 +48,7 @@ function statusOf(err: { statusCode?: unknown; status?: unknown }, replyStatus: 
 
 function setHeaders(reply: FastifyReply, headers: ResponseHeaders): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) reply.header(name, value);
+    if (typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))
+      reply.header(name, value);
   }
 }

@@ -30,7 +30,19 @@ export interface GopoolRoutesOptions {
 
 const NO_HEADERS = Object.freeze({}) as Record<string, unknown>;
 /** Route options that are fastify's: passed to the route as they are. */
-const FASTIFY_ROUTE_OPTIONS = ['schema', 'config', 'bodyLimit', 'logLevel', 'onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'] as const;
+const FASTIFY_ROUTE_OPTIONS = [
+  'schema',
+  'config',
+  'bodyLimit',
+  'logLevel',
+  'onRequest',
+  'preParsing',
+  'preValidation',
+  'preHandler',
+  'onSend',
+  'onResponse',
+  'onError',
+] as const;
 
 /**
  * A fastify plugin that mounts the app's gopool routes, in the scope where the app's own
@@ -42,7 +54,12 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
   return async function mountGopoolRoutes(app: FastifyInstance): Promise<void> {
     const rawBodies = options.routes.filter((route) => route.options.body === 'stream');
     for (const route of options.routes) if (route.options.body !== 'stream') mountRoute(app, route, options);
-    if (rawBodies.length > 0) await app.register(rawBodyScope((scope) => { for (const route of rawBodies) mountRoute(scope, route, options); }));
+    if (rawBodies.length > 0)
+      await app.register(
+        rawBodyScope((scope) => {
+          for (const route of rawBodies) mountRoute(scope, route, options);
+        }),
+      );
   };
 }
 
@@ -68,7 +85,11 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     }
     if (streamed) request.stream = rawBody(req, reply);
     const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
-    if (outcome instanceof Promise) outcome.then((result) => answer(req, reply, result), (err: unknown) => fail(req, reply, err));
+    if (outcome instanceof Promise)
+      outcome.then(
+        (result) => answer(req, reply, result),
+        (err: unknown) => fail(req, reply, err),
+      );
     else answer(req, reply, outcome);
   };
   const fastifyOptions: Record<string, unknown> = {};
@@ -87,7 +108,10 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
         }
         // The parts are read here, into plain data that can cross to the handler's thread.
         if (multipart) {
-          multipartBody(req, limit).then((body) => run(req, reply, body), (err: unknown) => refuse(req, reply, err));
+          multipartBody(req, limit).then(
+            (body) => run(req, reply, body),
+            (err: unknown) => refuse(req, reply, err),
+          );
           return;
         }
       }

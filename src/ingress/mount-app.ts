@@ -34,11 +34,19 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
     await formBodies(defaults);
     await defaults.register(async function gopoolApp(scope: FastifyInstance) {
       // An app's own JSON or form parser replaces gopool's, as in fastify it replaces fastify's default.
-      if (definition.setup.some((call) => call.method === 'addContentTypeParser' && parsesJson(call.args[0]))) scope.removeContentTypeParser('application/json');
+      if (definition.setup.some((call) => call.method === 'addContentTypeParser' && parsesJson(call.args[0])))
+        scope.removeContentTypeParser('application/json');
       if (definition.setup.some(parsesForms)) scope.removeContentTypeParser('application/x-www-form-urlencoded');
       definition.applyTo(scope);
       const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
-      await scope.register(gopoolRoutes({ ...routeOptions, streamIdleTimeout: options.streamIdleTimeout, routes: definition.routes.list(), ...(countEach ? { onAnswered: countEach } : {}) }));
+      await scope.register(
+        gopoolRoutes({
+          ...routeOptions,
+          streamIdleTimeout: options.streamIdleTimeout,
+          routes: definition.routes.list(),
+          ...(countEach ? { onAnswered: countEach } : {}),
+        }),
+      );
       if (masterScope) await scope.register(masterScope);
     });
   });
@@ -65,7 +73,8 @@ function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswe
   scope.addHook('onError', (req, reply, err, done) => {
     const url = req.routeOptions.url;
     const status = (err as { statusCode?: number }).statusCode;
-    if (url !== undefined && !reply.sent) reply.raw.once('finish', () => onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, reply.elapsedTime));
+    if (url !== undefined && !reply.sent)
+      reply.raw.once('finish', () => onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, reply.elapsedTime));
     done();
   });
   return onAnswered;

@@ -46,7 +46,8 @@ export async function multipartBody(req: FastifyRequest, limit: number): Promise
   const body: Record<string, unknown> = {};
   const attached = req.body;
   if (attached !== undefined && attached !== null && typeof attached === 'object') {
-    for (const [name, value] of Object.entries(attached)) body[name] = Array.isArray(value) ? await Promise.all(value.map(attachedPart)) : await attachedPart(value);
+    for (const [name, value] of Object.entries(attached))
+      body[name] = Array.isArray(value) ? await Promise.all(value.map(attachedPart)) : await attachedPart(value);
     return body;
   }
   let total = 0;
@@ -61,7 +62,12 @@ export async function multipartBody(req: FastifyRequest, limit: number): Promise
         if (total > limit) throw new ERR_BODY_TOO_LARGE(limit);
         chunks.push(chunk as Buffer);
       }
-      value = { filename: part.filename ?? '', mimetype: part.mimetype ?? '', encoding: part.encoding ?? '', data: Buffer.concat(chunks) } satisfies UploadedFile;
+      value = {
+        filename: part.filename ?? '',
+        mimetype: part.mimetype ?? '',
+        encoding: part.encoding ?? '',
+        data: Buffer.concat(chunks),
+      } satisfies UploadedFile;
     } else {
       total += typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0;
       if (total > limit) throw new ERR_BODY_TOO_LARGE(limit);

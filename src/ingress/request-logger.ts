@@ -11,7 +11,11 @@ import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino
 export class RequestLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | undefined;
 
-  constructor(private readonly parent: FastifyBaseLogger, private readonly childBindings: Bindings, private readonly options: ChildLoggerOptions) {}
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly childBindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
 
   private get logger(): FastifyBaseLogger {
     return (this.made ??= this.parent.child(this.childBindings, this.options));
@@ -26,13 +30,27 @@ export class RequestLogger implements FastifyBaseLogger {
   }
 
   // Rest parameters: pino's log functions are overloaded (object, message, interpolation values).
-  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void { this.logger.fatal(...args); }
-  error(...args: Parameters<FastifyBaseLogger['error']>): void { this.logger.error(...args); }
-  warn(...args: Parameters<FastifyBaseLogger['warn']>): void { this.logger.warn(...args); }
-  info(...args: Parameters<FastifyBaseLogger['info']>): void { this.logger.info(...args); }
-  debug(...args: Parameters<FastifyBaseLogger['debug']>): void { this.logger.debug(...args); }
-  trace(...args: Parameters<FastifyBaseLogger['trace']>): void { this.logger.trace(...args); }
-  silent(...args: Parameters<FastifyBaseLogger['silent']>): void { this.logger.silent(...args); }
+  fatal(...args: Parameters<FastifyBaseLogger['fatal']>): void {
+    this.logger.fatal(...args);
+  }
+  error(...args: Parameters<FastifyBaseLogger['error']>): void {
+    this.logger.error(...args);
+  }
+  warn(...args: Parameters<FastifyBaseLogger['warn']>): void {
+    this.logger.warn(...args);
+  }
+  info(...args: Parameters<FastifyBaseLogger['info']>): void {
+    this.logger.info(...args);
+  }
+  debug(...args: Parameters<FastifyBaseLogger['debug']>): void {
+    this.logger.debug(...args);
+  }
+  trace(...args: Parameters<FastifyBaseLogger['trace']>): void {
+    this.logger.trace(...args);
+  }
+  silent(...args: Parameters<FastifyBaseLogger['silent']>): void {
+    this.logger.silent(...args);
+  }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);

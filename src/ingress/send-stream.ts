@@ -25,7 +25,11 @@ class StreamBody extends Readable {
   private idleTimer: NodeJS.Timeout | undefined;
   private ended = false;
 
-  constructor(private readonly source: ChunkSource, private readonly settings: StreamSettings, private readonly log: FastifyBaseLogger) {
+  constructor(
+    private readonly source: ChunkSource,
+    private readonly settings: StreamSettings,
+    private readonly log: FastifyBaseLogger,
+  ) {
     super();
   }
 
@@ -83,8 +87,13 @@ class StreamBody extends Readable {
   private report(err: Error): void {
     const code = (err as { code?: unknown }).code;
     if (code === 'GOPOOL_ERR_CLIENT_GONE') return;
-    if (code === 'GOPOOL_ERR_STREAM_IDLE') this.log.warn({ code, route: this.settings.route }, `${err.message}; the response was ended (its connection closed)`);
-    else this.log.error({ err, route: this.settings.route }, `the response stream of ${this.settings.route} failed after its headers were sent; the connection was closed`);
+    if (code === 'GOPOOL_ERR_STREAM_IDLE')
+      this.log.warn({ code, route: this.settings.route }, `${err.message}; the response was ended (its connection closed)`);
+    else
+      this.log.error(
+        { err, route: this.settings.route },
+        `the response stream of ${this.settings.route} failed after its headers were sent; the connection was closed`,
+      );
   }
 }
 

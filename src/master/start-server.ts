@@ -87,9 +87,10 @@ export async function startServer({ gopool, definition, options, log, appFile, m
   // This thread runs handlers itself in single mode, and for runOn "master" routes.
   const runsHandlers = mode === 'single' || routes.some((route) => route.options.runOn === 'master');
   if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role, cpus: options.cpus });
-  const pool = mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
-    ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
-    : undefined;
+  const pool =
+    mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
+      ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
+      : undefined;
   if (pool) {
     try {
       await pool.start();
@@ -106,9 +107,10 @@ export async function startServer({ gopool, definition, options, log, appFile, m
     throw err;
   }
   const { url, port } = boundUrl(app);
-  const ingress = mode === 'pool' && descriptors && options.ingressThreads > 0
-    ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder })
-    : undefined;
+  const ingress =
+    mode === 'pool' && descriptors && options.ingressThreads > 0
+      ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder })
+      : undefined;
   await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving' && (pool?.canServe() ?? true);
@@ -154,7 +156,14 @@ function recordRequests(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
-function createPool(definition: AppDefinition, options: GopoolOptions, log: Logger, appFile: string, ctx: GopoolContext, metrics: Metrics | undefined): ThreadPool {
+function createPool(
+  definition: AppDefinition,
+  options: GopoolOptions,
+  log: Logger,
+  appFile: string,
+  ctx: GopoolContext,
+  metrics: Metrics | undefined,
+): ThreadPool {
   return new ThreadPool({
     threadFile: join(__dirname, '..', 'dispatch', 'pool', 'thread-main.js'),
     threadData: { appFile, ctx, cpus: options.cpus, logLevel: options.logLevel, routeKeys: definition.routes.list().map((route) => route.key) },

@@ -17,8 +17,14 @@ export function stopAndExit(server: RunningServer, log: Logger, gracePeriod: num
   }, gracePeriod + 1000);
   force.unref();
   server.close().then(
-    () => { log.info('stopped'); process.exit(0); },
-    (err: unknown) => { log.error({ err }, 'error while stopping'); process.exit(1); },
+    () => {
+      log.info('stopped');
+      process.exit(0);
+    },
+    (err: unknown) => {
+      log.error({ err }, 'error while stopping');
+      process.exit(1);
+    },
   );
 }
 

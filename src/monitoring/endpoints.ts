@@ -39,7 +39,8 @@ export function monitoringEndpoints(metrics: Metrics, options: EndpointOptions) 
       if (guard(req, reply)) reply.send(metrics.historyPoints());
     });
     app.get(`${base}/dashboard`, { config }, (req, reply) => {
-      if (guard(req, reply)) reply.type('text/html; charset=utf-8').send(dashboardPage(base, { snapshot: metrics.snapshot(), history: metrics.historyPoints() }));
+      if (guard(req, reply))
+        reply.type('text/html; charset=utf-8').send(dashboardPage(base, { snapshot: metrics.snapshot(), history: metrics.historyPoints() }));
     });
     app.get(`${base}/livez`, { config }, (_req, reply) => {
       reply.send({ live: true });

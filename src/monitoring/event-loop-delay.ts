@@ -26,7 +26,7 @@ export class EventLoopDelay {
       const now = performance.now();
       const lateUs = Math.round((now - this.last - this.resolutionMs) * 1000);
       this.last = now;
-      this.histogram.record(Math.max(lateUs , 1));
+      this.histogram.record(Math.max(lateUs, 1));
     }, this.resolutionMs);
     this.timer.unref();
   }

@@ -95,7 +95,10 @@ export class Metrics {
   /** Set by the server: false while starting and once draining. */
   ready: () => boolean = () => false;
 
-  constructor(private readonly name: string, private readonly mode: string) {}
+  constructor(
+    private readonly name: string,
+    private readonly mode: string,
+  ) {}
 
   start(pool: ThreadPool | undefined, url: string, ingress?: ThreadSource): void {
     this.pool = pool;
@@ -161,7 +164,13 @@ export class Metrics {
     const routes = this.routeMetrics();
     let rps = 0;
     for (const route of routes) rps += route.rate(now);
-    return { rps, latencyMs: WindowHistogram.percentilesOf(routes.map((route) => route.window), now) };
+    return {
+      rps,
+      latencyMs: WindowHistogram.percentilesOf(
+        routes.map((route) => route.window),
+        now,
+      ),
+    };
   }
 
   snapshot(): MetricsSnapshot {
@@ -177,13 +186,18 @@ export class Metrics {
       uptimeMs: now - this.startedAt,
       ready: this.ready(),
       master: {
-        rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal,
-        eventLoopDelayP99Ms: this.eventLoopDelayP99, eventLoopUtilization: this.masterUtilization,
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        heapTotalBytes: memory.heapTotal,
+        eventLoopDelayP99Ms: this.eventLoopDelayP99,
+        eventLoopUtilization: this.masterUtilization,
       },
       pool: this.pool ? { ...this.pool.stats(), ...this.pool.limits, waitMs: this.poolWait.percentiles(now), runMs: this.poolRun.percentiles(now) } : null,
       threads: this.allThreads().map(({ worker: _worker, ...thread }) => ({ ...thread, utilization: this.threadUtilization.get(thread.threadId) ?? 0 })),
       total: { rps: total.rps, latencyMs: total.latencyMs },
-      routes: this.routeMetrics().map((route) => route.snapshot(now)).sort((a, b) => b.count - a.count),
+      routes: this.routeMetrics()
+        .map((route) => route.snapshot(now))
+        .sort((a, b) => b.count - a.count),
       daemon: this.daemon ? { ...this.daemon, uptimeMs: now - this.daemon.startedAt } : null,
       requestTimeouts: this.requestTimeouts.count,
       ingress: this.ingress ? { ...this.ingress.counters } : null,
@@ -223,8 +237,13 @@ export class Metrics {
     const total = this.totals(now);
     const stats = this.pool?.stats();
     this.history.push({
-      t: now, rps: total.rps, p50: total.latencyMs.p50, p99: total.latencyMs.p99,
-      threads: stats?.threads ?? 0, busy: stats?.busyThreads ?? 0, queued: stats?.queued ?? 0,
+      t: now,
+      rps: total.rps,
+      p50: total.latencyMs.p50,
+      p99: total.latencyMs.p99,
+      threads: stats?.threads ?? 0,
+      busy: stats?.busyThreads ?? 0,
+      queued: stats?.queued ?? 0,
     });
     if (this.history.length > HISTORY_POINTS) this.history.shift();
   }

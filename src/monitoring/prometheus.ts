@@ -51,17 +51,33 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
 
   /** A histogram whose buckets were counted on the request path (prometheus-buckets.ts). */
   class CountedHistogram extends Histogram {
-    constructor(private readonly metricName: string, private readonly metricHelp: string, labelNames: string[], private readonly series: Array<[Labels, PrometheusBuckets]>) {
+    constructor(
+      private readonly metricName: string,
+      private readonly metricHelp: string,
+      labelNames: string[],
+      private readonly series: Array<[Labels, PrometheusBuckets]>,
+    ) {
       super({ name: metricName, help: metricHelp, labelNames, buckets: [...PROMETHEUS_BOUNDS_S], registers });
     }
 
     override async get(): Promise<PromClient.MetricObjectWithValues<PromClient.MetricValueWithName<string>>> {
       const values: Array<PromClient.MetricValueWithName<string>> = [];
       for (const [labels, buckets] of this.series) {
-        for (const [le, count] of buckets.cumulative()) values.push({ metricName: `${this.metricName}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? le : '+Inf' }, value: count });
-        values.push({ metricName: `${this.metricName}_sum`, labels, value: buckets.sum }, { metricName: `${this.metricName}_count`, labels, value: buckets.count });
+        for (const [le, count] of buckets.cumulative())
+          values.push({ metricName: `${this.metricName}_bucket`, labels: { ...labels, le: Number.isFinite(le) ? le : '+Inf' }, value: count });
+        values.push(
+          { metricName: `${this.metricName}_sum`, labels, value: buckets.sum },
+          { metricName: `${this.metricName}_count`, labels, value: buckets.count },
+        );
       }
-      return { name: this.metricName, help: this.metricHelp, type: 'histogram' as unknown as PromClient.MetricType, aggregator: 'sum', collect: () => undefined, values };
+      return {
+        name: this.metricName,
+        help: this.metricHelp,
+        type: 'histogram' as unknown as PromClient.MetricType,
+        aggregator: 'sum',
+        collect: () => undefined,
+        values,
+      };
     }
 
     /** What the registry reads when it writes the text. */
@@ -83,8 +99,17 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
     }
   }
   counter('gopool_http_requests_total', 'HTTP requests answered, by route and status class.', byStatus, ['method', 'route', 'status']);
-  counter('gopool_http_request_timeouts_total', 'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.', [[{}, s.requestTimeouts]]);
-  histogram('gopool_http_request_duration_seconds', 'Time from request to response, by route.', routes.map((r) => [{ method: r.method, route: r.route }, r.buckets]), ['method', 'route']);
+  counter(
+    'gopool_http_request_timeouts_total',
+    'Requests whose client sent headers or body slower than headers-timeout / request-timeout: answered 408 and closed.',
+    [[{}, s.requestTimeouts]],
+  );
+  histogram(
+    'gopool_http_request_duration_seconds',
+    'Time from request to response, by route.',
+    routes.map((r) => [{ method: r.method, route: r.route }, r.buckets]),
+    ['method', 'route'],
+  );
 
   if (s.pool) {
     single('gopool_pool_threads', 'Worker threads alive.', s.pool.threads);
@@ -92,21 +117,44 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
     single('gopool_pool_threads_max', 'The max-threads setting.', s.pool.maxThreads);
     single('gopool_pool_busy_threads', 'Threads running at least one request.', s.pool.busyThreads);
     single('gopool_pool_queue_depth', 'Requests waiting in the central queue.', s.pool.queued);
-    counter('gopool_pool_tasks_total', 'Requests handed to the pool, by outcome.', [
-      [{ outcome: 'completed' }, s.pool.completed], [{ outcome: 'failed' }, s.pool.failed],
-      [{ outcome: 'timed_out' }, s.pool.timedOut], [{ outcome: 'rejected' }, s.pool.rejected],
-      [{ outcome: 'cancelled' }, s.pool.cancelled],
-    ], ['outcome']);
+    counter(
+      'gopool_pool_tasks_total',
+      'Requests handed to the pool, by outcome.',
+      [
+        [{ outcome: 'completed' }, s.pool.completed],
+        [{ outcome: 'failed' }, s.pool.failed],
+        [{ outcome: 'timed_out' }, s.pool.timedOut],
+        [{ outcome: 'rejected' }, s.pool.rejected],
+        [{ outcome: 'cancelled' }, s.pool.cancelled],
+      ],
+      ['outcome'],
+    );
     counter('gopool_pool_threads_replaced_total', 'Threads that crashed, ran out of memory or got stuck, and were replaced.', [[{}, s.pool.threadsReplaced]]);
-    counter('gopool_pool_handlers_interrupted_total', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', [[{}, s.pool.interrupted]]);
+    counter('gopool_pool_handlers_interrupted_total', 'Handlers stuck in synchronous code on pool threads, stopped without ending the thread.', [
+      [{}, s.pool.interrupted],
+    ]);
     histogram('gopool_pool_task_wait_seconds', 'Time a request waited for a thread.', [[{}, metrics.poolWaitTotal]]);
     histogram('gopool_pool_task_run_seconds', 'Time from handing a request to a thread to its result.', [[{}, metrics.poolRunTotal]]);
-    gauge('gopool_thread_event_loop_utilization_ratio', 'Share of the last second each thread was busy.', s.threads.map((t) => [{ thread: t.threadId }, t.utilization]), ['thread']);
-    gauge('gopool_thread_heap_used_bytes', 'V8 heap in use, per thread.', s.threads.map((t) => [{ thread: t.threadId }, t.heapUsedBytes]), ['thread']);
+    gauge(
+      'gopool_thread_event_loop_utilization_ratio',
+      'Share of the last second each thread was busy.',
+      s.threads.map((t) => [{ thread: t.threadId }, t.utilization]),
+      ['thread'],
+    );
+    gauge(
+      'gopool_thread_heap_used_bytes',
+      'V8 heap in use, per thread.',
+      s.threads.map((t) => [{ thread: t.threadId }, t.heapUsedBytes]),
+      ['thread'],
+    );
   }
   if (s.ingress) {
-    counter('gopool_ingress_threads_replaced_total', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', [[{}, s.ingress.replaced]]);
-    counter('gopool_ingress_handlers_interrupted_total', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', [[{}, s.ingress.interrupted]]);
+    counter('gopool_ingress_threads_replaced_total', 'Ingress threads replaced after a handler got stuck or threw where nothing caught it.', [
+      [{}, s.ingress.replaced],
+    ]);
+    counter('gopool_ingress_handlers_interrupted_total', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', [
+      [{}, s.ingress.interrupted],
+    ]);
   }
 
   single('gopool_master_event_loop_delay_p99_seconds', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);

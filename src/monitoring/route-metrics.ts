@@ -12,7 +12,10 @@ export class RouteMetrics {
   private readonly perSecond = new Float64Array(RATE_SECONDS + 1);
   private readonly secondEpoch = new Float64Array(RATE_SECONDS + 1).fill(-1);
 
-  constructor(readonly method: string, readonly route: string) {}
+  constructor(
+    readonly method: string,
+    readonly route: string,
+  ) {}
 
   record(status: number, ms: number, now: number): void {
     this.statusClasses[statusClassOf(status)]! += 1;
@@ -57,7 +60,13 @@ export class RouteMetrics {
       route: this.route,
       count: this.buckets.count,
       rps: this.rate(now),
-      status: { '2xx': this.statusClasses[2]!, '3xx': this.statusClasses[3]!, '4xx': this.statusClasses[4]!, '5xx': this.statusClasses[5]!, '1xx': this.statusClasses[1]! },
+      status: {
+        '2xx': this.statusClasses[2]!,
+        '3xx': this.statusClasses[3]!,
+        '4xx': this.statusClasses[4]!,
+        '5xx': this.statusClasses[5]!,
+        '1xx': this.statusClasses[1]!,
+      },
       latencyMs: this.window.percentiles(now),
     };
   }

@@ -21,7 +21,7 @@ export function latencyHistogram(): RecordableHistogram {
 export function microseconds(ms: number): number {
   const us = Math.round(ms * 1000);
   if (!(us >= 1)) return 1;
-  return Math.min(us , HIGHEST_US);
+  return Math.min(us, HIGHEST_US);
 }
 
 export interface Percentiles {

@@ -46,6 +46,9 @@ function describeLoadError(err: unknown, absolute: string): string {
   const text = `${err.name}: ${err.message}`.split('\n')[0]!;
   const stack = err.stack ?? '';
   // A CommonJS syntax error puts "file:line" on the first stack line; others put frames below.
-  const location = stack.split('\n').map((line) => line.trim()).find((line) => line.includes(absolute) || line.includes(pathToFileURL(absolute).href));
+  const location = stack
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.includes(absolute) || line.includes(pathToFileURL(absolute).href));
   return location ? `${text} (${location.replace(/^at /, '')})` : text;
 }

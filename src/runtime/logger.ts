@@ -26,8 +26,12 @@ export function lazyLogger(level: string, role: string): FastifyBaseLogger {
   let made: Logger | undefined;
   const real = (): Logger => (made ??= createLogger(level, role));
   return {
-    get level() { return made?.level ?? level; },
-    set level(value) { real().level = value; },
+    get level() {
+      return made?.level ?? level;
+    },
+    set level(value) {
+      real().level = value;
+    },
     fatal: (...args: Parameters<Logger['fatal']>) => real().fatal(...args),
     error: (...args: Parameters<Logger['error']>) => real().error(...args),
     warn: (...args: Parameters<Logger['warn']>) => real().warn(...args),

@@ -25,7 +25,14 @@ export interface ThreadApp {
  * depend on the role, or a request would reach a thread without its handler), or its
  * onThreadStart fails.
  */
-export async function loadThreadApp(appFile: string, masterRouteKeys: string[], ctx: GopoolContext, role: 'pool' | 'ingress', cpus: number, log: Logger): Promise<ThreadApp> {
+export async function loadThreadApp(
+  appFile: string,
+  masterRouteKeys: string[],
+  ctx: GopoolContext,
+  role: 'pool' | 'ingress',
+  cpus: number,
+  log: Logger,
+): Promise<ThreadApp> {
   process.on('unhandledRejection', (reason) => {
     // A handler's fire-and-forget promise failed. Crashing would take down every other
     // request on this thread for a failure no client is waiting on: log it instead.

@@ -7,11 +7,19 @@ export function sendControl(path: string, request: ControlRequest, timeoutMs = 1
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     let answer = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new ERR_CONTROL_TIMEOUT(path, timeoutMs)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ERR_CONTROL_TIMEOUT(path, timeoutMs));
+    }, timeoutMs);
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk: string) => { answer += chunk; });
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     socket.on('end', () => {
       clearTimeout(timer);
       try {

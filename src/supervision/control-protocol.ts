@@ -20,6 +20,4 @@ export interface InstanceStatus {
   master: MasterStats | null;
 }
 
-export type ControlResponse =
-  | { ok: true; status?: InstanceStatus; message?: string }
-  | { ok: false; error: string };
+export type ControlResponse = { ok: true; status?: InstanceStatus; message?: string } | { ok: false; error: string };

@@ -33,7 +33,10 @@ export function serveControl(path: string, handle: (request: ControlRequest) => 
   });
   return new Promise((resolve, reject) => {
     const previous = process.umask(0o177);
-    server.once('error', (err) => { process.umask(previous); reject(err); });
+    server.once('error', (err) => {
+      process.umask(previous);
+      reject(err);
+    });
     server.listen(path, () => {
       process.umask(previous);
       resolve(server);

@@ -26,13 +26,23 @@ function threshold(levelName: string): number {
 export function createDaemonLog(levelName: string, sink: LogSink = (line) => process.stdout.write(line)): DaemonLog {
   let least = threshold(levelName);
   let write = sink;
-  const at = (level: Exclude<Level, 'trace'>) => (fields: Record<string, unknown>, msg: string): void => {
-    if (LEVELS[level] < least) return;
-    write(`${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), pid: process.pid, role: 'daemon', ...fields, msg })}\n`);
-  };
+  const at =
+    (level: Exclude<Level, 'trace'>) =>
+    (fields: Record<string, unknown>, msg: string): void => {
+      if (LEVELS[level] < least) return;
+      write(`${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), pid: process.pid, role: 'daemon', ...fields, msg })}\n`);
+    };
   return {
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'),
-    setSink(next) { write = next; },
-    setLevel(next) { least = threshold(next); },
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    setSink(next) {
+      write = next;
+    },
+    setLevel(next) {
+      least = threshold(next);
+    },
   };
 }

@@ -47,7 +47,9 @@ export class Daemon {
   private stopping: Promise<number> | null = null;
   private watcher: { close(): void } | null = null;
   private finished!: (code: number) => void;
-  private readonly done = new Promise<number>((resolve) => { this.finished = resolve; });
+  private readonly done = new Promise<number>((resolve) => {
+    this.finished = resolve;
+  });
 
   constructor(private readonly options: DaemonOptions) {
     this.settings = options.settings;
@@ -113,7 +115,10 @@ export class Daemon {
     }
     if (given.moved) {
       const bound = this.socket.address!;
-      this.log.warn({ host, port, bound: `${bound.host}:${bound.port}` }, 'the master asked for another address; it keeps the one bound at start (stop and start to change it)');
+      this.log.warn(
+        { host, port, bound: `${bound.host}:${bound.port}` },
+        'the master asked for another address; it keeps the one bound at start (stop and start to change it)',
+      );
     }
     master.send({ t: 'handle' }, given.handle);
   }
@@ -229,7 +234,9 @@ export class Daemon {
       const note = pending.length > 0 ? `; changed, but only a stop and start applies them: ${pending.join(', ')}` : '';
       if (note) this.log.warn({ options: pending }, `reload: these options need a full restart: ${pending.join(', ')}`);
       return { ok: true, message: `reloaded: master pid ${candidate.pid}${note}` };
-    })().finally(() => { this.reloading = null; });
+    })().finally(() => {
+      this.reloading = null;
+    });
     return this.reloading;
   }
 
@@ -256,7 +263,12 @@ export class Daemon {
     const folder = dirname(this.settings.appFile);
     const config = this.settings.config?.file;
     const extra = config && !config.startsWith(`${folder}/`) ? [dirname(config)] : [];
-    this.watcher = watchAndReload({ app: folder, extra }, (why) => this.reload(why), () => this.reloading !== null, this.log);
+    this.watcher = watchAndReload(
+      { app: folder, extra },
+      (why) => this.reload(why),
+      () => this.reloading !== null,
+      this.log,
+    );
   }
 
   /** Graceful stop: the master drains, then everything exits. A second call forces it. */

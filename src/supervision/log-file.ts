@@ -14,7 +14,11 @@ export class RotatingLogFile {
   private closed: Promise<void> | undefined;
 
   /** `keep` rotated files besides the current one; 0 keeps none (the file starts afresh). */
-  constructor(readonly path: string, maxBytes: number, keep: number) {
+  constructor(
+    readonly path: string,
+    maxBytes: number,
+    keep: number,
+  ) {
     this.stream = createStream(path, { size: `${maxBytes}B`, rotate: Math.max(1, keep), mode: 0o600 });
     if (keep === 0) this.stream.on('rotated', (file: string) => unlink(file, () => undefined));
     // A full disk or a removed folder must not take the daemon down: say it where it can.

@@ -33,7 +33,11 @@ export class MasterProcess {
   killedByDaemon = false;
   readonly exited: Promise<void>;
 
-  constructor(launch: MasterLaunch, onMessage: (master: MasterProcess, message: ToDaemon) => void, onExit: (master: MasterProcess, code: number | null, signal: NodeJS.Signals | null) => void) {
+  constructor(
+    launch: MasterLaunch,
+    onMessage: (master: MasterProcess, message: ToDaemon) => void,
+    onExit: (master: MasterProcess, code: number | null, signal: NodeJS.Signals | null) => void,
+  ) {
     const background = launch.logFile !== undefined;
     this.child = fork(MASTER_ENTRY, [], {
       env: { ...launch.env, [MASTER_SPEC_ENV]: JSON.stringify(launch.spec) },

@@ -13,8 +13,14 @@ export class MasterStatsRequests {
     if (!master?.ready || !master.child.connected) return Promise.resolve(null);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, STATS_TIMEOUT_MS);
-      this.waiting.set(id, (value) => { clearTimeout(timer); resolve(value ?? null); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, STATS_TIMEOUT_MS);
+      this.waiting.set(id, (value) => {
+        clearTimeout(timer);
+        resolve(value ?? null);
+      });
       master.send({ t: 'stats?', id });
     });
   }

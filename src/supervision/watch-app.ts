@@ -56,7 +56,12 @@ export function watchApp(folder: string, onChange: (files: string[]) => void, ex
  * or a `gopool reload`) are reloaded for once it is over, since that reload may have loaded the
  * files before they changed.
  */
-export function watchAndReload(folders: { app: string; extra: string[] }, reload: (why: string) => Promise<ControlResponse>, isReloading: () => boolean, log: DaemonLog): { close(): void } {
+export function watchAndReload(
+  folders: { app: string; extra: string[] },
+  reload: (why: string) => Promise<ControlResponse>,
+  isReloading: () => boolean,
+  log: DaemonLog,
+): { close(): void } {
   let waiting: string[] | null = null;
   let closed = false;
   const reloadFor = (files: string[]): void => {

@@ -15,7 +15,11 @@ export interface Image {
 
 /** Reads ENV, WORKDIR, USER, ENTRYPOINT, CMD (exec form) and STOPSIGNAL of a Dockerfile. */
 export function readDockerfile(path: string): Image {
-  const text = readFileSync(path, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n').replace(/\\\n/g, ' ');
+  const text = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
   const image: Image = { env: {}, workdir: '/', user: 'root', entrypoint: [], cmd: [], stopSignal: undefined };
   for (const line of text.split('\n')) {
     const match = /^\s*([A-Z]+)\s+(.*)$/.exec(line);
@@ -86,8 +90,10 @@ export interface Pid1 extends Running {
  * `cwd`, as a container runtime would. unshare stays outside as its parent.
  */
 export async function runAsPid1(command: string[], { cwd, env, uid }: { cwd: string; env: NodeJS.ProcessEnv; uid: number }): Promise<Pid1> {
-  const running = run('unshare', ['--pid', '--fork', '--mount-proc',
-    'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...command], { cwd, env });
+  const running = run('unshare', ['--pid', '--fork', '--mount-proc', 'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...command], {
+    cwd,
+    env,
+  });
   const initPid = await waitFor(() => processes().find((p) => p.ppid === running.child.pid)?.pid);
   liveInits.add(initPid);
   void running.exited.then(() => liveInits.delete(initPid));
@@ -155,4 +161,3 @@ export async function waitFor<T>(check: () => T | undefined | false, ms = 15_000
 export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
-

@@ -30,22 +30,25 @@ export async function startNginx(upstreams: number[], edit: (conf: string) => st
   if (!/^\s*listen 80;$/m.test(site)) throw new Error('deploy/nginx.conf has no "listen 80;" line');
   site = edit(site.replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`));
   writeFileSync(join(dir, 'site.conf'), site);
-  writeFileSync(join(dir, 'nginx.conf'), [
-    // As root nginx would run its workers as "nobody", who cannot write the temp folders here.
-    process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
-    'daemon off;',
-    `pid ${dir}/nginx.pid;`,
-    `error_log ${dir}/logs/error.log warn;`,
-    'events { worker_connections 1024; }',
-    'http {',
-    `  client_body_temp_path ${dir}/temp/body; proxy_temp_path ${dir}/temp/proxy;`,
-    `  fastcgi_temp_path ${dir}/temp/fastcgi; uwsgi_temp_path ${dir}/temp/uwsgi; scgi_temp_path ${dir}/temp/scgi;`,
-    "  log_format statuses '$status $upstream_status $upstream_addr';",
-    `  access_log ${dir}/logs/access.log statuses;`,
-    `  include ${dir}/site.conf;`,
-    '}',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      // As root nginx would run its workers as "nobody", who cannot write the temp folders here.
+      process.getuid?.() === 0 ? 'user root;' : '',
+      'worker_processes 1;',
+      'daemon off;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/logs/error.log warn;`,
+      'events { worker_connections 1024; }',
+      'http {',
+      `  client_body_temp_path ${dir}/temp/body; proxy_temp_path ${dir}/temp/proxy;`,
+      `  fastcgi_temp_path ${dir}/temp/fastcgi; uwsgi_temp_path ${dir}/temp/uwsgi; scgi_temp_path ${dir}/temp/scgi;`,
+      "  log_format statuses '$status $upstream_status $upstream_addr';",
+      `  access_log ${dir}/logs/access.log statuses;`,
+      `  include ${dir}/site.conf;`,
+      '}',
+    ].join('\n'),
+  );
   const check = spawnCheck(dir);
   if (check) throw new Error(`nginx -t refused the config:\n${check}`);
   const nginx = run('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
@@ -53,7 +56,10 @@ export async function startNginx(upstreams: number[], edit: (conf: string) => st
   return {
     url: `http://127.0.0.1:${port}`,
     process: nginx,
-    accessLog: () => readFileSync(join(dir, 'logs', 'access.log'), 'utf8').split('\n').filter(Boolean),
+    accessLog: () =>
+      readFileSync(join(dir, 'logs', 'access.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean),
     async stop() {
       // SIGTERM is nginx's fast shutdown; the worker goes with the master.
       await nginx.stop();
@@ -61,7 +67,6 @@ export async function startNginx(upstreams: number[], edit: (conf: string) => st
     },
   };
 }
-
 
 /** `nginx -t` on the config: undefined when it passes, its output otherwise. */
 function spawnCheck(dir: string): string | undefined {

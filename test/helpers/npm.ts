@@ -29,14 +29,25 @@ const OUTER_NPM = /^npm_(lifecycle_|package_|command$|execpath$|node_execpath$|c
  */
 export function envFor(node: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !OUTER_NPM.test(key)));
-  return { ...env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
+  return {
+    ...env,
+    PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    ...extra,
+  };
 }
 
 /** Runs a command to its end within `ms` (killed past it); returns stdout, throws with the output on failure. */
 export async function exec(file: string, args: string[], options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; ms: number }): Promise<string> {
   try {
     const { stdout } = await execFileAsync(file, args, {
-      cwd: options.cwd, env: envFor(options.node ?? process.execPath, options.env), timeout: options.ms, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+      cwd: options.cwd,
+      env: envFor(options.node ?? process.execPath, options.env),
+      timeout: options.ms,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
     });
     return stdout;
   } catch (err) {

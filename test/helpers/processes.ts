@@ -50,13 +50,20 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
     for (const line of parts) {
       lines.push(line);
       if (process.env.GOPOOL_TEST_VERBOSE) process.stderr.write(`  | ${line}\n`);
-      for (const waiter of waiters) if (waiter.match(line)) { waiters.delete(waiter); waiter.resolve(line); }
+      for (const waiter of waiters)
+        if (waiter.match(line)) {
+          waiters.delete(waiter);
+          waiter.resolve(line);
+        }
     }
   };
   child.stdout!.on('data', onData({ rest: '' }));
   child.stderr!.on('data', onData({ rest: '' }));
   const exited = new Promise<Exit>((resolve) => {
-    child.on('exit', (code, signal) => { live.delete(child); resolve({ code, signal }); });
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
   });
   return {
     child,
@@ -66,18 +73,26 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
       const found = lines.find(match);
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const waiter = { match, resolve: (line: string) => { clearTimeout(timer); resolve(line); } };
+        const waiter = {
+          match,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(new Error(`no matching line within ${ms} ms; output so far:\n${lines.join('\n')}`));
         }, ms);
         waiters.add(waiter);
-        void exited.then(() => setImmediate(() => {
-          if (!waiters.has(waiter)) return;
-          waiters.delete(waiter);
-          clearTimeout(timer);
-          reject(new Error(`process exited before a matching line; output:\n${lines.join('\n')}`));
-        }));
+        void exited.then(() =>
+          setImmediate(() => {
+            if (!waiters.has(waiter)) return;
+            waiters.delete(waiter);
+            clearTimeout(timer);
+            reject(new Error(`process exited before a matching line; output:\n${lines.join('\n')}`));
+          }),
+        );
       });
     },
     async stop(ms = 15_000) {
@@ -91,7 +106,11 @@ export function run(command: string, args: string[], options: { env?: NodeJS.Pro
 }
 
 /** Runs a command to completion (bounded) and returns its exit and output. */
-export async function runToEnd(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; ms?: number } = {}): Promise<Exit & { output: string }> {
+export async function runToEnd(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; ms?: number } = {},
+): Promise<Exit & { output: string }> {
   const running = run(command, args, options);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), options.ms ?? 30_000);
   const exit = await running.exited;

@@ -28,12 +28,11 @@ export async function startPrometheus(config: unknown): Promise<Prometheus> {
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const prometheus = run('prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { cwd: dir });
+  const prometheus = run(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { cwd: dir },
+  );
   const stop = async (): Promise<void> => {
     await prometheus.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -49,7 +48,11 @@ export async function startPrometheus(config: unknown): Promise<Prometheus> {
     process: prometheus,
     async query(expr, time) {
       const response = await get(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${time === undefined ? '' : `&time=${time}`}`);
-      const body = response.json() as { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+      const body = response.json() as {
+        status: string;
+        error?: string;
+        data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
       if (body.status !== 'success') throw new Error(`prometheus refused ${expr}: ${body.error}`);
       if (body.data?.resultType !== 'vector') throw new Error(`${expr}: a ${body.data?.resultType}, not a vector`);
       return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));

@@ -13,7 +13,12 @@ export function rssMb(pid: number): number {
  * Reads a streamed response slowly (`reads` reads, `pauseMs` after each), sampling the RSS of
  * `pid` after each read; then cancels. Bounded in reads, not in wall time.
  */
-export async function readSlowly(url: string, pid: number, reads: number, pauseMs: number): Promise<{ status: number; bytes: number; baseMb: number; peakMb: number }> {
+export async function readSlowly(
+  url: string,
+  pid: number,
+  reads: number,
+  pauseMs: number,
+): Promise<{ status: number; bytes: number; baseMb: number; peakMb: number }> {
   const baseMb = rssMb(pid);
   const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
   const reader = response.body!.getReader();
@@ -44,7 +49,10 @@ export interface UploadOutcome {
  * tells whether the server answered before reading the whole body. `contentLength`: declare
  * the length (else chunked). `head` and `tail` frame the body (a multipart form).
  */
-export function upload(url: string, options: { total: number; contentType: string; contentLength?: boolean; head?: Buffer; tail?: Buffer }): Promise<UploadOutcome> {
+export function upload(
+  url: string,
+  options: { total: number; contentType: string; contentLength?: boolean; head?: Buffer; tail?: Buffer },
+): Promise<UploadOutcome> {
   const head = options.head ?? Buffer.alloc(0);
   const tail = options.tail ?? Buffer.alloc(0);
   const length = head.length + options.total + tail.length;
@@ -55,20 +63,32 @@ export function upload(url: string, options: { total: number; contentType: strin
       method: 'POST',
       headers: { 'content-type': options.contentType, ...(options.contentLength ? { 'content-length': String(length) } : {}) },
     });
-    const timer = setTimeout(() => { request.destroy(); reject(new Error('no response within 60 s')); }, 60_000);
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error('no response within 60 s'));
+    }, 60_000);
     request.on('response', (response) => {
       answered = true;
       let body = '';
-      const done = (): void => { clearTimeout(timer); request.destroy(); resolve({ status: response.statusCode!, body, sentBytes }); };
+      const done = (): void => {
+        clearTimeout(timer);
+        request.destroy();
+        resolve({ status: response.statusCode!, body, sentBytes });
+      };
       response.setEncoding('utf8');
-      response.on('data', (text: string) => { body += text; });
+      response.on('data', (text: string) => {
+        body += text;
+      });
       response.on('end', done);
       response.on('aborted', done);
       response.on('error', done);
     });
     // Writes after the server answered and closed fail: expected, the response is what counts.
     request.on('error', (err) => {
-      if (!answered) { clearTimeout(timer); reject(err); }
+      if (!answered) {
+        clearTimeout(timer);
+        reject(err);
+      }
     });
     const block = Buffer.alloc(256 * 1024, 0x61);
     const write = (): void => {

@@ -18,12 +18,18 @@ test('docs/errors.md is generated from ERROR_CODES', async () => {
 test('every code is unique and starts with GOPOOL_ERR_', () => {
   const codes = errors.ERROR_CODES.map(codeOf);
   for (const code of codes) assert.match(code, /^GOPOOL_ERR_[A-Z0-9_]+$/);
-  assert.deepEqual(codes.filter((code, i) => codes.indexOf(code) !== i), [], 'codes used twice');
+  assert.deepEqual(
+    codes.filter((code, i) => codes.indexOf(code) !== i),
+    [],
+    'codes used twice',
+  );
 });
 
 test('every exported error constructor is in ERROR_CODES', () => {
   const listed = new Set<unknown>(errors.ERROR_CODES);
-  const constructors = Object.entries(errors).filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error);
+  const constructors = Object.entries(errors).filter(
+    ([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error,
+  );
   // GopoolError is the base class of the start-up errors, not an error of its own.
   const missing = constructors.filter(([name, value]) => name !== 'GopoolError' && !listed.has(value)).map(([name]) => name);
   assert.deepEqual(missing, [], 'add these to ERROR_CODES');
@@ -31,7 +37,10 @@ test('every exported error constructor is in ERROR_CODES', () => {
 });
 
 test('every code says when it happens and what to do', () => {
-  const undocumented = errors.errorCatalog().filter((entry) => entry.when.trim() === '' || entry.fix.trim() === '' || entry.message === '').map((entry) => entry.code);
+  const undocumented = errors
+    .errorCatalog()
+    .filter((entry) => entry.when.trim() === '' || entry.fix.trim() === '' || entry.message === '')
+    .map((entry) => entry.code);
   assert.deepEqual(undocumented, [], 'give these a { when, fix } in src/errors.ts');
 });
 
@@ -45,7 +54,10 @@ test('start-up errors are GopoolErrors; request errors carry a 4xx or 5xx status
   const timeout = new errors.ERR_TIMEOUT(250);
   assert.ok(!(timeout instanceof errors.GopoolError));
   assert.equal(timeout.statusCode, 504);
-  assert.ok(Object.keys(errors.RETRY_AFTER).every((code) => errors.ERROR_CODES.some((Ctor) => codeOf(Ctor) === code)), 'Retry-After only for known codes');
+  assert.ok(
+    Object.keys(errors.RETRY_AFTER).every((code) => errors.ERROR_CODES.some((Ctor) => codeOf(Ctor) === code)),
+    'Retry-After only for known codes',
+  );
 });
 
 test('an error sent as code and message is rebuilt as the same kind of error', () => {

@@ -12,7 +12,11 @@ const ROOT = join(__dirname, '..', '..');
 const CRUISER = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
 function cruise(target: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [CRUISER, target, '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [CRUISER, target, '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 

@@ -11,7 +11,8 @@ import { test } from 'node:test';
 
 const ROOT = join(__dirname, '..', '..');
 /** Names a duration goes by in our tests; an upper bound on one of them is a wall-time limit. */
-const DURATION = /(Date\.now\(\)|performance\.now\(\)|\b\w*(elapsed|took|waited|lateness|recovery|duration|killedAt|(?<![a-z])started(?!\.)|late)\w*\b|\b\w*(Ms|Seconds)\b)/i;
+const DURATION =
+  /(Date\.now\(\)|performance\.now\(\)|\b\w*(elapsed|took|waited|lateness|recovery|duration|killedAt|(?<![a-z])started(?!\.)|late)\w*\b|\b\w*(Ms|Seconds)\b)/i;
 const UPPER_BOUND = /(<=?)(?!=)/;
 
 /** The assertion lines of a source text that put an upper bound on a duration. */
@@ -21,7 +22,11 @@ export function wallTimeAssertions(text: string): string[] {
     const compared = statement.replace(/`[^`]*`|'[^']*'|"[^"]*"/g, '""'); // messages aside
     const match = UPPER_BOUND.exec(compared);
     if (!match) continue;
-    const left = compared.slice(0, match.index).split(/\(|,|&&|\|\|/).at(-1) ?? '';
+    const left =
+      compared
+        .slice(0, match.index)
+        .split(/\(|,|&&|\|\|/)
+        .at(-1) ?? '';
     const right = compared.slice(match.index + match[0].length).split(/,|\)|&&|\|\|/)[0] ?? '';
     if (DURATION.test(left) || DURATION.test(right)) found.push(statement.trim());
   }
@@ -57,14 +62,16 @@ test('the rule catches the shapes it is meant to', () => {
     'assert.ok(lateness[0]! < 500);',
     'assert.ok(f.start <= killedAt + 100);',
     'assert.ok(waited <= 500);',
-  ]) assert.equal(wallTimeAssertions(bad).length, 1, bad);
+  ])
+    assert.equal(wallTimeAssertions(bad).length, 1, bad);
   for (const fine of [
     "assert.ok(route('GET /spin/:ms').latencyMs.p50 >= 40, 'the latency of a 50 ms handler');",
     'assert.ok(f.start < recovered.end, `no request fails once the new master serves`);',
     'assert.ok(heavyDone <= 3, `answered after ${heavyDone} heavy ones`);',
     "assert.equal(delays.length, 4, 'took < 5 tries');",
     'assert.ok(stats.threadsStarted <= cpuCount(), `${stats.threadsStarted} threads`);',
-  ]) assert.deepEqual(wallTimeAssertions(fine), [], fine);
+  ])
+    assert.deepEqual(wallTimeAssertions(fine), [], fine);
 });
 
 test('no test asserts elapsed wall time', () => {

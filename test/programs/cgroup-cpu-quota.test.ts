@@ -19,7 +19,10 @@ interface Controller {
 
 /** The hierarchy the cpu controller is attached to on this machine, if this user can make cgroups in it. */
 function cpuController(): Controller {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' - ')).filter(([, after]) => after);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' - '))
+    .filter(([, after]) => after);
   for (const [before, after] of mounts) {
     const [fsType, , superOptions = ''] = after!.split(' ');
     const mountPoint = before!.split(' ')[4]!;
@@ -74,7 +77,7 @@ describe('a real cgroup CPU quota', () => {
     }
   });
 
-  test('a quota above the machine\'s CPUs: bounded by availableParallelism()', async () => {
+  test("a quota above the machine's CPUs: bounded by availableParallelism()", async () => {
     controller.setQuota(parent, availableParallelism() + 8);
     assert.equal(await cpuCountInside(), availableParallelism());
   });

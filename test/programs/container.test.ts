@@ -72,8 +72,13 @@ async function orphanFate(url: string, init: number): Promise<'reaped' | 'zombie
 async function gracefulStop(url: string, app: Pid1): Promise<void> {
   // The handler calls back once it runs, so the signal comes while it is in flight.
   let running!: () => void;
-  const isRunning = new Promise<void>((resolve) => { running = resolve; });
-  const callback = http.createServer((_req, res) => { res.end(); running(); });
+  const isRunning = new Promise<void>((resolve) => {
+    running = resolve;
+  });
+  const callback = http.createServer((_req, res) => {
+    res.end();
+    running();
+  });
   await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
   try {
     const inFlight = get(`${url}/started-then-sleep/1000?callback=http://127.0.0.1:${(callback.address() as AddressInfo).port}/`);
@@ -87,7 +92,7 @@ async function gracefulStop(url: string, app: Pid1): Promise<void> {
   assert.deepEqual(exit, { code: 0, signal: null }, app.lines.join('\n'));
 }
 
-describe('the image\'s command line as PID 1 (tini, as the Dockerfile says)', () => {
+describe("the image's command line as PID 1 (tini, as the Dockerfile says)", () => {
   let started: Awaited<ReturnType<typeof startContainer>> | undefined;
   after(async () => {
     await started?.app.stop();
@@ -101,9 +106,15 @@ describe('the image\'s command line as PID 1 (tini, as the Dockerfile says)', ()
     const processes = tree(app.initPid);
     t.diagnostic(processes.map((p) => `${p.pid} ${p.comm} uid ${p.uid} parent ${p.ppid}`).join('; '));
     assert.equal(processes[0]!.comm, 'tini');
-    assert.ok(processes.every((p) => p.uid === UID), 'every process runs as the unprivileged user');
+    assert.ok(
+      processes.every((p) => p.uid === UID),
+      'every process runs as the unprivileged user',
+    );
     assert.equal(await orphanFate(url, app.initPid), 'reaped');
-    assert.deepEqual(tree(app.initPid).filter((p) => p.state === 'Z'), []);
+    assert.deepEqual(
+      tree(app.initPid).filter((p) => p.state === 'Z'),
+      [],
+    );
     await gracefulStop(url, app);
   });
 });

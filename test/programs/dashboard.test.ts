@@ -9,7 +9,15 @@ import { get, until } from '../helpers/http';
 import { steadyLoad } from '../helpers/load';
 import { FIXTURES, ROOT, startApp } from '../helpers/processes';
 
-const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 test('the first frame shows the figures, before any fetch of the page has returned', async () => {
   const app = await startApp(join(FIXTURES, 'pool-app.js'), ['--info-url', '/_gopool', '--monitor-token', 'dash', '--name', 'first-frame']);
@@ -22,9 +30,14 @@ test('the first frame shows the figures, before any fetch of the page has return
     // The page's own requests for figures are held for the whole test: whatever it shows comes
     // with the page itself.
     let held = 0;
-    await page.route((url) => url.pathname === '/_gopool' || url.pathname === '/_gopool/history', () => { held++; });
+    await page.route(
+      (url) => url.pathname === '/_gopool' || url.pathname === '/_gopool/history',
+      () => {
+        held++;
+      },
+    );
     await page.goto(`${app.url}/_gopool/dashboard?token=dash`, { waitUntil: 'load' });
-    const seen = await page.evaluate(`(() => {
+    const seen = (await page.evaluate(`(() => {
       const d = window.gopoolDashboard;
       const canvas = document.getElementById('throughput');
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -37,7 +50,7 @@ test('the first frame shows the figures, before any fetch of the page has return
         threads: document.getElementById('threads').textContent,
         routes: [...document.querySelectorAll('#route-table tbody tr td:first-child')].map((td) => td.textContent),
       };
-    })()`) as { firstFrame: boolean; updates: number; points: number; ink: number; title: string; state: string; threads: string; routes: string[] };
+    })()`)) as { firstFrame: boolean; updates: number; points: number; ink: number; title: string; state: string; threads: string; routes: string[] };
     mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, '.test-artifacts', `dashboard-first-frame-node${process.versions.node.split('.')[0]}.png`), fullPage: true });
     await until(async () => held >= 1); // the page does poll: its requests were held
@@ -64,10 +77,14 @@ test('the dashboard charts throughput, latency and threads live, under load', as
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${app.url}/_gopool/dashboard?token=dash`);
     // Wait for several live updates showing traffic, then look at what was drawn.
-    await page.waitForFunction('(() => { const d = window.gopoolDashboard; return d.updates >= 4 && d.series.rps.at(-1) > 10 && d.series.threads.at(-1) >= 1; })()', undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      '(() => { const d = window.gopoolDashboard; return d.updates >= 4 && d.series.rps.at(-1) > 10 && d.series.threads.at(-1) >= 1; })()',
+      undefined,
+      { timeout: 20_000 },
+    );
     // Browser-side code as a string: the test's TypeScript is compiled with helpers that do not
     // exist in the page.
-    const seen = await page.evaluate(`(() => {
+    const seen = (await page.evaluate(`(() => {
       const d = window.gopoolDashboard;
       // Pixels in the chart colour of each series: the lines were really drawn.
       // Series can overlap exactly (threads == busy), so count any of a chart's colours.
@@ -92,7 +109,18 @@ test('the dashboard charts throughput, latency and threads live, under load', as
         threadRows: document.querySelectorAll('#thread-table tbody tr').length,
         state: document.getElementById('state').textContent,
       };
-    })()`) as { errors: number; maxRps: number; maxP99: number; maxThreads: number; throughputInk: number; latencyInk: number; poolInk: number; routes: string[]; threadRows: number; state: string };
+    })()`)) as {
+      errors: number;
+      maxRps: number;
+      maxP99: number;
+      maxThreads: number;
+      throughputInk: number;
+      latencyInk: number;
+      poolInk: number;
+      routes: string[];
+      threadRows: number;
+      state: string;
+    };
     mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, '.test-artifacts', `dashboard-node${process.versions.node.split('.')[0]}.png`), fullPage: true });
     assert.equal(seen.errors, 0);

@@ -53,14 +53,16 @@ describe('the Kubernetes manifests', () => {
     for (const port of service!.spec.ports as Array<{ targetPort: string | number }>) assert.equal(containerPort(port.targetPort), Number(env.GOPOOL_PORT));
   });
 
-  test('terminationGracePeriodSeconds is above the preStop pause plus gopool\'s gracePeriod', () => {
+  test("terminationGracePeriodSeconds is above the preStop pause plus gopool's gracePeriod", () => {
     const preStop = container.lifecycle.preStop.exec.command as string[];
     assert.equal(preStop[0], 'sleep');
     const pauseMs = Number(preStop[1]) * 1000;
     const gracePeriodMs = Number(env.GOPOOL_GRACE_PERIOD ?? 10000);
     assert.ok(pauseMs > 0);
-    assert.ok(pod.spec.terminationGracePeriodSeconds * 1000 > pauseMs + gracePeriodMs,
-      `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} s <= preStop ${pauseMs} ms + gracePeriod ${gracePeriodMs} ms`);
+    assert.ok(
+      pod.spec.terminationGracePeriodSeconds * 1000 > pauseMs + gracePeriodMs,
+      `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} s <= preStop ${pauseMs} ms + gracePeriod ${gracePeriodMs} ms`,
+    );
   });
 
   test('probes: liveness on /livez, readiness on /readyz, a startup probe; the monitoring port annotated for Prometheus; resources set', () => {
@@ -106,14 +108,18 @@ describe('the probes against a gopool started as the pod starts it', () => {
 
   test('the startup probe passes within its budget, then liveness and readiness answer 200', async () => {
     const budgetMs = probes.startup.periodSeconds * probes.startup.failureThreshold * 1000;
-    await until(async () => (await get(urlOf(probes.startup.httpGet.port, probes.startup.httpGet.path))).status === 200, budgetMs, probes.startup.periodSeconds * 1000);
+    await until(
+      async () => (await get(urlOf(probes.startup.httpGet.port, probes.startup.httpGet.path))).status === 200,
+      budgetMs,
+      probes.startup.periodSeconds * 1000,
+    );
     for (const probe of [probes.liveness, probes.readiness]) {
       const response = await get(urlOf(probe.httpGet.port, probe.httpGet.path));
       assert.equal(response.status, 200, `${probe.httpGet.path} on port ${probe.httpGet.port}`);
     }
   });
 
-  test('the Service\'s target port serves the app, the annotated port serves the metrics', async () => {
+  test("the Service's target port serves the app, the annotated port serves the metrics", async () => {
     await whenListening(app!);
     assert.equal((await get(urlOf(service!.spec.ports[0].targetPort, '/thread'))).status, 200);
     const metrics = await get(urlOf(Number(pod.metadata.annotations['prometheus.io/port']), pod.metadata.annotations['prometheus.io/path']));

@@ -13,7 +13,10 @@ import { answersNormally, runCase, type CorpusCase } from '../helpers/raw-http';
 const { cases } = JSON.parse(readFileSync(join(FIXTURES, 'malformed-requests.json'), 'utf8')) as { cases: CorpusCase[] };
 const quick = cases.filter((c) => c.quick);
 
-for (const [title, args] of [['the master alone', ['--ingress-threads', '0']], ['ingress threads beside the master', ['--min-ingress-threads', '2']]] as const) {
+for (const [title, args] of [
+  ['the master alone', ['--ingress-threads', '0']],
+  ['ingress threads beside the master', ['--min-ingress-threads', '2']],
+] as const) {
   describe(`malformed requests: ${title}`, () => {
     let app: App;
     let port: number;
@@ -29,7 +32,10 @@ for (const [title, args] of [['the master alone', ['--ingress-threads', '0']], [
     for (const c of quick) {
       test(c.name, c.known ? { todo: c.known } : {}, async () => {
         const result = await runCase(port, c, 4000);
-        assert.ok(result.ok, `expected ${c.expect.join(' or ')}${c.maxResponses ? `, at most ${c.maxResponses} response(s)` : ''}; got ${result.outcome}${result.status ? ` (${result.status})` : ''}, ${result.responses} response(s)`);
+        assert.ok(
+          result.ok,
+          `expected ${c.expect.join(' or ')}${c.maxResponses ? `, at most ${c.maxResponses} response(s)` : ''}; got ${result.outcome}${result.status ? ` (${result.status})` : ''}, ${result.responses} response(s)`,
+        );
         assert.ok(await answersNormally(port), 'a normal request is answered after it');
       });
     }

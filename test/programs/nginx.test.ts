@@ -121,28 +121,38 @@ describe('the keep-alive race between nginx and gopool (nodejs/node#27363)', () 
       await startHost('race-a', ['--keep-alive-timeout', String(GOPOOL_KEEPALIVE_MS)]),
       await startHost('race-b', ['--keep-alive-timeout', String(GOPOOL_KEEPALIVE_MS)]),
     );
-    nginx = await startNginx(hosts.map((h) => h.port), (conf) => {
-      const edited = conf.replace(/keepalive_timeout 60s;/, `keepalive_timeout ${NGINX_KEEPALIVE_S}s;`);
-      assert.notEqual(edited, conf, 'deploy/nginx.conf has no "keepalive_timeout 60s;"');
-      return edited;
-    });
+    nginx = await startNginx(
+      hosts.map((h) => h.port),
+      (conf) => {
+        const edited = conf.replace(/keepalive_timeout 60s;/, `keepalive_timeout ${NGINX_KEEPALIVE_S}s;`);
+        assert.notEqual(edited, conf, 'deploy/nginx.conf has no "keepalive_timeout 60s;"');
+        return edited;
+      },
+    );
     // Gaps just under, at and just over nginx's and gopool's idle timeouts, in ms.
     const gaps = [0, 950, 1000, 1050, 1950, 2000, 2050, 2950, 3000, 3050];
     const url = `${nginx.url}/echo`;
     // Four clients, each with its own order of the gaps, so the upstream connections are
     // reused at every age around the timeouts.
-    const results = await Promise.all([0, 1, 2, 3].map(async (client) => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const out: Array<number | string> = [];
-      for (let i = 0; i < gaps.length; i++) {
-        await new Promise((resolve) => setTimeout(resolve, gaps[(i * (client + 1)) % gaps.length]));
-        out.push(await post(agent, url, JSON.stringify({ client, i })));
-      }
-      agent.destroy();
-      return out;
-    }));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map(async (client) => {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const out: Array<number | string> = [];
+        for (let i = 0; i < gaps.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, gaps[(i * (client + 1)) % gaps.length]));
+          out.push(await post(agent, url, JSON.stringify({ client, i })));
+        }
+        agent.destroy();
+        return out;
+      }),
+    );
     const all = results.flat();
-    t.diagnostic(`${all.length} POSTs: ${JSON.stringify(Object.fromEntries(all.reduce((m, s) => m.set(String(s), (m.get(String(s)) ?? 0) + 1), new Map<string, number>())))}`);
-    assert.deepEqual(all.filter((s) => s !== 200), []);
+    t.diagnostic(
+      `${all.length} POSTs: ${JSON.stringify(Object.fromEntries(all.reduce((m, s) => m.set(String(s), (m.get(String(s)) ?? 0) + 1), new Map<string, number>())))}`,
+    );
+    assert.deepEqual(
+      all.filter((s) => s !== 200),
+      [],
+    );
   });
 });

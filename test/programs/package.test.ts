@@ -20,7 +20,13 @@ import { NPX, envFor, exec, npm } from '../helpers/npm';
 import { ROOT, run, whenListening, type App } from '../helpers/processes';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string; version: string; main: string; types: string; bin: Record<string, string>; exports: unknown; engines: { node: string };
+  name: string;
+  version: string;
+  main: string;
+  types: string;
+  bin: Record<string, string>;
+  exports: unknown;
+  engines: { node: string };
 };
 /** The majors "engines" promises ("^20.19.0 || ^22.12.0 || ..." gives 20, 22, ...). */
 const PROMISED = [...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
@@ -35,7 +41,9 @@ let tarball = '';
 
 /** The files a clone has (tracked, or new and not ignored), copied as they are in the work tree. */
 function cleanCopy(dest: string): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(ROOT, file))) continue; // deleted in the work tree, not yet committed
     mkdirSync(dirname(join(dest, file)), { recursive: true });
@@ -45,7 +53,13 @@ function cleanCopy(dest: string): void {
   symlinkSync(join(ROOT, 'node_modules'), join(dest, 'node_modules'), 'dir');
 }
 
-interface Packed { filename: string; files: Array<{ path: string }>; size: number; unpackedSize: number; entryCount: number }
+interface Packed {
+  filename: string;
+  files: Array<{ path: string }>;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+}
 let packed: Packed;
 
 before(async () => {
@@ -76,7 +90,12 @@ function installed(major: number): Promise<string> {
   let install = installs.get(major);
   if (!install) {
     install = (async () => {
-      const fresh = major !== CURRENT && (await installed(CURRENT).then(() => true, () => false));
+      const fresh =
+        major !== CURRENT &&
+        (await installed(CURRENT).then(
+          () => true,
+          () => false,
+        ));
       const dir = join(work, `app-node${major}`);
       mkdirSync(dir);
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-node${major}`, version: '1.0.0', private: true }));
@@ -137,11 +156,21 @@ function alive(pid: number): boolean {
 
 test('npm pack builds from a clean clone and ships the compiled package with its types, nothing else', () => {
   const paths = packed.files.map((file) => file.path);
-  process.stdout.write(`  ${pkg.name}@${pkg.version}: ${packed.entryCount} files, ${(packed.size / 1000).toFixed(1)} kB packed, ${(packed.unpackedSize / 1000).toFixed(1)} kB unpacked\n`);
+  process.stdout.write(
+    `  ${pkg.name}@${pkg.version}: ${packed.entryCount} files, ${(packed.size / 1000).toFixed(1)} kB packed, ${(packed.unpackedSize / 1000).toFixed(1)} kB unpacked\n`,
+  );
   const stray = paths.filter((path) => !(path.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(path)));
   assert.deepEqual(stray, [], 'only dist/, package.json, README.md');
-  assert.deepEqual(paths.filter((path) => path.endsWith('.map')), [], 'no source maps: they would point at src/, which is not shipped');
-  assert.deepEqual(paths.filter((path) => /(^|\/)(test|tests|bench|fixtures|examples)\/|\.test\./.test(path)), [], 'no tests, benchmarks, fixtures');
+  assert.deepEqual(
+    paths.filter((path) => path.endsWith('.map')),
+    [],
+    'no source maps: they would point at src/, which is not shipped',
+  );
+  assert.deepEqual(
+    paths.filter((path) => /(^|\/)(test|tests|bench|fixtures|examples)\/|\.test\./.test(path)),
+    [],
+    'no tests, benchmarks, fixtures',
+  );
   const leaves = (value: unknown): string[] => (typeof value === 'string' ? [value] : Object.values(value as object).flatMap(leaves));
   const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...leaves(pkg.exports)].map((entry) => entry.replace(/^\.\//, ''));
   for (const entry of entries) assert.ok(paths.includes(entry), `${entry} (named in package.json) is in the tarball`);
@@ -153,7 +182,12 @@ describe('npm install --engine-strict of the tarball on every promised Node majo
     test(`Node ${major}: installs, one instance behind require and import, node app.js serves`, { timeout: 180_000 }, async () => {
       const dir = await installed(major);
       const node = nodeBinary(major);
-      const faces = await exec(node, ['--input-type=module', '-e', `
+      const faces = await exec(
+        node,
+        [
+          '--input-type=module',
+          '-e',
+          `
         import gopoolDefault, { gopool, Gopool, HttpError, httpError, reply, Reply } from 'gopool';
         import { createRequire } from 'node:module';
         const require = createRequire(import.meta.url);
@@ -161,7 +195,10 @@ describe('npm install --engine-strict of the tarball on every promised Node majo
         // fastify loads light-my-request (its inject, which gopool's ingress relay uses) on first use only
         const injected = await createRequire(require.resolve('gopool'))('fastify')().inject({ url: '/nowhere' });
         const same = [[gopoolDefault, cjs.gopool], [gopool, cjs.gopool], [Gopool, cjs.Gopool], [HttpError, cjs.HttpError], [httpError, cjs.httpError], [reply, cjs.reply], [Reply, cjs.Reply]];
-        console.log(JSON.stringify([same.every(([esm, commonjs]) => esm === commonjs && esm !== undefined), typeof gopool.get, injected.statusCode]));`], { cwd: dir, node, ms: 30_000 });
+        console.log(JSON.stringify([same.every(([esm, commonjs]) => esm === commonjs && esm !== undefined), typeof gopool.get, injected.statusCode]));`,
+        ],
+        { cwd: dir, node, ms: 30_000 },
+      );
       assert.deepEqual(JSON.parse(faces), [true, 'function', 404], 'import and require give the same objects; fastify.inject works');
       const started = run(node, ['app.js'], { cwd: dir, env: envFor(node, { GOPOOL_PORT: '0', GOPOOL_HOME: join(dir, 'home') }) });
       try {
@@ -183,7 +220,9 @@ describe('npm install --engine-strict of the tarball on every promised Node majo
     const listed = await npm(process.execPath, ['ls', '--all', '--parseable'], dir, 30_000);
     const folders = [...new Set(listed.trim().split('\n').slice(1))];
     assert.ok(folders.length > 10, `npm ls listed the install:\n${listed}`);
-    const manifests = folders.map((folder) => JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string; version: string; engines?: { node?: string } });
+    const manifests = folders.map(
+      (folder) => JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string; version: string; engines?: { node?: string } },
+    );
     assert.deepEqual(uncovered(manifests.map((m) => [`${m.name}@${m.version}`, m.engines?.node])), []);
   });
 });
@@ -240,7 +279,12 @@ describe(`the README's example from the install, with its CLI (Node ${CURRENT})`
       const started = await npx(['start', 'app.mjs', '--daemon', '--port', '0', '--name', 'esm-app']);
       const url = /on (http:\/\/\S+)/.exec(started)?.[1];
       assert.ok(url, started);
-      const [status] = JSON.parse(await cli(['status', 'esm-app', '--json'])) as Array<{ state: string; url: string; daemon: { pid: number }; masterPid: number }>;
+      const [status] = JSON.parse(await cli(['status', 'esm-app', '--json'])) as Array<{
+        state: string;
+        url: string;
+        daemon: { pid: number };
+        masterPid: number;
+      }>;
       pids.push(status!.daemon.pid, status!.masterPid);
       assert.equal(status!.state, 'online');
       assert.equal(status!.url, url);
@@ -277,22 +321,55 @@ describe('a TypeScript consumer of the installed types, without skipLibCheck', {
   const cases: Array<{ name: string; tsc: 'repo' | 'ts5'; module: string; moduleResolution: string; resolves: Record<string, string>; extra?: object }> = [
     // pino's types default-import a CommonJS module, so node10 needs esModuleInterop (as
     // `tsc --init` sets it); fastify's users have the same need.
-    { name: 'node10 (TypeScript 5)', tsc: 'ts5', module: 'commonjs', moduleResolution: 'node10', resolves: { 'consumer.ts': 'index.d.ts' }, extra: { esModuleInterop: true } },
+    {
+      name: 'node10 (TypeScript 5)',
+      tsc: 'ts5',
+      module: 'commonjs',
+      moduleResolution: 'node10',
+      resolves: { 'consumer.ts': 'index.d.ts' },
+      extra: { esModuleInterop: true },
+    },
     { name: 'node16', tsc: 'repo', module: 'node16', moduleResolution: 'node16', resolves: { 'consumer.cts': 'index.d.ts', 'consumer.mts': 'esm.d.mts' } },
-    { name: 'nodenext', tsc: 'repo', module: 'nodenext', moduleResolution: 'nodenext', resolves: { 'consumer.cts': 'index.d.ts', 'consumer.mts': 'esm.d.mts' } },
+    {
+      name: 'nodenext',
+      tsc: 'repo',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      resolves: { 'consumer.cts': 'index.d.ts', 'consumer.mts': 'esm.d.mts' },
+    },
     { name: 'bundler', tsc: 'repo', module: 'esnext', moduleResolution: 'bundler', resolves: { 'consumer.ts': 'esm.d.mts' } },
-    { name: 'bundler, module preserve', tsc: 'repo', module: 'preserve', moduleResolution: 'bundler', resolves: { 'consumer.ts': 'esm.d.mts', 'consumer.cts': 'index.d.ts' } },
+    {
+      name: 'bundler, module preserve',
+      tsc: 'repo',
+      module: 'preserve',
+      moduleResolution: 'bundler',
+      resolves: { 'consumer.ts': 'esm.d.mts', 'consumer.cts': 'index.d.ts' },
+    },
   ];
   for (const c of cases) {
     test(`moduleResolution ${c.name}: ${Object.keys(c.resolves).join(', ')}`, { timeout: 60_000 }, async () => {
       const config = `tsconfig.${c.name.replace(/\W+/g, '-')}.json`;
-      writeFileSync(join(consumerDir(), config), JSON.stringify({
-        compilerOptions: {
-          strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', lib: ['ES2022'], types: ['node'],
-          module: c.module, moduleResolution: c.moduleResolution, ...c.extra,
-        },
-        files: Object.keys(c.resolves),
-      }, null, 2));
+      writeFileSync(
+        join(consumerDir(), config),
+        JSON.stringify(
+          {
+            compilerOptions: {
+              strict: true,
+              noEmit: true,
+              skipLibCheck: false,
+              target: 'ES2022',
+              lib: ['ES2022'],
+              types: ['node'],
+              module: c.module,
+              moduleResolution: c.moduleResolution,
+              ...c.extra,
+            },
+            files: Object.keys(c.resolves),
+          },
+          null,
+          2,
+        ),
+      );
       const tsc = c.tsc === 'repo' ? repoTsc : ts5Tsc();
       // Any type error fails here (exec throws with tsc's output).
       const explained = await exec(process.execPath, [tsc, '-p', config, '--explainFiles'], { cwd: consumerDir(), ms: 60_000 }).catch((err: Error) => {
@@ -309,17 +386,25 @@ describe('a TypeScript consumer of the installed types, without skipLibCheck', {
       for (const [file, face] of Object.entries(c.resolves)) {
         const entry = [...reasons.keys()].find((path) => path.endsWith(`node_modules/gopool/dist/${face}`));
         assert.ok(entry, `${face} of the installed package is in the program:\n${explained}`);
-        assert.ok(reasons.get(entry)!.some((why) => why.startsWith(`Imported via 'gopool' from file '${file}'`)), `${file} resolves 'gopool' to ${face}:\n${reasons.get(entry)!.join('\n')}`);
+        assert.ok(
+          reasons.get(entry)!.some((why) => why.startsWith(`Imported via 'gopool' from file '${file}'`)),
+          `${file} resolves 'gopool' to ${face}:\n${reasons.get(entry)!.join('\n')}`,
+        );
       }
     });
   }
 });
 
 test('npm ci --engine-strict of the repository passes on every promised Node major', { timeout: 120_000 }, async () => {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[] }> };
-  const locked = Object.entries(lock.packages).filter(([path]) => path !== '').map(([path, entry]): [string, string | undefined] => [
-    `${path.replace(/^.*node_modules\//, '')}@${entry.version}`, Array.isArray(entry.engines) ? undefined : entry.engines?.node,
-  ]);
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
+  };
+  const locked = Object.entries(lock.packages)
+    .filter(([path]) => path !== '')
+    .map(([path, entry]): [string, string | undefined] => [
+      `${path.replace(/^.*node_modules\//, '')}@${entry.version}`,
+      Array.isArray(entry.engines) ? undefined : entry.engines?.node,
+    ]);
   assert.deepEqual(uncovered(locked), [], 'the engines of every locked package cover every promised version');
   // npm's own check, which reads the lock file; --dry-run stops before it downloads anything.
   const dir = join(work, 'repository-ci');

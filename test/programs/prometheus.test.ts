@@ -20,7 +20,10 @@ function queriesIn(file: string): string[] {
   const doc = readFileSync(join(ROOT, file), 'utf8');
   const block = /```promql\n([\s\S]*?)```/.exec(doc)?.[1];
   assert.ok(block, `${file} has no \`\`\`promql block`);
-  return block.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  return block
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
 const documentedQueries = (): string[] => queriesIn(join('docs', 'deploy.md'));
@@ -93,21 +96,27 @@ describe('Prometheus scraping two gopool instances', () => {
     await Promise.all(loads.map((load) => load.done));
     await prometheus?.stop();
     await podsPrometheus?.stop();
-    await Promise.all(hosts.map(async (host) => {
-      await host.app.stop();
-      rmSync(host.home, { recursive: true, force: true });
-    }));
+    await Promise.all(
+      hosts.map(async (host) => {
+        await host.app.stop();
+        rmSync(host.home, { recursive: true, force: true });
+      }),
+    );
   });
 
   const byInstance = (samples: Sample[]): Map<string, number> => new Map(samples.map((s) => [s.metric.instance!, s.value]));
 
   test('the summed request rate and the latency quantiles across both instances, each instance present', async (t) => {
     // Until both targets were scraped at least twice with traffic between the scrapes.
-    const { at, perInstance } = await until(async () => {
-      const time = Date.now() / 1000;
-      const rates = byInstance(await prometheus.query(RATE_BY_INSTANCE!, time));
-      return targets.every((target) => (rates.get(target) ?? 0) > 0) ? { at: time, perInstance: rates } : undefined;
-    }, 40_000, 250);
+    const { at, perInstance } = await until(
+      async () => {
+        const time = Date.now() / 1000;
+        const rates = byInstance(await prometheus.query(RATE_BY_INSTANCE!, time));
+        return targets.every((target) => (rates.get(target) ?? 0) > 0) ? { at: time, perInstance: rates } : undefined;
+      },
+      40_000,
+      250,
+    );
     assert.deepEqual([...perInstance.keys()].sort(), [...targets].sort());
 
     // The same instant: the sum across instances is the sum of the instances.
@@ -124,18 +133,34 @@ describe('Prometheus scraping two gopool instances', () => {
 
   test('instance labels: one per scraped instance, gopool adds none of its own', async () => {
     const up = await prometheus.query('gopool_up');
-    assert.deepEqual(up.map((s) => s.metric).sort((a, b) => a.instance!.localeCompare(b.instance!)),
-      [...targets].sort().map((instance) => ({ __name__: 'gopool_up', instance, job: 'gopool' })));
-    assert.deepEqual(up.map((s) => s.value), [1, 1]);
+    assert.deepEqual(
+      up.map((s) => s.metric).sort((a, b) => a.instance!.localeCompare(b.instance!)),
+      [...targets].sort().map((instance) => ({ __name__: 'gopool_up', instance, job: 'gopool' })),
+    );
+    assert.deepEqual(
+      up.map((s) => s.value),
+      [1, 1],
+    );
   });
 
   test('the Kubernetes job: annotated pods scraped on their monitoring port, labelled with namespace and pod', async () => {
-    const up = await until(async () => {
-      const samples = await podsPrometheus.query('gopool_up');
-      return samples.length === 2 ? samples : undefined;
-    }, 20_000, 250);
-    assert.deepEqual(up.map((s) => ({ instance: s.metric.instance, pod: s.metric.pod, namespace: s.metric.namespace, job: s.metric.job })).sort((a, b) => a.pod!.localeCompare(b.pod!)),
-      [{ instance: targets[0], pod: 'api-0', namespace: 'shop', job: 'gopool-pods' }, { instance: targets[1], pod: 'api-1', namespace: 'shop', job: 'gopool-pods' }]);
+    const up = await until(
+      async () => {
+        const samples = await podsPrometheus.query('gopool_up');
+        return samples.length === 2 ? samples : undefined;
+      },
+      20_000,
+      250,
+    );
+    assert.deepEqual(
+      up
+        .map((s) => ({ instance: s.metric.instance, pod: s.metric.pod, namespace: s.metric.namespace, job: s.metric.job }))
+        .sort((a, b) => a.pod!.localeCompare(b.pod!)),
+      [
+        { instance: targets[0], pod: 'api-0', namespace: 'shop', job: 'gopool-pods' },
+        { instance: targets[1], pod: 'api-1', namespace: 'shop', job: 'gopool-pods' },
+      ],
+    );
     // The pod without the annotation has no target at all.
     assert.deepEqual((await podsPrometheus.query('up')).map((s) => s.metric.pod).sort(), ['api-0', 'api-1']);
   });
@@ -143,7 +168,9 @@ describe('Prometheus scraping two gopool instances', () => {
   test('every documented query is accepted by Prometheus; the Grafana dashboard uses exactly those', async () => {
     const documented = documentedQueries();
     for (const expr of documented) await prometheus.query(expr); // throws on an expression Prometheus refuses
-    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>;
+    };
     const used = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     assert.deepEqual([...new Set(used)].sort(), [...new Set(documented)].sort());
     // The README's examples are among them.

@@ -64,7 +64,9 @@ describe('sd_notify', () => {
     const receiver = spawn('python3', ['-c', RECEIVER, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
     const messages: string[] = [];
     let bound!: () => void;
-    const ready = new Promise<void>((resolve) => { bound = resolve; });
+    const ready = new Promise<void>((resolve) => {
+      bound = resolve;
+    });
     receiver.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n').filter(Boolean)) {
         if (line === 'bound') bound();
@@ -73,7 +75,9 @@ describe('sd_notify', () => {
     });
     try {
       await ready;
-      const app = await whenListening(run(process.execPath, [CLI, 'start', APP, '--port', '0', '--name', 'notified'], { env: { GOPOOL_HOME: tempHome(), NOTIFY_SOCKET: socketPath } }));
+      const app = await whenListening(
+        run(process.execPath, [CLI, 'start', APP, '--port', '0', '--name', 'notified'], { env: { GOPOOL_HOME: tempHome(), NOTIFY_SOCKET: socketPath } }),
+      );
       try {
         await app.waitForLine((line) => line.includes('"msg":"online at'));
         await waitFor(() => messages.some((m) => m.includes('READY=1')));
@@ -92,7 +96,7 @@ describe('sd_notify', () => {
 
 /** Waits for a condition on messages that arrive from another process; bounded. */
 async function waitFor(check: () => boolean, ms = 20_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !check();) {
+  for (const deadline = Date.now() + ms; !check(); ) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -47,11 +47,23 @@ gopool.get('/auto', { runOn: 'auto' }, () => 1);
 gopool.get('/bad', { runOn: 'moon' }, () => 1);
 
 // Streams: a generator of events for sse(), the raw body of a body: "stream" route, multipart files.
-gopool.get('/events', { streamIdleTimeout: 60_000 }, () => sse((async function* (): AsyncGenerator<SseEvent> {
-  yield { event: 'tick', id: 1, data: { n: 1 } };
-})(), { heartbeat: 10_000, retry: 3000 }));
+gopool.get('/events', { streamIdleTimeout: 60_000 }, () =>
+  sse(
+    (async function* (): AsyncGenerator<SseEvent> {
+      yield { event: 'tick', id: 1, data: { n: 1 } };
+    })(),
+    { heartbeat: 10_000, retry: 3000 },
+  ),
+);
 gopool.get('/lines', () => gopool.sse(['one', 'two']));
-gopool.get('/download', () => reply((async function* () { yield 'chunk'; })(), { headers: { 'content-type': 'text/plain' } }));
+gopool.get('/download', () =>
+  reply(
+    (async function* () {
+      yield 'chunk';
+    })(),
+    { headers: { 'content-type': 'text/plain' } },
+  ),
+);
 gopool.post<{ Body: ReadableStream<Uint8Array> }>('/upload', { body: 'stream', bodyLimit: 1 << 30 }, async ({ body }) => {
   const { value } = await body.getReader().read();
   return value?.byteLength ?? 0;

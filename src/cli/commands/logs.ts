@@ -32,7 +32,9 @@ export async function logsCommand(name: string | undefined, lines: number, follo
 function pickLogName(): string {
   const names = instanceNames();
   if (names.length === 1) return names[0]!;
-  throw new ERR_NO_LOG_NAME(names.length === 0 ? 'no gopool instance is running; name the one whose log you want' : `several instances are running (${names.join(', ')}); name one`);
+  throw new ERR_NO_LOG_NAME(
+    names.length === 0 ? 'no gopool instance is running; name the one whose log you want' : `several instances are running (${names.join(', ')}); name one`,
+  );
 }
 
 function printTail(path: string, lines: number): number {

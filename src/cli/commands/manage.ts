@@ -39,7 +39,7 @@ export async function statusCommand(name: string | undefined, json: boolean): Pr
     process.stdout.write('gopool: no instance is running\n');
     return;
   }
-  const rows = statuses.map((s) => 'daemon' in s ? row(s) : [s.name, s.state, '-', '-', '-', '-', '-', '-', '-', '-', '-', s.error]);
+  const rows = statuses.map((s) => ('daemon' in s ? row(s) : [s.name, s.state, '-', '-', '-', '-', '-', '-', '-', '-', '-', s.error]));
   printTable(['name', 'state', 'pid', 'uptime', 'restarts', 'threads', 'queue', 'req/s', 'p99', 'memory', 'daemon', 'url'], rows);
 }
 
@@ -64,7 +64,11 @@ function row(s: InstanceStatus): string[] {
 
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
 }
 

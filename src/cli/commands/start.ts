@@ -57,5 +57,7 @@ export async function startBackground(args: StartArgs): Promise<void> {
   if (child.connected) child.disconnect();
   child.unref();
   if (!outcome.ok) throw new ERR_START_FAILED(outcome.message);
-  process.stdout.write(`gopool: ${name} started in the background on ${outcome.url} (daemon pid ${child.pid})\n  logs: ${paths.log}\n  stop: gopool stop ${name}\n`);
+  process.stdout.write(
+    `gopool: ${name} started in the background on ${outcome.url} (daemon pid ${child.pid})\n  logs: ${paths.log}\n  stop: gopool stop ${name}\n`,
+  );
 }

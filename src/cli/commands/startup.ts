@@ -51,5 +51,7 @@ export async function startupCommand(init: string, args: StartupArgs): Promise<v
   mkdirSync(folder, { recursive: true });
   writeFileSync(file, unit, { mode: 0o644 });
   const systemctl = args.user ? 'systemctl --user' : 'systemctl';
-  process.stdout.write(`gopool: wrote ${file}\n  enable and start it: ${systemctl} daemon-reload && ${systemctl} enable --now gopool-${settings.name}\n  reload: ${systemctl} reload gopool-${settings.name}   logs: journalctl ${args.user ? '--user ' : ''}-u gopool-${settings.name}\n`);
+  process.stdout.write(
+    `gopool: wrote ${file}\n  enable and start it: ${systemctl} daemon-reload && ${systemctl} enable --now gopool-${settings.name}\n  reload: ${systemctl} reload gopool-${settings.name}   logs: journalctl ${args.user ? '--user ' : ''}-u gopool-${settings.name}\n`,
+  );
 }

@@ -167,11 +167,11 @@ async function main(): Promise<void> {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
-  const app: Served = served = {
+  const app: Served = (served = {
     thread,
     routes: new Map(thread.routes.map((route) => [route.key, route] as const)),
     serializers: new ResponseSerializers(thread.definition.sharedSchemas),
-  };
+  });
   // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
   // doubt, so it asks to be replaced. The one handler awaiting, if only one was, gets the blame
   // (a 500); the others finish here.

@@ -2,7 +2,16 @@ import { EventEmitter } from 'node:events';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
-import { ERR_CLIENT_GONE, ERR_CLOSED, ERR_NO_THREAD, ERR_QUEUE_FULL, ERR_REQUEST_NOT_CLONEABLE, ERR_THREAD_EXIT, ERR_THREADS_FAILED, ERR_TIMEOUT } from '../../errors';
+import {
+  ERR_CLIENT_GONE,
+  ERR_CLOSED,
+  ERR_NO_THREAD,
+  ERR_QUEUE_FULL,
+  ERR_REQUEST_NOT_CLONEABLE,
+  ERR_THREAD_EXIT,
+  ERR_THREADS_FAILED,
+  ERR_TIMEOUT,
+} from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { interruptThread } from '../interrupt-thread';
@@ -192,9 +201,18 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.spawn();
     for (let i = 1; i < this.options.minThreads; i++) this.spawn();
     await new Promise<void>((resolve, reject) => {
-      const onReady = (): void => { cleanup(); resolve(); };
-      const onFatal = (message: string): void => { cleanup(); reject(new ERR_THREADS_FAILED(message)); };
-      const cleanup = (): void => { this.off('thread-ready', onReady); this.off('thread-fatal', onFatal); };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onFatal = (message: string): void => {
+        cleanup();
+        reject(new ERR_THREADS_FAILED(message));
+      };
+      const cleanup = (): void => {
+        this.off('thread-ready', onReady);
+        this.off('thread-fatal', onFatal);
+      };
       this.on('thread-ready', onReady);
       this.on('thread-fatal', onFatal);
     });
@@ -204,10 +222,19 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (this.closing) return Promise.reject(new ERR_CLOSED());
     return new Promise<TaskResult>((resolve, reject) => {
       const task: Task = {
-        id: this.nextId++, routeKey, request, resolve, reject, thread: null, settled: false,
+        id: this.nextId++,
+        routeKey,
+        request,
+        resolve,
+        reject,
+        thread: null,
+        settled: false,
         // A route never measured counts as filling a thread's budget: it goes alone until known.
-        queuedAt: performance.now(), sentAt: 0, cost: this.costs.expected(routeKey) ?? SYNC_BUDGET_MS,
-        sync: this.costs.expectedSync(routeKey) ?? SYNC_BUDGET_MS, held: 0,
+        queuedAt: performance.now(),
+        sentAt: 0,
+        cost: this.costs.expected(routeKey) ?? SYNC_BUDGET_MS,
+        sync: this.costs.expectedSync(routeKey) ?? SYNC_BUDGET_MS,
+        held: 0,
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
       };
       if (cancel) {
@@ -245,16 +272,27 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       if (thread.running.size > 0) busy++;
     }
     return {
-      threads: this.threads.length, startingThreads: this.startingCount(), busyThreads: busy,
-      queued: this.queue.size, running, overdue, ...this.counters,
+      threads: this.threads.length,
+      startingThreads: this.startingCount(),
+      busyThreads: busy,
+      queued: this.queue.size,
+      running,
+      overdue,
+      ...this.counters,
     };
   }
 
   /** Each thread's state, load and heap, with its Worker (for event-loop utilization). */
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
-      threadId: t.worker.threadId, role: 'pool' as const, state: t.state, running: t.running.size - t.overdue, requests: t.completed,
-      heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
+      threadId: t.worker.threadId,
+      role: 'pool' as const,
+      state: t.state,
+      running: t.running.size - t.overdue,
+      requests: t.completed,
+      heapUsedBytes: t.heapUsed,
+      heapTotalBytes: t.heapTotal,
+      worker: t.worker,
     }));
   }
 
@@ -277,7 +315,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     while (this.queue.size + this.stats().running > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now())));
-        this.once('task-settled', () => { clearTimeout(timer); resolve(); });
+        this.once('task-settled', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     for (const task of this.queue.drain()) this.fail(task, new ERR_CLOSED());
@@ -286,13 +327,21 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (this.watchdog) clearInterval(this.watchdog);
     // Each thread runs the app's onThreadStop and exits on its own; what is left at the
     // deadline (or a few seconds on, with no grace left) is terminated.
-    const exited = this.threads.map((thread) => new Promise<void>((resolve) => {
-      thread.worker.once('exit', () => resolve());
-      this.post(thread, [ToThread.Retire]);
-    }));
+    const exited = this.threads.map(
+      (thread) =>
+        new Promise<void>((resolve) => {
+          thread.worker.once('exit', () => resolve());
+          this.post(thread, [ToThread.Retire]);
+        }),
+    );
     const wait = Math.max(deadline - Date.now(), STOP_HOOK_MS);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(exited), new Promise<void>((resolve) => { timer = setTimeout(resolve, wait); })]);
+    await Promise.race([
+      Promise.all(exited),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, wait);
+      }),
+    ]);
     clearTimeout(timer);
     await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
   }
@@ -309,10 +358,12 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   }
 
   private accepts(thread: PoolThread, cost: number): boolean {
-    return thread.state === 'ready'
-      && thread.running.size < this.options.concurrency
-      && ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS)
-      && (cost < SYNC_BUDGET_MS || isHeavy(thread) || this.heavyThreads() < this.options.cpus);
+    return (
+      thread.state === 'ready' &&
+      thread.running.size < this.options.concurrency &&
+      ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS) &&
+      (cost < SYNC_BUDGET_MS || isHeavy(thread) || this.heavyThreads() < this.options.cpus)
+    );
   }
 
   /** Threads busy with heavy work now: a synchronous run that fills the budget, or held continuations. */
@@ -441,10 +492,28 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private spawn(): PoolThread {
     const syncBuffer = syncWatchBuffer();
-    const worker = startThread(this.options.threadFile, { ...this.options.threadData, syncBuffer }, this.options.maxThreadMemory, this.options.youngGenerationMb);
+    const worker = startThread(
+      this.options.threadFile,
+      { ...this.options.threadData, syncBuffer },
+      this.options.maxThreadMemory,
+      this.options.youngGenerationMb,
+    );
     const thread: PoolThread = {
-      worker, state: 'starting', running: new Map(), inSync: [], syncCost: 0, held: 0, idleTimer: null, idleSince: 0, overdue: 0, elu: null,
-      heapUsed: 0, heapTotal: 0, completed: 0, syncBuffer, streaming: false,
+      worker,
+      state: 'starting',
+      running: new Map(),
+      inSync: [],
+      syncCost: 0,
+      held: 0,
+      idleTimer: null,
+      idleSince: 0,
+      overdue: 0,
+      elu: null,
+      heapUsed: 0,
+      heapTotal: 0,
+      completed: 0,
+      syncBuffer,
+      streaming: false,
     };
     this.threads.push(thread);
     this.counters.threadsStarted++;
@@ -540,7 +609,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private replenish(): void {
     if (this.closing) return;
     if (Date.now() < this.spawnBlockedUntil) {
-      this.spawnRetry ??= setTimeout(() => { this.spawnRetry = null; this.replenish(); }, this.spawnBlockedUntil - Date.now());
+      this.spawnRetry ??= setTimeout(() => {
+        this.spawnRetry = null;
+        this.replenish();
+      }, this.spawnBlockedUntil - Date.now());
       return;
     }
     while (this.liveCount() < this.options.minThreads) this.spawn();
@@ -671,7 +743,10 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (interrupt) {
       const safe = safeToInterrupt(thread.syncBuffer);
       if (!safe || !(await interruptThread(thread.worker.threadId))) {
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`);
+        this.options.log.warn(
+          { thread: thread.worker.threadId },
+          `terminating thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`,
+        );
         void thread.worker.terminate();
         return;
       }

@@ -17,7 +17,17 @@ import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
 import type { ConnectionShedder } from '../shed-connections';
-import { FromIngress, ToIngress, type DispatchEntry, type IngressData, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress, type ResultEntry } from './protocol';
+import {
+  FromIngress,
+  ToIngress,
+  type DispatchEntry,
+  type IngressData,
+  type InjectRequest,
+  type InjectResponse,
+  type MessageFromIngress,
+  type MessageToIngress,
+  type ResultEntry,
+} from './protocol';
 
 export interface IngressThreadsOptions {
   /** Compiled ingress-main.js. */
@@ -114,7 +124,9 @@ export class IngressThreads {
   private spawnBlockedUntil = 0;
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
-  private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) => this.post(thread, [ToIngress.Results, batch], streamTransfers(batch, 1)));
+  private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) =>
+    this.post(thread, [ToIngress.Results, batch], streamTransfers(batch, 1)),
+  );
   /** Routes whose handlers got stuck or crashed a thread: never inline again, on any thread. */
   private readonly pinned = new Set<string>();
   readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
@@ -136,9 +148,14 @@ export class IngressThreads {
 
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
-      threadId: t.worker.threadId, role: 'ingress' as const,
-      state: t.state === 'listening' ? 'ready' as const : t.state === 'starting' ? 'starting' as const : 'retiring' as const,
-      running: t.inFlight, requests: t.requests, heapUsedBytes: t.heapUsed, heapTotalBytes: t.heapTotal, worker: t.worker,
+      threadId: t.worker.threadId,
+      role: 'ingress' as const,
+      state: t.state === 'listening' ? ('ready' as const) : t.state === 'starting' ? ('starting' as const) : ('retiring' as const),
+      running: t.inFlight,
+      requests: t.requests,
+      heapUsedBytes: t.heapUsed,
+      heapTotalBytes: t.heapTotal,
+      worker: t.worker,
     }));
   }
 
@@ -175,7 +192,10 @@ export class IngressThreads {
       if (thread.state !== 'listening') continue;
       if (now - thread.lastHeard > this.options.stuckAfter + UNSTUCK_WITHIN_MS) {
         // Silent although unstick() had its chance: only terminating is left.
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: it has not responded for ${now - thread.lastHeard} ms`);
+        this.options.log.warn(
+          { thread: thread.worker.threadId },
+          `terminating ingress thread ${thread.worker.threadId}: it has not responded for ${now - thread.lastHeard} ms`,
+        );
         this.counters.crashed++;
         void thread.worker.terminate();
         continue;
@@ -207,8 +227,7 @@ export class IngressThreads {
       }
       return;
     }
-    const fitsOnFewer = live > this.options.min && this.listening > 0
-      && sum < (acceptors > 1 ? SCALE_DOWN_BELOW * (acceptors - 1) : LAST_RETIRES_BELOW);
+    const fitsOnFewer = live > this.options.min && this.listening > 0 && sum < (acceptors > 1 ? SCALE_DOWN_BELOW * (acceptors - 1) : LAST_RETIRES_BELOW);
     if (!fitsOnFewer) {
       this.quietSince = 0;
       return;
@@ -260,7 +279,10 @@ export class IngressThreads {
         this.counters.interrupted++;
         this.post(thread, [ToIngress.Interrupted]);
       } else {
-        this.options.log.warn({ thread: thread.worker.threadId }, `terminating ingress thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`);
+        this.options.log.warn(
+          { thread: thread.worker.threadId },
+          `terminating ingress thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`,
+        );
         this.counters.crashed++;
         void thread.worker.terminate();
         return;
@@ -302,8 +324,21 @@ export class IngressThreads {
     const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], syncBuffer };
     const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: IngressThread = {
-      worker, state: 'starting', handle, listened: false, inFlight: 0, cancels: new Map(), heapUsed: 0, heapTotal: 0,
-      lastHeard: Date.now(), requests: 0, elu: worker.performance.eventLoopUtilization(), drained: null, syncBuffer, busySince: 0, replacing: false,
+      worker,
+      state: 'starting',
+      handle,
+      listened: false,
+      inFlight: 0,
+      cancels: new Map(),
+      heapUsed: 0,
+      heapTotal: 0,
+      lastHeard: Date.now(),
+      requests: 0,
+      elu: worker.performance.eventLoopUtilization(),
+      drained: null,
+      syncBuffer,
+      busySince: 0,
+      replacing: false,
     };
     this.threads.push(thread);
     this.counters.started++;
@@ -314,7 +349,10 @@ export class IngressThreads {
     });
     worker.on('exit', () => this.onExit(thread));
     await new Promise<void>((resolve) => {
-      const done = (): void => { this.spawning = false; resolve(); };
+      const done = (): void => {
+        this.spawning = false;
+        resolve();
+      };
       worker.once('exit', done);
       worker.on('message', (message: MessageFromIngress) => {
         if (message[0] === FromIngress.Listening || message[0] === FromIngress.Fatal) done();
@@ -421,7 +459,10 @@ export class IngressThreads {
       this.answer(thread, id, routeKey, outcome, null);
       return;
     }
-    outcome.then((result) => this.answer(thread, id, routeKey, result, null), (err: unknown) => this.answer(thread, id, routeKey, null, err));
+    outcome.then(
+      (result) => this.answer(thread, id, routeKey, result, null),
+      (err: unknown) => this.answer(thread, id, routeKey, null, err),
+    );
   }
 
   /** Queues the answer to a Dispatch entry, with the route's current cost for the thread to learn. */

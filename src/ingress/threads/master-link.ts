@@ -8,7 +8,13 @@ import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../di
 import { TurnBatches } from '../../dispatch/turn-batches';
 import { dropStream, streamTransfers } from '../../dispatch/stream-port';
 import {
-  FromIngress, ToIngress, type DispatchEntry, type InjectRequest, type InjectResponse, type MessageFromIngress, type MessageToIngress,
+  FromIngress,
+  ToIngress,
+  type DispatchEntry,
+  type InjectRequest,
+  type InjectResponse,
+  type MessageFromIngress,
+  type MessageToIngress,
 } from './protocol';
 
 interface Pending<T> {

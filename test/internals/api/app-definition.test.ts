@@ -7,8 +7,19 @@ test("the set-up calls are replayed on a fastify instance in the user's order", 
   const definition = new AppDefinition();
   const order: string[] = [];
   definition.record('decorateRequest', ['user', null]);
-  definition.record('addHook', ['onRequest', async () => { order.push('first hook'); }]);
-  definition.record('addHook', ['onRequest', async (req: { user: unknown }) => { order.push('second hook'); req.user = 'ada'; }]);
+  definition.record('addHook', [
+    'onRequest',
+    async () => {
+      order.push('first hook');
+    },
+  ]);
+  definition.record('addHook', [
+    'onRequest',
+    async (req: { user: unknown }) => {
+      order.push('second hook');
+      req.user = 'ada';
+    },
+  ]);
   definition.record('addSchema', [{ $id: 'shared', type: 'string' }]);
   const app = Fastify();
   try {
@@ -20,7 +31,10 @@ test("the set-up calls are replayed on a fastify instance in the user's order", 
   } finally {
     await app.close();
   }
-  assert.deepEqual(definition.setup.map((call) => call.method), ['decorateRequest', 'addHook', 'addHook', 'addSchema']);
+  assert.deepEqual(
+    definition.setup.map((call) => call.method),
+    ['decorateRequest', 'addHook', 'addHook', 'addSchema'],
+  );
 });
 
 test('shared schemas and an error handler are visible to the code that starts the server', () => {

@@ -13,7 +13,11 @@ test('a route is keyed by method and path; all() is every method', () => {
   const all = routes.add('ALL', '/any', {}, handler);
   assert.deepEqual([...all.methods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
   assert.equal(routes.get('GET /users/:id'), get);
-  assert.deepEqual(routes.list().map((r) => r.key), ['GET /users/:id', 'ALL /any'], 'in the order registered');
+  assert.deepEqual(
+    routes.list().map((r) => r.key),
+    ['GET /users/:id', 'ALL /any'],
+    'in the order registered',
+  );
 });
 
 test('the options are copied: changing the object later changes nothing', () => {
@@ -40,13 +44,30 @@ test("route options: gopool's and fastify's, checked", () => {
   let n = 0;
   const add = (options: unknown) => routes.add('GET', `/r${n++}`, options as never, handler);
   for (const good of [
-    { timeout: 1 }, { runOn: 'auto' }, { runOn: 'pool' }, { runOn: 'master' }, { schema: { querystring: {} } },
-    { config: { anything: true } }, { bodyLimit: 10 }, { logLevel: 'warn' }, { onRequest: [handler, handler] }, { preHandler: handler },
-  ]) assert.doesNotThrow(() => add(good), JSON.stringify(good));
+    { timeout: 1 },
+    { runOn: 'auto' },
+    { runOn: 'pool' },
+    { runOn: 'master' },
+    { schema: { querystring: {} } },
+    { config: { anything: true } },
+    { bodyLimit: 10 },
+    { logLevel: 'warn' },
+    { onRequest: [handler, handler] },
+    { preHandler: handler },
+  ])
+    assert.doesNotThrow(() => add(good), JSON.stringify(good));
   for (const bad of [
-    null, { nope: 1 }, { timeout: 0 }, { timeout: 1.5 }, { runOn: 'worker' }, { schema: 'x' }, { bodyLimit: -1 },
-    { onSend: 'not a function' }, { onResponse: [handler, 3] },
-  ]) assert.throws(() => add(bad), { code: 'GOPOOL_ERR_ROUTE_OPTION' }, JSON.stringify(bad));
+    null,
+    { nope: 1 },
+    { timeout: 0 },
+    { timeout: 1.5 },
+    { runOn: 'worker' },
+    { schema: 'x' },
+    { bodyLimit: -1 },
+    { onSend: 'not a function' },
+    { onResponse: [handler, 3] },
+  ])
+    assert.throws(() => add(bad), { code: 'GOPOOL_ERR_ROUTE_OPTION' }, JSON.stringify(bad));
 });
 
 test('once frozen, no route can be added', () => {

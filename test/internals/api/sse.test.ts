@@ -13,7 +13,9 @@ test('events in the text/event-stream format', () => {
 
 test('sse() sets the headers, starts at once, sends heartbeats while the source waits, and ends the source when cancelled', async () => {
   let release!: () => void;
-  const waiting = new Promise<void>((resolve) => { release = resolve; });
+  const waiting = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   let returned = false;
   async function* source() {
     try {

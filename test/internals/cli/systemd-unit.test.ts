@@ -4,18 +4,35 @@ import { quote, systemdUnit } from '../../../dist/cli/systemd-unit';
 import { resolveOptions } from '../../../dist/config/resolve-options';
 
 const base = {
-  name: 'api', node: '/usr/bin/node', cli: '/opt/gopool/dist/cli/main.js', appFile: '/srv/api/app.js',
-  configFile: undefined, envName: undefined, flags: {}, workingDirectory: '/srv/api', gopoolHome: undefined, userUnit: false, runAs: 'www',
+  name: 'api',
+  node: '/usr/bin/node',
+  cli: '/opt/gopool/dist/cli/main.js',
+  appFile: '/srv/api/app.js',
+  configFile: undefined,
+  envName: undefined,
+  flags: {},
+  workingDirectory: '/srv/api',
+  gopoolHome: undefined,
+  userUnit: false,
+  runAs: 'www',
 };
 
 test('a system unit: notify, reload through gopool, SIGTERM to the daemon only, stop timeout above the grace period', () => {
   const unit = systemdUnit({ ...base, flags: { port: 8080 }, options: resolveOptions({ cli: { gracePeriod: 30_000 } }) });
   const lines = unit.split('\n');
   for (const expected of [
-    'Type=notify', 'NotifyAccess=all', 'User=www', 'KillSignal=SIGTERM', 'KillMode=mixed', 'TimeoutStopSec=40',
+    'Type=notify',
+    'NotifyAccess=all',
+    'User=www',
+    'KillSignal=SIGTERM',
+    'KillMode=mixed',
+    'TimeoutStopSec=40',
     'ExecStart=/usr/bin/node /opt/gopool/dist/cli/main.js start /srv/api/app.js --port 8080',
-    'ExecReload=/usr/bin/node /opt/gopool/dist/cli/main.js reload api', 'WantedBy=multi-user.target', 'Restart=on-failure',
-  ]) assert.ok(lines.includes(expected), `${expected} in\n${unit}`);
+    'ExecReload=/usr/bin/node /opt/gopool/dist/cli/main.js reload api',
+    'WantedBy=multi-user.target',
+    'Restart=on-failure',
+  ])
+    assert.ok(lines.includes(expected), `${expected} in\n${unit}`);
   assert.ok(!unit.includes('GOPOOL_HOME'), 'the service user keeps its own ~/.gopool');
 });
 

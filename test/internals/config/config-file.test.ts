@@ -53,7 +53,8 @@ describe('checkConfig', () => {
       [{ app: 3 }, /app must be the app file's path/],
       [[], /the export must be an object/],
     ];
-    for (const [bad, message] of cases) assert.throws(() => checkConfig('/c.js', bad, undefined), { code: 'GOPOOL_ERR_CONFIG_INVALID', message }, JSON.stringify(bad));
+    for (const [bad, message] of cases)
+      assert.throws(() => checkConfig('/c.js', bad, undefined), { code: 'GOPOOL_ERR_CONFIG_INVALID', message }, JSON.stringify(bad));
   });
 });
 
@@ -91,7 +92,10 @@ describe('loadConfigFile', () => {
       return true;
     });
     writeFileSync(join(folder, 'broken.json'), '{ "port": 3000, }');
-    await assert.rejects(loadConfigFile(join(folder, 'broken.json'), undefined), { code: 'GOPOOL_ERR_CONFIG_LOAD', message: /broken\.json failed to load: SyntaxError/ });
+    await assert.rejects(loadConfigFile(join(folder, 'broken.json'), undefined), {
+      code: 'GOPOOL_ERR_CONFIG_LOAD',
+      message: /broken\.json failed to load: SyntaxError/,
+    });
   });
 
   test('a missing file', async () => {

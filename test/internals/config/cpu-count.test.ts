@@ -7,7 +7,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  cgroupCpuQuota, cgroupDirs, cpuCount, cpusForQuota, parseCfsQuota, parseCpuMax, parseMountInfo, parseProcCgroup, tightestQuota,
+  cgroupCpuQuota,
+  cgroupDirs,
+  cpuCount,
+  cpusForQuota,
+  parseCfsQuota,
+  parseCpuMax,
+  parseMountInfo,
+  parseProcCgroup,
+  tightestQuota,
 } from '../../../dist/config/cpu-count';
 
 describe('parsing the cgroup files', () => {
@@ -53,7 +61,12 @@ describe('parsing the cgroup files', () => {
 
   test('the directories of a cgroup and its ancestors, deepest first', () => {
     const host = { root: '/', mountPoint: '/sys/fs/cgroup', fsType: 'cgroup2', superOptions: [] };
-    assert.deepEqual(cgroupDirs(host, '/kubepods/pod1/c1'), ['/sys/fs/cgroup/kubepods/pod1/c1', '/sys/fs/cgroup/kubepods/pod1', '/sys/fs/cgroup/kubepods', '/sys/fs/cgroup']);
+    assert.deepEqual(cgroupDirs(host, '/kubepods/pod1/c1'), [
+      '/sys/fs/cgroup/kubepods/pod1/c1',
+      '/sys/fs/cgroup/kubepods/pod1',
+      '/sys/fs/cgroup/kubepods',
+      '/sys/fs/cgroup',
+    ]);
     assert.deepEqual(cgroupDirs(host, '/'), ['/sys/fs/cgroup']);
     // a container's v1 mount rooted at its own cgroup: the mount point is the cgroup
     const bound = { root: '/docker/abc', mountPoint: '/sys/fs/cgroup/cpu', fsType: 'cgroup', superOptions: ['cpu'] };
@@ -69,7 +82,10 @@ describe('parsing the cgroup files', () => {
     assert.equal(cpusForQuota({ quota: 150000, period: 100000 }, 64), 2);
     assert.equal(cpusForQuota({ quota: 10000, period: 100000 }, 64), 1);
     assert.equal(cpusForQuota({ quota: 1000000, period: 100000 }, 4), 4);
-    assert.deepEqual(tightestQuota([undefined, { quota: 400000, period: 100000 }, { quota: 150000, period: 50000 }, undefined]), { quota: 150000, period: 50000 });
+    assert.deepEqual(tightestQuota([undefined, { quota: 400000, period: 100000 }, { quota: 150000, period: 50000 }, undefined]), {
+      quota: 150000,
+      period: 50000,
+    });
     assert.equal(tightestQuota([undefined, undefined]), undefined);
   });
 
@@ -106,7 +122,12 @@ test('this machine: cpuCount() is ceil(quota / period) of its real cgroup files,
     const v2 = fsType === 'cgroup2';
     const v1cpu = fsType === 'cgroup' && superOptions.split(',').includes('cpu');
     if (!v2 && !v1cpu) continue;
-    const path = procCgroup.split('\n').map((l) => l.split(':')).find(([id, controllers]) => (v2 ? id === '0' && controllers === '' : (controllers ?? '').split(',').includes('cpu')))?.slice(2).join(':');
+    const path = procCgroup
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find(([id, controllers]) => (v2 ? id === '0' && controllers === '' : (controllers ?? '').split(',').includes('cpu')))
+      ?.slice(2)
+      .join(':');
     if (path === undefined) continue;
     const inside = root === '/' ? path : path.startsWith(root!) ? path.slice(root!.length) : '';
     const parts = inside.split('/').filter(Boolean);

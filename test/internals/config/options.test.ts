@@ -24,7 +24,10 @@ test('every default is a valid value of its option (an empty string means off)',
   for (const spec of OPTION_SPECS) {
     const value = spec.defaultValue();
     if (spec.kind === 'string' && value === '') {
-      assert.ok(['off', 'none', 'app file name'].includes(spec.shownDefault), `${spec.key}: an empty default is shown as off or none, not "${spec.shownDefault}"`);
+      assert.ok(
+        ['off', 'none', 'app file name'].includes(spec.shownDefault),
+        `${spec.key}: an empty default is shown as off or none, not "${spec.shownDefault}"`,
+      );
       continue;
     }
     assert.equal(valueProblem(spec, value), undefined, spec.key);

@@ -32,10 +32,16 @@ test('an empty environment variable does not count as set', () => {
 });
 
 test('each layer is checked, and the error names its source with a code', () => {
-  assert.throws(() => resolveOptions({ code: { maxThreads: 'many' } }), { code: 'GOPOOL_ERR_OPTION_INVALID', message: 'options passed to gopool: maxThreads must be an integer, got "many"' });
+  assert.throws(() => resolveOptions({ code: { maxThreads: 'many' } }), {
+    code: 'GOPOOL_ERR_OPTION_INVALID',
+    message: 'options passed to gopool: maxThreads must be an integer, got "many"',
+  });
   assert.throws(() => resolveOptions({ code: { nope: 1 } }), { code: 'GOPOOL_ERR_OPTION_UNKNOWN' });
   assert.throws(() => resolveOptions({ code: [] }), { code: 'GOPOOL_ERR_OPTIONS_NOT_OBJECT' });
-  assert.throws(() => resolveOptions({ env: { GOPOOL_TIMEOUT: 'soon' } }), { code: 'GOPOOL_ERR_OPTION_INVALID', message: 'environment GOPOOL_TIMEOUT must be an integer, got "soon"' });
+  assert.throws(() => resolveOptions({ env: { GOPOOL_TIMEOUT: 'soon' } }), {
+    code: 'GOPOOL_ERR_OPTION_INVALID',
+    message: 'environment GOPOOL_TIMEOUT must be an integer, got "soon"',
+  });
   assert.throws(() => resolveOptions({ cli: { minThreads: 4, maxThreads: 2 } }), { code: 'GOPOOL_ERR_MIN_ABOVE_MAX' });
 });
 

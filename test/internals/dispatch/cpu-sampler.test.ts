@@ -5,19 +5,27 @@ import { test } from 'node:test';
 import { CpuSampler } from '../../../src/dispatch/cpu-sampler';
 
 /** Busy for at least `ms` (by the monotonic clock, to the microsecond), like a chunk of hashing. */
-const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+const spin = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
 
 test('continuations are measured: chunks run after awaits count, waiting does not', async () => {
   const sampler = new CpuSampler();
   assert.equal(sampler.wants('GET /chunked'), true, 'a route is sampled on its first run');
   const chunked = sampler.sample('GET /chunked', async () => {
-    for (let i = 0; i < 5; i++) { await nextTurn(); spin(5); }
+    for (let i = 0; i < 5; i++) {
+      await nextTurn();
+      spin(5);
+    }
   });
   await chunked.value;
   assert.ok(chunked.finish() >= 25, 'five 5 ms chunks after awaits');
 
   assert.equal(sampler.wants('GET /waits'), true);
-  const waits = sampler.sample('GET /waits', async () => { await sleep(50); });
+  const waits = sampler.sample('GET /waits', async () => {
+    await sleep(50);
+  });
   await waits.value;
   assert.ok(waits.finish() < 50, 'waiting 50 ms is not thread time');
 });

@@ -5,12 +5,21 @@ import { handlerRequest, RequestContext } from '../../../dist/dispatch/handler-r
 import type { TaskRequest } from '../../../dist/dispatch/task';
 import type { GopoolContext } from '../../../dist/api/types';
 
-const TASK: TaskRequest = { method: 'POST', url: '/u/1?x=2', params: { id: '1' }, query: { x: '2' }, body: { a: 1 }, headers: { 'user-agent': 't' }, id: 'req-7', ip: '10.0.0.9' };
+const TASK: TaskRequest = {
+  method: 'POST',
+  url: '/u/1?x=2',
+  params: { id: '1' },
+  query: { x: '2' },
+  body: { a: 1 },
+  headers: { 'user-agent': 't' },
+  id: 'req-7',
+  ip: '10.0.0.9',
+};
 const log = pino({ level: 'silent' });
 /** A thread's ctx (its type is the app's, by declaration merging: any object will do here). */
 const ctx = (value: object) => value as GopoolContext;
 
-test('what crossed, plus the thread\'s ctx; what requestGetter picked, never over gopool\'s own fields', () => {
+test("what crossed, plus the thread's ctx; what requestGetter picked, never over gopool's own fields", () => {
   // Built on the accepting thread, as ingress/gopool-routes.ts does, then crossed (cloned) to a thread.
   const accepted = Object.assign(new RequestContext(), { ...TASK, cookies: { s: '1' } });
   accepted.addExtra({ user: 'ada', url: 'spoofed' });
@@ -44,7 +53,12 @@ test('abort before anyone asked for the signal: the signal is born aborted with 
 
 test('the watcher is told once, when the handler first reads its signal; a later abort aborts it', () => {
   let watched = 0;
-  const client = { onCancel: undefined as (() => void) | undefined, watch: () => { watched++; } };
+  const client = {
+    onCancel: undefined as (() => void) | undefined,
+    watch: () => {
+      watched++;
+    },
+  };
   const request = handlerRequest(TASK, ctx({}), log, client);
   assert.equal(watched, 0, 'no listener for a handler that never reads its signal');
   const signal = request.signal;

@@ -31,7 +31,13 @@ test('on an ingress thread an auto route runs inline while it costs less than ch
 /** A dispatcher that answers at once and remembers what it ran. */
 function recorder(name: string): Dispatcher & { ran: string[] } {
   const ran: string[] = [];
-  return { ran, run: (routeKey: string) => { ran.push(routeKey); return { status: 200, kind: 2, headers: null, body: name } as TaskResult; } };
+  return {
+    ran,
+    run: (routeKey: string) => {
+      ran.push(routeKey);
+      return { status: 200, kind: 2, headers: null, body: name } as TaskResult;
+    },
+  };
 }
 
 function ingressPlacement() {
@@ -42,7 +48,13 @@ function ingressPlacement() {
   return { placement, here, pool, master };
 }
 
-const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition => ({ key, methods: ['GET'], path: key.split(' ')[1]!, options: runOn ? { runOn } : {}, handler: () => null });
+const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition => ({
+  key,
+  methods: ['GET'],
+  path: key.split(' ')[1]!,
+  options: runOn ? { runOn } : {},
+  handler: () => null,
+});
 const REQUEST = { method: 'GET', url: '/', params: {}, query: {}, body: undefined, headers: {}, id: 'req-1', ip: '127.0.0.1' } as TaskRequest;
 
 test('Placement learns costs where handlers run and follows them', () => {

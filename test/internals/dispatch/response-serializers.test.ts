@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { ResponseSerializers } from '../../../dist/dispatch/response-serializers';
 import type { RouteDefinition } from '../../../dist/api/route-registry';
 
-const route = (key: string, schema?: unknown): RouteDefinition => ({ key, methods: ['GET'], path: key.split(' ')[1]!, options: schema ? { schema } : {}, handler: () => null } as RouteDefinition);
+const route = (key: string, schema?: unknown): RouteDefinition =>
+  ({ key, methods: ['GET'], path: key.split(' ')[1]!, options: schema ? { schema } : {}, handler: () => null }) as RouteDefinition;
 const USER = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } };
 
 test('a route without a response schema has no serializer', () => {
@@ -13,13 +14,15 @@ test('a route without a response schema has no serializer', () => {
 
 test("fastify's order: the exact status, then its class, then default", () => {
   const serializers = new ResponseSerializers([]);
-  const selector = serializers.for(route('GET /user', {
-    response: {
-      200: USER,
-      '4xx': { type: 'object', properties: { error: { type: 'string' } } },
-      default: { type: 'object', properties: { other: { type: 'boolean' } } },
-    },
-  }))!;
+  const selector = serializers.for(
+    route('GET /user', {
+      response: {
+        200: USER,
+        '4xx': { type: 'object', properties: { error: { type: 'string' } } },
+        default: { type: 'object', properties: { other: { type: 'boolean' } } },
+      },
+    }),
+  )!;
   const value = { id: 1, name: 'ada', password: 'secret', error: 'e', other: true };
   assert.equal(selector(200)!(value), '{"id":1,"name":"ada"}', 'properties the schema does not list are dropped');
   assert.equal(selector(404)!(value), '{"error":"e"}');

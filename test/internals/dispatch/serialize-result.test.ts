@@ -28,7 +28,12 @@ test('strings are text; bytes are binary, copied to their exact size', () => {
 });
 
 test('reply() sets the status and headers; without a body it is a 204', () => {
-  assert.deepEqual(toTaskResult(reply({ id: 1 }, { status: 201, headers: { location: '/items/1' } })), { status: 201, headers: { location: '/items/1' }, kind: BodyKind.Json, body: '{"id":1}' });
+  assert.deepEqual(toTaskResult(reply({ id: 1 }, { status: 201, headers: { location: '/items/1' } })), {
+    status: 201,
+    headers: { location: '/items/1' },
+    kind: BodyKind.Json,
+    body: '{"id":1}',
+  });
   assert.deepEqual(toTaskResult(reply(undefined)), { status: 204, headers: null, kind: BodyKind.Empty, body: null });
   assert.equal(toTaskResult(reply('gone', { status: 410 })).status, 410);
 });
@@ -37,7 +42,12 @@ test('what cannot be sent throws a coded error saying why', () => {
   const cases: Array<[unknown, string]> = [
     [() => 1, 'GOPOOL_ERR_RESULT_TYPE'],
     [Symbol('s'), 'GOPOOL_ERR_RESULT_TYPE'],
-    [(async function* () { yield 1; })(), 'GOPOOL_ERR_RESULT_STREAM'],
+    [
+      (async function* () {
+        yield 1;
+      })(),
+      'GOPOOL_ERR_RESULT_STREAM',
+    ],
     [new ReadableStream(), 'GOPOOL_ERR_RESULT_STREAM'],
     [{ toJSON: () => undefined }, 'GOPOOL_ERR_RESULT_EMPTY_JSON'],
     [reply('x', { status: 99 }), 'GOPOOL_ERR_REPLY_STATUS'],

@@ -14,13 +14,20 @@ function endless(): ChunkSource & { pulled: number; cancelledWith: Error | undef
   const source = {
     pulled: 0,
     cancelledWith: undefined as Error | undefined,
-    next: async () => { source.pulled += CHUNK; return new Uint8Array(CHUNK); },
-    cancel: (reason: Error) => { source.cancelledWith = reason; },
+    next: async () => {
+      source.pulled += CHUNK;
+      return new Uint8Array(CHUNK);
+    },
+    cancel: (reason: Error) => {
+      source.cancelledWith = reason;
+    },
   };
   return source;
 }
 
-const turns = async (n: number) => { for (let i = 0; i < n; i++) await nextTurn(); };
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await nextTurn();
+};
 
 test('the producer is pulled only within the window while nobody reads, and again as the reader reads', async () => {
   const source = endless();
@@ -68,6 +75,15 @@ test('a port closed without an end cuts the stream; a chunk of the wrong type fa
   port1.close();
   await assert.rejects(receiver.next(), { code: 'GOPOOL_ERR_STREAM_CUT' });
 
-  const objects = openStream(new LocalStream(chunksOf((async function* () { yield { not: 'bytes' }; })())).toPort(), () => new ERR_STREAM_CUT('test'));
+  const objects = openStream(
+    new LocalStream(
+      chunksOf(
+        (async function* () {
+          yield { not: 'bytes' };
+        })(),
+      ),
+    ).toPort(),
+    () => new ERR_STREAM_CUT('test'),
+  );
   await assert.rejects(objects.next(), { code: 'GOPOOL_ERR_STREAM_CHUNK' });
 });

@@ -29,7 +29,7 @@ test('after an interrupt the thread learns which run was cut short, once', () =>
   assert.equal(watch.takeInterrupted(), undefined, 'taken');
   watch.enter('GET /a', 100, undefined);
   watch.leave();
-  assert.equal(watch.takeInterrupted(), undefined, 'stuck outside a handler\'s synchronous run');
+  assert.equal(watch.takeInterrupted(), undefined, "stuck outside a handler's synchronous run");
 });
 
 test('a route the watch does not know is index -1', () => {
@@ -38,7 +38,7 @@ test('a route the watch does not know is index -1', () => {
   assert.equal(overdueSyncRun(buffer, Date.now() + 1000)?.routeIndex, -1);
 });
 
-test('safe to interrupt: no async hook on, or only the sampler\'s with no async callback running', () => {
+test("safe to interrupt: no async hook on, or only the sampler's with no async callback running", () => {
   const buffer = syncWatchBuffer();
   const watch = new SyncWatch(buffer, ROUTES);
   assert.equal(safeToInterrupt(buffer), true, 'no hook');

@@ -24,7 +24,11 @@ test("the code and status of @fastify/error and gopool's HttpError survive (they
   assert.equal(back.code, 'APP_TEAPOT');
   assert.equal(back.statusCode, 418);
   assert.equal(back.message, 'teapot here');
-  const http = unpackThrown(cross(packThrown(new HttpError(404, 'no such user', { headers: { 'x-why': 'gone' } })))) as Error & { statusCode: number; expose: boolean; headers: unknown };
+  const http = unpackThrown(cross(packThrown(new HttpError(404, 'no such user', { headers: { 'x-why': 'gone' } })))) as Error & {
+    statusCode: number;
+    expose: boolean;
+    headers: unknown;
+  };
   assert.equal(http.statusCode, 404);
   assert.equal(http.expose, true);
   assert.deepEqual(http.headers, { 'x-why': 'gone' });

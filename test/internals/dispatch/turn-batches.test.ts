@@ -11,7 +11,10 @@ test('entries added during a turn go out once per destination, in order, at its 
   batches.add('a', 3);
   assert.deepEqual(sent, [], 'nothing before the end of the turn');
   await nextTurn();
-  assert.deepEqual(sent, [['a', [1, 3]], ['b', [2]]]);
+  assert.deepEqual(sent, [
+    ['a', [1, 3]],
+    ['b', [2]],
+  ]);
   batches.add('a', 4);
   await nextTurn();
   assert.deepEqual(sent.at(-1), ['a', [4]], 'the next turn is a batch of its own');
@@ -28,5 +31,12 @@ test('sendNow sends one destination at once; the rest waits for the end of the t
   batches.sendNow('nobody');
   assert.equal(sent.length, 1, 'nothing collected for it: nothing sent');
   await nextTurn();
-  assert.deepEqual(sent, [['full', [1]], ['other', [2]]], 'the sent one is not sent again');
+  assert.deepEqual(
+    sent,
+    [
+      ['full', [1]],
+      ['other', [2]],
+    ],
+    'the sent one is not sent again',
+  );
 });

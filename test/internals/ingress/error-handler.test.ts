@@ -6,16 +6,25 @@ import { defaultErrorHandler } from '../../../dist/ingress/error-handler';
 import { ERR_QUEUE_FULL, ERR_TIMEOUT } from '../../../dist/errors';
 import { HttpError } from '../../../dist/api/reply';
 
-async function answerTo(thrown: unknown, setup?: (app: FastifyInstance) => void): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown>; logged: Array<Record<string, unknown>> }> {
+async function answerTo(
+  thrown: unknown,
+  setup?: (app: FastifyInstance) => void,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, unknown>; logged: Array<Record<string, unknown>> }> {
   const logged: Array<Record<string, unknown>> = [];
-  const stream = { write: (line: string) => { logged.push(JSON.parse(line) as Record<string, unknown>); } };
+  const stream = {
+    write: (line: string) => {
+      logged.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  };
   const app = Fastify({ logger: { level: 'info', stream } });
   app.setErrorHandler(defaultErrorHandler);
   setup?.(app);
-  app.get('/', async () => { throw thrown; });
+  app.get('/', async () => {
+    throw thrown;
+  });
   try {
     const r = await app.inject('/');
-    return { status: r.statusCode, body: r.json(), headers: r.headers, logged: logged.filter((l) => l.level as number >= 40) };
+    return { status: r.statusCode, body: r.json(), headers: r.headers, logged: logged.filter((l) => (l.level as number) >= 40) };
   } finally {
     await app.close();
   }
@@ -66,6 +75,10 @@ test("gopool's own 5xx are one warning line with their code; any other 5xx is lo
 });
 
 test('an error status already set on the reply is kept', async () => {
-  const { status } = await answerTo(new Error('teapot'), (app) => app.addHook('preHandler', async (_req, reply) => { reply.code(418); }));
+  const { status } = await answerTo(new Error('teapot'), (app) =>
+    app.addHook('preHandler', async (_req, reply) => {
+      reply.code(418);
+    }),
+  );
   assert.equal(status, 418);
 });

@@ -13,7 +13,11 @@ test("the options' timeouts, for fastify and for node's http server", () => {
 
 test('headersTimeout never exceeds requestTimeout (node refuses that)', () => {
   assert.equal(serverTimeouts({ requestTimeout: 5000, headersTimeout: 20_000, keepAliveTimeout: 1 }).http.headersTimeout, 5000);
-  assert.equal(serverTimeouts({ requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 1 }).http.headersTimeout, 20_000, 'no request limit: the headers keep theirs');
+  assert.equal(
+    serverTimeouts({ requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 1 }).http.headersTimeout,
+    20_000,
+    'no request limit: the headers keep theirs',
+  );
 });
 
 test('the deadlines are checked at a tenth of the shortest timeout, from 50 ms up; never with no timeout', () => {

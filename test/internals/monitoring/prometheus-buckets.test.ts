@@ -2,14 +2,20 @@
 // least the value. Checked at, just below and just above every bound.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PROMETHEUS_BOUNDS_MS, PROMETHEUS_BOUNDS_S, PROMETHEUS_SLOTS, PrometheusBuckets, prometheusBucketOf } from '../../../dist/monitoring/prometheus-buckets';
+import {
+  PROMETHEUS_BOUNDS_MS,
+  PROMETHEUS_BOUNDS_S,
+  PROMETHEUS_SLOTS,
+  PrometheusBuckets,
+  prometheusBucketOf,
+} from '../../../dist/monitoring/prometheus-buckets';
 
 test('the bounds are the usual ones, in seconds for the exposition', () => {
   assert.deepEqual([...PROMETHEUS_BOUNDS_S], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   assert.equal(PROMETHEUS_SLOTS, 13);
 });
 
-test('a value at a bound is in that bound\'s bucket; just above, in the next', () => {
+test("a value at a bound is in that bound's bucket; just above, in the next", () => {
   PROMETHEUS_BOUNDS_MS.forEach((bound, i) => {
     assert.equal(prometheusBucketOf(bound), i, `${bound} ms`);
     assert.equal(prometheusBucketOf(bound * (1 - 1e-9)), i, `just below ${bound} ms`);
@@ -42,7 +48,10 @@ test('counts added from elsewhere (a tally) merge exactly', () => {
   there.record(2);
   there.record(300);
   here.add(there.counts, there.count, there.sum * 1000);
-  assert.deepEqual(here.cumulative().map(([, n]) => n), [0, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]);
+  assert.deepEqual(
+    here.cumulative().map(([, n]) => n),
+    [0, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3],
+  );
   assert.equal(here.count, 3);
   assert.ok(Math.abs(here.sum - 0.304) < 1e-12);
 });

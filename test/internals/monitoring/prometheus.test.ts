@@ -40,7 +40,7 @@ test('requests on the master and from a tally; exact buckets; promtool check met
   assert.doesNotMatch(text, /gopool_pool_|gopool_daemon_/, 'no pool, no daemon: those families are left out');
 });
 
-test('the daemon\'s families once it reported', async () => {
+test("the daemon's families once it reported", async () => {
   const metrics = new Metrics('unit', 'pool');
   metrics.setDaemon({ pid: 1, startedAt: Date.now() - 5000, restarts: 2 });
   const text = await renderPrometheus(metrics);

@@ -19,7 +19,11 @@ test('rotates by size, keeps N old files, loses and splits no line', async () =>
   assert.deepEqual(readdirSync(dir).sort(), ['app.log', 'app.log.1', 'app.log.2']);
   const kept = ['app.log.2', 'app.log.1', 'app.log'].flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean));
   const numbers = kept.map((l) => (JSON.parse(l) as { i: number }).i);
-  assert.deepEqual(numbers, numbers.slice().sort((a, b) => a - b), 'in order');
+  assert.deepEqual(
+    numbers,
+    numbers.slice().sort((a, b) => a - b),
+    'in order',
+  );
   assert.equal(numbers.at(-1), 99, 'the last line is there');
   for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], numbers[i - 1]! + 1, 'no line lost between the kept files');
 });

@@ -5,7 +5,10 @@ import { exitCause, RestartPolicy } from '../../../dist/supervision/restart-poli
 test('backoff doubles from 100 ms up to 15 s', () => {
   const policy = new RestartPolicy({ initialDelayMs: 100, maxDelayMs: 15_000, resetAfterMs: 30_000, crashLimit: 1000, crashWindowMs: 60_000 });
   const delays = Array.from({ length: 10 }, (_, i) => policy.onExit(i * 100_000, 10));
-  assert.deepEqual(delays.map((d) => (d.restart ? d.delayMs : -1)), [100, 200, 400, 800, 1600, 3200, 6400, 12_800, 15_000, 15_000]);
+  assert.deepEqual(
+    delays.map((d) => (d.restart ? d.delayMs : -1)),
+    [100, 200, 400, 800, 1600, 3200, 6400, 12_800, 15_000, 15_000],
+  );
 });
 
 test('a master that stayed up 30 s resets the delay', () => {

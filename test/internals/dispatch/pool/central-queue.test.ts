@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CentralQueue } from '../../../../dist/dispatch/pool/central-queue';
 
-interface Task { name: string; cost: number }
+interface Task {
+  name: string;
+  cost: number;
+}
 const task = (name: string, cost: number): Task => ({ name, cost });
 
 /** Takes every task in the order the queue hands them out. */
@@ -81,7 +84,13 @@ test('remove takes a task out wherever it waits; drain empties both lanes', () =
   assert.equal(queue.size, 1);
   assert.equal(queue.peek(), other);
   queue.add(task('h2', 5));
-  assert.deepEqual(queue.drain().map((t) => t.name).sort(), ['h2', 'other']);
+  assert.deepEqual(
+    queue
+      .drain()
+      .map((t) => t.name)
+      .sort(),
+    ['h2', 'other'],
+  );
   assert.equal(queue.size, 0);
   assert.equal(queue.peek(), undefined);
 });
