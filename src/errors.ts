@@ -352,6 +352,14 @@ export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_D
   when: 'A JSON request body nests deeper than `jsonDepthLimit`.',
   fix: 'Nothing, for a client probing the server; raise `jsonDepthLimit` for a real document that deep.',
 });
+export const ERR_DUPLICATE_HOST = request<[]>('GOPOOL_ERR_DUPLICATE_HOST', 'the request has more than one Host header', 400, {
+  when: 'A request carries two or more `Host` headers. Node would keep the first; RFC 9112 (section 3.2) says to refuse it, since a proxy in front may have routed by the other one. The connection is closed.',
+  fix: 'Nothing, for a client probing the server; a proxy that adds a second Host header is misconfigured.',
+});
+export const ERR_HTTP_VERSION = request<[version: string]>('GOPOOL_ERR_HTTP_VERSION', 'HTTP/%s is not supported on this connection', 505, {
+  when: 'An HTTP/1 connection sent a request line with another major version (`HTTP/2.0`, for one). The connection is closed.',
+  fix: 'Nothing, for a client probing the server; an HTTP/2 client talks to gopool through a proxy (nginx) that speaks HTTP/1.1 to it.',
+});
 export const ERR_RESULT_NOT_SENDABLE = request<[route: string, reason: string]>(
   'GOPOOL_ERR_RESULT_NOT_SENDABLE',
   'the value returned by %s cannot be sent: %s',
@@ -475,6 +483,8 @@ export const ERROR_CODES = [
   ERR_NO_THREAD,
   ERR_REQUEST_NOT_CLONEABLE,
   ERR_JSON_TOO_DEEP,
+  ERR_DUPLICATE_HOST,
+  ERR_HTTP_VERSION,
   ERR_RESULT_NOT_SENDABLE,
   ERR_REPLY_STATUS,
   ERR_REPLY_HEADERS,

@@ -122,7 +122,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     'cpus',
     'cpus',
     'CPUs to plan for: the defaults of max-threads, ingress-threads and max-queue follow it, and at most this many threads run CPU-heavy work or accept connections at once',
-    'detected: the cgroup CPU quota, at most the CPUs the process may run on',
+    'CPU count (detected: the cgroup CPU quota, at most the CPUs the process may run on)',
     cpus,
     1,
     1024,

@@ -1,9 +1,11 @@
+import { createServer } from 'node:http';
 import { threadId } from 'node:worker_threads';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
 import type { Logger } from '../runtime/logger';
+import { refuseMalformed } from './refuse-malformed';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
 import { parseTrustProxy } from './trust-proxy';
@@ -20,6 +22,7 @@ import { parseTrustProxy } from './trust-proxy';
  */
 export function createFastify(options: GopoolOptions, log: Logger, { role }: { role: 'master' | 'ingress' | 'single' }): FastifyInstance {
   const http = log.child({ component: 'http' });
+  const timeouts = serverTimeouts(options);
   const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
   const app = Fastify({
     ...(role === 'ingress' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
@@ -31,7 +34,17 @@ export function createFastify(options: GopoolOptions, log: Logger, { role }: { r
     trustProxy: parseTrustProxy(options.trustProxy) as FastifyServerOptions['trustProxy'],
     bodyLimit: options.bodyLimit,
     // Slow clients are dropped (408) on every accepting thread.
-    ...serverTimeouts(options),
+    ...timeouts,
+    // Requests that HTTP/1.1 says to refuse are refused before fastify routes them.
+    serverFactory: (handler) => {
+      const server = createServer(timeouts.http, (req, res) => {
+        if (!refuseMalformed(req, res)) handler(req, res);
+      });
+      // What fastify sets on a server it creates itself.
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      return server;
+    },
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;

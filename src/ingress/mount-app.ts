@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
+import { discardRest } from './body-stream';
 import { defaultErrorHandler } from './error-handler';
 import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
 import { formBodies, parsesForms } from './form-body';
@@ -29,6 +30,16 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
     // JSON parser replace them without fastify's warning about overriding in the same scope;
     // an app error handler that passes an error on (`reply.send(error)`) reaches this one.
     defaults.setErrorHandler(defaultErrorHandler);
+    // A body over the limit is answered 413 before it is all read. fastify then closes the
+    // connection, and a client still sending gets a reset instead of the 413: read on and
+    // discard the rest instead (bounded in time, body-stream.ts), keeping the connection.
+    defaults.addHook('onError', (req, reply, err, done) => {
+      if ((err as { statusCode?: number }).statusCode === 413 && !req.raw.complete) {
+        reply.removeHeader('connection');
+        discardRest(req);
+      }
+      done();
+    });
     defaults.removeContentTypeParser('application/json');
     defaults.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(defaults, options.jsonDepthLimit));
     await formBodies(defaults);
