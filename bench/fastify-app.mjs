@@ -5,7 +5,7 @@
 //   - gopool with the plugins against the same gopool app without them (the plugins' cost);
 //   - gopool with the plugins against node cluster running the same plugins;
 //   - fib(30) through the hooks, and its p99 against its p50.
-// Writes bench/results/fastify-app.json and the README table between its markers.
+// Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
 import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';

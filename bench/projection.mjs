@@ -214,10 +214,10 @@ const lines = [
   `| memory, ingress and pool threads all alive, footprint | ${f(projection[2].both.footprint, 2)}× | ${f(projection[CORES].both.footprint, 2)}× |`,
 ];
 console.log(lines.join('\n'));
-const readmePath = join(root, 'README.md');
+const readmePath = join(root, 'bench', 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const block = `<!-- projection:start -->\n${lines.join('\n')}\n<!-- projection:end -->`;
 if (readme.includes('<!-- projection:start -->')) {
   writeFileSync(readmePath, readme.replace(/<!-- projection:start -->[\s\S]*?<!-- projection:end -->/, block));
-  console.log('wrote bench/results/projection.json and the README table');
+  console.log('wrote bench/results/projection.json and the table in bench/README.md');
 }

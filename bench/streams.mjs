@@ -4,7 +4,7 @@
 // alternating order, medians. wrk downloads with CONNECTIONS connections for SECONDS seconds.
 // gopool twice: with its defaults (ingress threads accept under load: pool thread -> ingress
 // thread directly) and with the master accepting alone (pool thread -> master).
-// Writes bench/results/streams.json and the README table between its markers.
+// Writes bench/results/streams.json and the table in bench/README.md between its markers.
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,6 @@ writeFileSync(
   join(root, 'bench', 'results', 'streams.json'),
   JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, runs, rows }, null, 2),
 );
-const readme = join(root, 'README.md');
+const readme = join(root, 'bench', 'README.md');
 const text = readFileSync(readme, 'utf8');
 if (text.includes('<!-- streams:start -->')) writeFileSync(readme, text.replace(/(<!-- streams:start -->\n)[\s\S]*?(<!-- streams:end -->)/, `$1${table}\n$2`));

@@ -5,7 +5,7 @@
 // original's design (fastify + piscina), side by side in one run; then Platformatic Watt
 // against gopool on the Node that Watt needs, each with its metrics on (the default) and off.
 // ROUNDS rounds, medians. Writes bench/results/suite.json, bench/results/suite.svg and the
-// README's benchmark tables.
+// benchmark tables of bench/README.md (between its bench:start/end markers).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -266,11 +266,11 @@ writeFileSync(
   `${JSON.stringify({ date: new Date().toISOString(), cpus: CPUS, nodes: groups.map((group) => group.node), rounds: ROUNDS, seconds: SECONDS, summary, targets, runs }, null, 2)}\n`,
 );
 writeFileSync(join(outDir, 'suite.svg'), chart(summary, groupNames[0]));
-const readme = join(root, 'README.md');
+const readme = join(root, 'bench', 'README.md');
 const text = readFileSync(readme, 'utf8');
 const replaced = text.replace(/(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/, (_, start, end) => `${start}${table}${end}`);
 if (replaced !== text) writeFileSync(readme, replaced);
-console.log(`\nwrote bench/results/suite.json, bench/results/suite.svg${replaced !== text ? ' and the README tables' : ''}`);
+console.log(`\nwrote bench/results/suite.json, bench/results/suite.svg${replaced !== text ? ' and the tables in bench/README.md' : ''}`);
 
 /** Grouped bars: each server's ratio to single fastify, per measure. Plain SVG, no library. */
 function chart(s, names) {
