@@ -1,7 +1,9 @@
 // The elastic pool under real requests: growth and retirement, back pressure, timeouts,
 // stuck and crashing threads, I/O concurrency, and idle threads that do not stall.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
@@ -51,14 +53,14 @@ describe('cheap requests overtake heavy ones', () => {
     // Let the pool measure both routes: /thread cheap, /spin heavy.
     for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
     await get(`${app.url}/spin/300`);
-    const heavy = Array.from({ length: 8 }, () => get(`${app.url}/spin/300`));
+    const heavy = Array.from({ length: 10 }, () => get(`${app.url}/spin/300`));
     let heavyDone = 0;
     for (const request of heavy) void request.then(() => heavyDone++);
     await until(async () => (await info(app)).queued >= 5);
     assert.equal((await get(`${app.url}/thread`)).status, 200);
-    // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for one of
-    // the 2 running ones to free a thread.
-    assert.ok(heavyDone <= 3, `the cheap request was answered after ${heavyDone} of 8 heavy ones`);
+    // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for a thread
+    // to be free: the 2 running heavy ones and the next one each thread was sent already.
+    assert.ok(heavyDone <= 4, `the cheap request was answered after ${heavyDone} of 10 heavy ones`);
     assert.ok((await Promise.all(heavy)).every((r) => r.status === 200));
   });
 });
@@ -203,6 +205,27 @@ describe('idle threads never stall', () => {
     // A stalled thread would run the timer only when the next task arrives, and none does.
     await until(async () => lateness.length === 1, 10_000);
     process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
+  });
+});
+
+describe('the next heavy task of a thread', () => {
+  let app: App;
+  before(async () => {
+    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--cpus', '1', '--max-threads', '1']);
+  });
+  after(() => app.stop());
+
+  test('sent to a busy thread, it goes back to the queue if that thread dies first, and is served', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gopool-next-')), 'exit');
+    const dying = get(`${app.url}/exit-when?file=${encodeURIComponent(file)}`);
+    await until(async () => existsSync(`${file}.started`));
+    // Heavy work fills the one CPU: the next heavy request is sent to that thread at once.
+    const behind = get(`${app.url}/spin/20`);
+    await until(async () => (await info(app)).running === 2);
+    writeFileSync(`${file}.go`, '');
+    assert.equal((await dying).json().code, 'GOPOOL_ERR_THREAD_EXIT');
+    const served = await behind;
+    assert.equal(served.status, 200, `the request behind the dying thread: ${served.text}`);
   });
 });
 

@@ -46,6 +46,15 @@ export class CentralQueue<T extends Queued> {
     if (this.heavy.size > 0) this.overtaken += task.cost;
   }
 
+  /** Puts a task taken earlier back at the head of its lane (its thread died before running it). */
+  putBack(task: T): void {
+    const lane = task.cost < this.cheapBelowMs ? this.cheap : this.heavy;
+    const rest = [...lane];
+    lane.clear();
+    lane.add(task);
+    for (const other of rest) lane.add(other);
+  }
+
   /** Removes a task wherever it is (it timed out while queued). */
   remove(task: T): void {
     if (this.heavy.delete(task) && this.heavy.size === 0) this.overtaken = 0;

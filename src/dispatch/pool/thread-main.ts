@@ -43,6 +43,8 @@ function post(message: MessageToMaster, transfer?: TransferListItem[]): void {
  * still pending then are reported with a null result: the master may send more work.
  */
 let outbox: ProgressEntry[] = [];
+/** A synchronous run this long is reported at once (one message is nothing beside it). */
+const REPORT_AT_ONCE_MS = 1;
 let transfers: TransferListItem[] = [];
 let flushScheduled = false;
 const awaiting = new Map<number, number>();
@@ -72,6 +74,11 @@ function scheduleFlush(): void {
 
 function flush(): void {
   flushScheduled = false;
+  postProgress();
+  if (retiring && idle()) stop();
+}
+
+function postProgress(): void {
   for (const [id, syncMs] of awaiting) outbox.push([id, syncMs, null, -1]);
   awaiting.clear();
   const entries = outbox;
@@ -79,7 +86,6 @@ function flush(): void {
   outbox = [];
   transfers = [];
   if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
-  if (retiring && idle()) stop();
 }
 
 /** Nothing runs here for a client any more: no handler, no stream still sending. */
@@ -114,6 +120,9 @@ function runTask({ routes, serializers }: Served, [id, key, task]: TaskEntry): v
   const syncMs = performance.now() - started;
   if (!(outcome instanceof Promise)) {
     report(id, syncMs, outcome, sample ? sample.finish() : -1);
+    // A heavy handler's result goes out now, not at the end of the turn: the master may have
+    // sent this thread its next heavy task already, which would run first and hold it back.
+    if (syncMs >= REPORT_AT_ONCE_MS) postProgress();
     return;
   }
   awaiting.set(id, syncMs);

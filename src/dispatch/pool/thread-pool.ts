@@ -65,6 +65,8 @@ interface Task {
   held: number;
   /** The client has its answer (result, 504, ...); a late result is dropped. */
   settled: boolean;
+  /** Sent to a thread as its next heavy task while it still ran another (`takesNext`). */
+  next: boolean;
 }
 
 type ThreadState = 'starting' | 'ready' | 'retiring';
@@ -229,6 +231,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         reject,
         thread: null,
         settled: false,
+        next: false,
         // A route never measured counts as filling a thread's budget: it goes alone until known.
         queuedAt: performance.now(),
         sentAt: 0,
@@ -354,7 +357,27 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
    */
   private threadFor(cost: number): PoolThread | undefined {
     for (const thread of this.threads) if (this.accepts(thread, cost)) return thread;
+    for (const thread of this.threads) if (this.takesNext(thread, cost)) return thread;
     return undefined;
+  }
+
+  /**
+   * Can a thread running one heavy task be sent the next one now, to start as soon as the
+   * first is done? Without it, every heavy task ends with its thread idle for a round trip
+   * through the master (result in, next task out), the master itself waiting for a CPU the
+   * heavy threads hold. Only once heavy work fills its CPUs, so no idle or new thread could
+   * take the task sooner; the next task is put back in the queue if its thread dies first.
+   */
+  private takesNext(thread: PoolThread, cost: number): boolean {
+    return (
+      cost >= SYNC_BUDGET_MS &&
+      thread.state === 'ready' &&
+      thread.inSync.length === 1 &&
+      thread.running.size === 1 &&
+      thread.overdue === 0 &&
+      isHeavy(thread) &&
+      this.heavyThreads() >= this.options.cpus
+    );
   }
 
   private accepts(thread: PoolThread, cost: number): boolean {
@@ -417,6 +440,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private send(thread: PoolThread, task: Task): void {
     task.thread = thread;
+    task.next = task.sync >= SYNC_BUDGET_MS && thread.inSync.length > 0;
     task.sentAt = performance.now();
     thread.running.set(task.id, task);
     thread.inSync.push(task);
@@ -484,6 +508,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       if (!this.accepts(thread, task.sync)) break; // no overtaking within the chosen lane
       this.queue.take(task);
       this.send(thread, task);
+    }
+    const next = this.queue.peek();
+    if (next && this.takesNext(thread, next.sync)) {
+      this.queue.take(next);
+      this.send(thread, next);
     }
     if (thread.running.size === 0 && thread.state === 'ready') this.armIdleTimer(thread);
   }
@@ -596,6 +625,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     const expected = thread.state === 'retiring' || this.closing;
     for (const task of thread.running.values()) {
+      if (this.putBack(thread, task)) continue;
       if (!task.settled) this.counters.failed++;
       this.settle(task, () => task.reject(new ERR_THREAD_EXIT(`code ${code}`)));
     }
@@ -603,6 +633,18 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (this.closing) return;
     if (!expected) this.counters.threadsReplaced++;
     this.replenish();
+  }
+
+  /**
+   * A next task (`takesNext`) still behind the one its dead thread was running never started:
+   * it goes back to the head of the queue rather than fail with the thread.
+   */
+  private putBack(thread: PoolThread, task: Task): boolean {
+    if (!task.next || task.settled || this.closing || thread.inSync.indexOf(task) < 1) return false;
+    task.next = false;
+    task.thread = null;
+    this.queue.putBack(task);
+    return true;
   }
 
   /** Keeps min-threads alive and makes sure queued work has a thread coming. */

@@ -94,3 +94,21 @@ test('remove takes a task out wherever it waits; drain empties both lanes', () =
   assert.equal(queue.size, 0);
   assert.equal(queue.peek(), undefined);
 });
+
+test('a task put back goes to the head of its own lane, ahead of those queued after it was taken', () => {
+  const queue = new CentralQueue<Task>(1);
+  const first = task('first', 5);
+  const second = task('second', 5);
+  const cheap = task('cheap', 0.1);
+  queue.add(first);
+  queue.take(first);
+  queue.add(second);
+  queue.add(cheap);
+  queue.putBack(first);
+  assert.equal(queue.size, 3);
+  assert.equal(queue.peek(), cheap); // cheap work still goes first
+  queue.take(cheap);
+  assert.equal(queue.peek(), first);
+  queue.take(first);
+  assert.equal(queue.peek(), second);
+});
