@@ -27,14 +27,27 @@ const gopool =
     });
 const cluster = (workers) => async () => startServer(process.execPath, [app('node-cluster.js')], { PORT: String(await freePort()), WORKERS: String(workers) });
 
-ensureWrk();
-installPeers(root);
-const results = { hash: {}, threads: {}, memory: {} };
+/** FROM=bench/results/scale.json: no measuring, the tables again from a saved run. */
+const saved = process.env.FROM ? JSON.parse(readFileSync(process.env.FROM, 'utf8')) : undefined;
+const results = saved?.results ?? { hash: {}, threads: {}, memory: {} };
+if (!saved) {
+  ensureWrk();
+  installPeers(root);
+}
 /** PARTS=hash,threads,memory (default all): a part of the benchmark alone. */
-const PARTS = new Set((process.env.PARTS ?? 'hash,threads,memory').split(','));
+const PARTS = new Set(
+  (
+    process.env.PARTS ??
+    (saved
+      ? Object.keys(results)
+          .filter((k) => Object.keys(results[k]).length > 0)
+          .join(',')
+      : 'hash,threads,memory')
+  ).split(','),
+);
 const push = (group, name, value) => (results[group][name] ??= []).push(value);
 
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
   // 1. Chunked CPU beside hello.
   if (PARTS.has('hash'))
     for (const [name, start] of [
@@ -105,10 +118,15 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const med = (values, pick) => median(values.map(pick));
+/**
+ * a ÷ b: the median of the ratios within each round, not the ratio of the medians. The machine's
+ * speed drifts between rounds (a noisy 2-core VM); each round measures both side by side.
+ */
+const ratio = (a, b, pick) => median(a.map((run, i) => pick(run) / pick(b[i])));
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 const rows = [];
 rows.push(
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`node bench/scale.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}).`,
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/scale.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}).`,
   '',
 );
 if (PARTS.has('hash')) {
@@ -137,18 +155,22 @@ if (PARTS.has('threads')) {
     '| server | req/s | × its 1× | × cluster alike | p50 / p99 ms |',
     '|---|---|---|---|---|',
   );
+  const runs = results.threads;
   const threads = Object.fromEntries(
-    Object.entries(results.threads).map(([name, runs]) => [name, { rps: med(runs, (r) => r.rps), p50: med(runs, (r) => r.p50), p99: med(runs, (r) => r.p99) }]),
+    Object.entries(runs).map(([name, r]) => [name, { rps: med(r, (x) => x.rps), p50: med(r, (x) => x.p50), p99: med(r, (x) => x.p99) }]),
   );
+  const rps = (x) => x.rps;
   for (const factor of [1, 4, 8]) {
     const n = CPUS * factor;
-    const g = threads[`gopool ${factor}× (${n} threads)`];
-    const c = threads[`node cluster ${factor}× (${n} workers)`];
+    const gName = `gopool ${factor}× (${n} threads)`;
+    const cName = `node cluster ${factor}× (${n} workers)`;
+    const g = threads[gName];
+    const c = threads[cName];
     rows.push(
-      `| gopool ${factor}× (${n} threads) | ${fmt(g.rps)} | ${fmt(g.rps / threads[`gopool 1× (${CPUS} threads)`].rps, 2)}× | ${fmt(g.rps / c.rps, 2)}× | ${fmt(g.p50)} / ${fmt(g.p99)} |`,
+      `| ${gName} | ${fmt(g.rps)} | ${fmt(ratio(runs[gName], runs[`gopool 1× (${CPUS} threads)`], rps), 2)}× | ${fmt(ratio(runs[gName], runs[cName], rps), 2)}× | ${fmt(g.p50)} / ${fmt(g.p99)} |`,
     );
     rows.push(
-      `| node cluster ${factor}× (${n} workers) | ${fmt(c.rps)} | ${fmt(c.rps / threads[`node cluster 1× (${CPUS} workers)`].rps, 2)}× | 1.00× | ${fmt(c.p50)} / ${fmt(c.p99)} |`,
+      `| ${cName} | ${fmt(c.rps)} | ${fmt(ratio(runs[cName], runs[`node cluster 1× (${CPUS} workers)`], rps), 2)}× | 1.00× | ${fmt(c.p50)} / ${fmt(c.p99)} |`,
     );
   }
   rows.push('');
@@ -172,19 +194,21 @@ if (PARTS.has('memory')) {
     ]),
   );
   for (const [name, m] of Object.entries(memory)) rows.push(`| ${name} | ${fmt(m.idleRss)} / ${fmt(m.idlePss)} | ${fmt(m.loadRss)} / ${fmt(m.loadPss)} |`);
-  const [g16, c16] = Object.values(memory);
+  const [g16, c16] = Object.values(results.memory);
+  const share = (pick) => fmt(ratio(g16, c16, pick), 2);
   rows.push(
     '',
-    `gopool ÷ cluster at N = 16: idle RSS ${fmt(g16.idleRss / c16.idleRss, 2)}×, idle PSS ${fmt(g16.idlePss / c16.idlePss, 2)}×, under load RSS ${fmt(g16.loadRss / c16.loadRss, 2)}×, under load PSS ${fmt(g16.loadPss / c16.loadPss, 2)}×.`,
+    `gopool ÷ cluster at N = 16 (median of the rounds' ratios): idle RSS ${share((r) => r.idle.rssMb)}×, idle PSS ${share((r) => r.idle.pssMb)}×, under load RSS ${share((r) => r.load.rssMb)}×, under load PSS ${share((r) => r.load.pssMb)}×.`,
   );
 }
 const table = rows.join('\n');
 console.log(`\n${table}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench', 'results', 'scale.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2),
-);
+if (!saved)
+  writeFileSync(
+    join(root, 'bench', 'results', 'scale.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2),
+  );
 for (const file of [join(root, 'README.md'), join(root, 'bench', 'README.md')]) {
   let text;
   try {
