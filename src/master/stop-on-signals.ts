@@ -1,5 +1,9 @@
 import type { RunningServer } from '../api/types';
+import { threadOutputForwarded } from '../dispatch/pool/thread-output';
 import type { Logger } from '../runtime/logger';
+
+/** How long a stopped master waits for the last lines its threads wrote. */
+const OUTPUT_WAIT_MS = 1000;
 
 let stopping = false;
 
@@ -16,16 +20,19 @@ export function stopAndExit(server: RunningServer, log: Logger, gracePeriod: num
     process.exit(1);
   }, gracePeriod + 1000);
   force.unref();
-  server.close().then(
-    () => {
-      log.info('stopped');
-      process.exit(0);
-    },
-    (err: unknown) => {
-      log.error({ err }, 'error while stopping');
-      process.exit(1);
-    },
-  );
+  server
+    .close()
+    .then(() => threadOutputForwarded(OUTPUT_WAIT_MS))
+    .then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
 }
 
 /**

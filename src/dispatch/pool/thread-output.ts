@@ -9,6 +9,9 @@ import { threadResourceLimits } from '../../runtime/thread-limits';
  */
 export function forwardThreadOutput(source: Readable, target: Writable, threadId: number): void {
   const prefix = `[thread ${threadId}] `;
+  const ended = new Promise<void>((resolve) => source.once('close', resolve));
+  unfinished.add(ended);
+  void ended.then(() => unfinished.delete(ended));
   let rest = '';
   source.setEncoding('utf8');
   source.on('data', (chunk: string) => {
@@ -24,6 +27,24 @@ export function forwardThreadOutput(source: Readable, target: Writable, threadId
   source.on('end', () => {
     if (rest) target.write(`${prefix}${rest}\n`);
   });
+}
+
+/** The forwarding of threads whose output may still arrive. */
+const unfinished = new Set<Promise<void>>();
+
+/**
+ * Resolves once what every thread wrote has been forwarded, at most `ms` from now. A thread's
+ * last lines (its onThreadStop's, say) reach the master after the thread has exited: a master
+ * exiting at once would lose them.
+ */
+export function threadOutputForwarded(ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.all(unfinished).then(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../runtime/logger';
 import {
@@ -21,6 +21,9 @@ import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
 import { dropStream, streamTransfers } from '../stream-port';
 import { startThread } from './thread-output';
+import { SYNC_BUDGET_MS, type PoolThread, type Task, type ThreadState } from './pool-thread';
+import { accepts, heavyThreads, hold, release, takesNext, threadFor } from './thread-choice';
+import { blockedAfterTimeout } from './overdue-watch';
 
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */
@@ -45,65 +48,6 @@ export interface ThreadPoolOptions {
   log: Logger;
   /** Called for every answered task, with how long it queued and ran (ms). For metrics. */
   onTaskTimes?: (waitMs: number, runMs: number) => void;
-}
-
-interface Task {
-  id: number;
-  routeKey: string;
-  request: TaskRequest;
-  resolve: (result: TaskResult) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-  thread: PoolThread | null;
-  queuedAt: number;
-  sentAt: number;
-  /** Expected thread time in ms (synchronous run and continuations), fixed when queued: the queue's lane. */
-  cost: number;
-  /** Expected synchronous run in ms: what sending it promises of a thread at once. */
-  sync: number;
-  /** Continuation time it holds its thread for once it awaits (routes that compute after awaits). */
-  held: number;
-  /** The client has its answer (result, 504, ...); a late result is dropped. */
-  settled: boolean;
-  /** Sent to a thread as its next heavy task while it still ran another (`takesNext`). */
-  next: boolean;
-}
-
-type ThreadState = 'starting' | 'ready' | 'retiring';
-
-interface PoolThread {
-  worker: Worker;
-  state: ThreadState;
-  /** Tasks sent to this thread and not yet done. */
-  running: Map<number, Task>;
-  /**
-   * Tasks sent whose synchronous part has not run yet, in the order the thread runs them,
-   * and the sum of their expected run times. A thread is sent more work only while that
-   * sum stays under SYNC_BUDGET_MS: cheap handlers are pipelined, a CPU-heavy one goes
-   * alone, and the rest waits in the central queue for whichever thread frees up first.
-   */
-  inSync: Task[];
-  syncCost: number;
-  /**
-   * Continuation time promised by tasks awaiting on this thread whose route computes after its
-   * awaits (bcryptjs, rendering in steps): such a thread's event loop is busy although no
-   * synchronous run is pending, so it counts against the budget like one. Routes that mostly
-   * wait on I/O hold nothing: any number of them share a thread.
-   */
-  held: number;
-  idleTimer: NodeJS.Timeout | null;
-  /** When its idle timer was armed. */
-  idleSince: number;
-  /** Tasks that timed out while running here; the watchdog checks whether the thread is stuck. */
-  overdue: number;
-  elu: EventLoopUtilization | null;
-  heapUsed: number;
-  heapTotal: number;
-  completed: number;
-  /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
-  syncBuffer: SharedArrayBuffer;
-  /** It still sends a streamed response: not idle, whatever it runs. */
-  streaming: boolean;
 }
 
 /** One thread, as monitoring sees it. */
@@ -146,12 +90,6 @@ const RETIRE_GRACE_MS = 30_000;
 const STOP_HOOK_MS = 3000;
 /** How often the watchdog looks for threads whose event loop is blocked past a timeout. */
 const WATCHDOG_INTERVAL_MS = 500;
-/**
- * Synchronous work one thread may have promised at once. Small enough that a task never
- * waits long behind others on the same thread (central-queue fairness), large enough to
- * pipeline dozens of cheap handlers per message.
- */
-const SYNC_BUDGET_MS = 1;
 /**
  * How long queued work waits before another thread is started for it. A burst of a route not
  * measured yet counts each request as a thread's whole budget, so it queues; the first
@@ -244,7 +182,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         cancel.onCancel = () => this.onCancel(task);
         cancel.watch();
       }
-      const thread = this.threadFor(task.sync);
+      const thread = threadFor(this.threads, task.sync, this.options.cpus, this.options.concurrency);
       if (thread) {
         this.send(thread, task);
         return;
@@ -351,51 +289,6 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   // ---- placement -------------------------------------------------------------------------
 
-  /**
-   * The oldest thread that can take a task of this cost now. Oldest first so that load
-   * concentrates and threads beyond what the load needs go idle and retire.
-   */
-  private threadFor(cost: number): PoolThread | undefined {
-    for (const thread of this.threads) if (this.accepts(thread, cost)) return thread;
-    for (const thread of this.threads) if (this.takesNext(thread, cost)) return thread;
-    return undefined;
-  }
-
-  /**
-   * Can a thread running one heavy task be sent the next one now, to start as soon as the
-   * first is done? Without it, every heavy task ends with its thread idle for a round trip
-   * through the master (result in, next task out), the master itself waiting for a CPU the
-   * heavy threads hold. Only once heavy work fills its CPUs, so no idle or new thread could
-   * take the task sooner; the next task is put back in the queue if its thread dies first.
-   */
-  private takesNext(thread: PoolThread, cost: number): boolean {
-    return (
-      cost >= SYNC_BUDGET_MS &&
-      thread.state === 'ready' &&
-      thread.inSync.length === 1 &&
-      thread.running.size === 1 &&
-      thread.overdue === 0 &&
-      isHeavy(thread) &&
-      this.heavyThreads() >= this.options.cpus
-    );
-  }
-
-  private accepts(thread: PoolThread, cost: number): boolean {
-    return (
-      thread.state === 'ready' &&
-      thread.running.size < this.options.concurrency &&
-      ((thread.inSync.length === 0 && thread.held === 0) || thread.syncCost + thread.held + cost <= SYNC_BUDGET_MS) &&
-      (cost < SYNC_BUDGET_MS || isHeavy(thread) || this.heavyThreads() < this.options.cpus)
-    );
-  }
-
-  /** Threads busy with heavy work now: a synchronous run that fills the budget, or held continuations. */
-  private heavyThreads(): number {
-    let n = 0;
-    for (const thread of this.threads) if (isHeavy(thread)) n++;
-    return n;
-  }
-
   private canGrow(): boolean {
     return !this.closing && this.liveCount() < this.options.maxThreads && Date.now() >= this.spawnBlockedUntil;
   }
@@ -423,7 +316,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
    * threads starting now counted as heavy (they will take the queue's head).
    */
   private wouldRunNow(task: Task | undefined): boolean {
-    return task !== undefined && (task.sync < SYNC_BUDGET_MS || this.heavyThreads() + this.startingCount() < this.options.cpus);
+    return task !== undefined && (task.sync < SYNC_BUDGET_MS || heavyThreads(this.threads) + this.startingCount() < this.options.cpus);
   }
 
   private liveCount(): number {
@@ -480,19 +373,6 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     }
   }
 
-  private hold(thread: PoolThread, task: Task): void {
-    const async = this.costs.expectedAsync(task.routeKey);
-    if (task.held > 0 || async < SYNC_BUDGET_MS) return;
-    task.held = async;
-    thread.held += async;
-  }
-
-  private release(thread: PoolThread, task: Task): void {
-    if (task.held === 0) return;
-    thread.held = Math.max(0, thread.held - task.held);
-    task.held = 0;
-  }
-
   /** Removes a task from its thread's synchronous schedule; false if it was not on it. */
   private unschedule(thread: PoolThread, task: Task): boolean {
     const index = thread.inSync[0] === task ? 0 : thread.inSync.indexOf(task);
@@ -505,12 +385,12 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   /** Fills a thread's budget from the central queue, or starts its idle clock. */
   private feed(thread: PoolThread): void {
     for (let task = this.queue.peek(); task; task = this.queue.peek()) {
-      if (!this.accepts(thread, task.sync)) break; // no overtaking within the chosen lane
+      if (!accepts(thread, task.sync, this.threads, this.options.cpus, this.options.concurrency)) break; // no overtaking within the chosen lane
       this.queue.take(task);
       this.send(thread, task);
     }
     const next = this.queue.peek();
-    if (next && this.takesNext(thread, next.sync)) {
+    if (next && takesNext(thread, next.sync, this.threads, this.options.cpus)) {
       this.queue.take(next);
       this.send(thread, next);
     }
@@ -591,11 +471,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       if (this.unschedule(thread, task)) this.costs.record(task.routeKey, syncMs);
       if (result === null) {
         // Still awaiting: its synchronous part is done; what it computes after its awaits stays promised.
-        this.hold(thread, task);
+        hold(thread, task, this.costs.expectedAsync(task.routeKey));
         continue;
       }
       if (asyncMs >= 0) this.costs.recordAsync(task.routeKey, asyncMs);
-      this.release(thread, task);
+      release(thread, task);
       thread.running.delete(id);
       if (task.settled) {
         thread.overdue = Math.max(0, thread.overdue - 1);
@@ -734,35 +614,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.watchdog.unref();
   }
 
-  /**
-   * A timed-out handler that had awaited something may be slow I/O (leave it) or stuck in a
-   * synchronous loop after the await (the thread's event loop never idles). The event-loop
-   * utilization, read from here without the thread's help, tells them apart.
-   */
   private checkOverdueThreads(): void {
-    let watching = false;
-    for (const thread of [...this.threads]) {
-      if (thread.overdue === 0 || thread.state === 'retiring') {
-        thread.elu = null;
-        continue;
-      }
-      watching = true;
-      if (thread.inSync.length > 0) {
-        // A current task's synchronous part explains a busy loop; if that task is stuck too,
-        // its own timeout replaces the thread. Start a fresh window once it is done.
-        thread.elu = null;
-        continue;
-      }
-      const now = thread.worker.performance.eventLoopUtilization();
-      if (thread.elu) {
-        const window = thread.worker.performance.eventLoopUtilization(now, thread.elu);
-        if (window.utilization > 0.98) {
-          void this.recover(thread, 'its event loop has been blocked since a handler timed out', true);
-          continue;
-        }
-      }
-      thread.elu = now;
-    }
+    const { blocked, watching } = blockedAfterTimeout(this.threads);
+    for (const thread of blocked) void this.recover(thread, 'its event loop has been blocked since a handler timed out', true);
     if (!watching && this.watchdog) {
       clearInterval(this.watchdog);
       this.watchdog = null;
@@ -838,8 +692,4 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     answer();
     if (this.closing) this.emit('task-settled'); // only close() waits on it
   }
-}
-
-function isHeavy(thread: PoolThread): boolean {
-  return thread.syncCost >= SYNC_BUDGET_MS || thread.held >= SYNC_BUDGET_MS;
 }
