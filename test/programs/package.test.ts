@@ -412,3 +412,25 @@ test('npm ci --engine-strict of the repository passes on every promised Node maj
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, file), join(dir, file));
   await Promise.all(PROMISED.map((major) => npm(nodeBinary(major), ['ci', '--engine-strict', '--dry-run', '--ignore-scripts'], dir, 60_000)));
 });
+
+test('npm install git+file:// of the repository: npm clones it, builds it (prepare) and installs what it packs', { timeout: 300_000 }, async () => {
+  // A repository of the work tree as a clone has it (what is committed and what is new), without
+  // the repository's node_modules: npm installs the clone's dependencies itself, as for a user.
+  const source = join(work, 'git-source');
+  cleanCopy(source);
+  rmSync(join(source, 'node_modules'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: source, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.name=gopool test', '-c', 'user.email=test@localhost', 'commit', '-q', '-m', 'the work tree');
+  const app = join(work, 'git-app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'git-app', version: '1.0.0', private: true }));
+  await npm(process.execPath, ['install', '--prefer-offline', '--no-audit', '--no-fund', `git+file://${source}`], app, 280_000);
+  const installedAt = join(app, 'node_modules', 'gopool');
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/esm.mjs', 'dist/cli/main.js'])
+    assert.ok(existsSync(join(installedAt, file)), `${file} was built`);
+  assert.ok(!existsSync(join(installedAt, 'src')), 'what npm packs, not the clone: no src/');
+  const loaded = await exec(process.execPath, ['-e', "console.log(typeof require('gopool').gopool.get)"], { cwd: app, ms: 30_000 });
+  assert.equal(loaded.trim(), 'function');
+});

@@ -53,10 +53,13 @@ export function takesNext(thread: PoolThread, cost: number, threads: readonly Po
 /**
  * The thread a new task goes to, if one can take it now: the oldest that can start it (oldest
  * first so that load concentrates, and threads beyond what the load needs go idle and retire),
- * else a heavy thread that can take it next.
+ * else, with nothing queued before it, a heavy thread that can take it next. (A task queued
+ * earlier, a cheap one waiting for a thread to be free, goes first: heavy tasks sent next on
+ * arrival would keep every thread busy and starve it.)
  */
-export function threadFor(threads: readonly PoolThread[], cost: number, cpus: number, concurrency: number): PoolThread | undefined {
+export function threadFor(threads: readonly PoolThread[], cost: number, cpus: number, concurrency: number, queued: number): PoolThread | undefined {
   for (const thread of threads) if (accepts(thread, cost, threads, cpus, concurrency)) return thread;
+  if (queued > 0) return undefined;
   for (const thread of threads) if (takesNext(thread, cost, threads, cpus)) return thread;
   return undefined;
 }

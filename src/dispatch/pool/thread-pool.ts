@@ -182,7 +182,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         cancel.onCancel = () => this.onCancel(task);
         cancel.watch();
       }
-      const thread = threadFor(this.threads, task.sync, this.options.cpus, this.options.concurrency);
+      const thread = threadFor(this.threads, task.sync, this.options.cpus, this.options.concurrency, this.queue.size);
       if (thread) {
         this.send(thread, task);
         return;

@@ -59,14 +59,16 @@ test('heavy work runs on at most `cpus` threads, cheap work is never capped', ()
 
 test('the oldest thread that can start a task takes it', () => {
   const threads = [thread('busy', [30]), thread('older idle'), thread('younger idle')];
-  assert.equal(nameOf(threadFor(threads, 0.1, CPUS, CONCURRENCY)), 'older idle');
-  assert.equal(nameOf(threadFor(threads, 30, CPUS, CONCURRENCY)), 'older idle');
+  assert.equal(nameOf(threadFor(threads, 0.1, CPUS, CONCURRENCY, 0)), 'older idle');
+  assert.equal(nameOf(threadFor(threads, 30, CPUS, CONCURRENCY, 0)), 'older idle');
 });
 
 test('once heavy work fills the CPUs, a heavy thread running one task is sent the next one', () => {
   const threads = [thread('a', [30]), thread('b', [30])];
   assert.equal(takesNext(threads[0]!, 30, threads, CPUS), true);
-  assert.equal(nameOf(threadFor(threads, 30, CPUS, CONCURRENCY)), 'a');
+  assert.equal(nameOf(threadFor(threads, 30, CPUS, CONCURRENCY, 0)), 'a');
+  // Not past a task queued before it (a cheap one waiting for a free thread would starve).
+  assert.equal(threadFor(threads, 30, CPUS, CONCURRENCY, 1), undefined);
   // Not while a CPU is free for heavy work: an idle or new thread would start it sooner.
   assert.equal(takesNext(threads[0]!, 30, [threads[0]!], CPUS), false);
   // Never a cheap task, never a second one, never to a thread with a handler past its timeout.
