@@ -1,7 +1,8 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CLI, run, type Running } from './processes';
+import { basename, dirname, join } from 'node:path';
+import { ROOT, run, type Running } from './processes';
 
 /** What a Dockerfile says about the container it makes. */
 export interface Image {
@@ -40,18 +41,34 @@ export function readDockerfile(path: string): Image {
 }
 
 /**
- * The folder the image's WORKDIR would hold: `app.js` (here: a test fixture) and
- * `node_modules/.bin/gopool` (here: this checkout's CLI; exec keeps the process, as npm's
- * symlink does). Readable by every user.
+ * The folder the image's WORKDIR would hold, readable by every user whatever the permissions
+ * of the checkout (one under a 0700 folder, as `mktemp -d` makes, is closed to the container's
+ * unprivileged user): `node_modules/gopool` (this checkout's package.json and dist/), the
+ * packages it depends on (the checkout's node_modules, hard-linked where the file system
+ * allows), the test fixtures with `app.js` requiring the one named, and
+ * `node_modules/.bin/gopool` (exec keeps the process, as npm's symlink does).
  */
 export function makeAppDir(fixture: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gopool-image-'));
-  writeFileSync(join(dir, 'app.js'), `module.exports = require(${JSON.stringify(fixture)});\n`);
-  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
-  writeFileSync(join(dir, 'node_modules', '.bin', 'gopool'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
-  chmodSync(join(dir, 'node_modules', '.bin', 'gopool'), 0o755);
-  for (const d of [dir, join(dir, 'node_modules'), join(dir, 'node_modules', '.bin')]) chmodSync(d, 0o755);
-  chmodSync(join(dir, 'app.js'), 0o644);
+  chmodSync(dir, 0o755);
+  const modules = join(dir, 'node_modules');
+  try {
+    execFileSync('cp', ['-al', join(ROOT, 'node_modules'), modules], { stdio: 'ignore' });
+  } catch {
+    rmSync(modules, { recursive: true, force: true });
+    execFileSync('cp', ['-a', join(ROOT, 'node_modules'), modules], { stdio: 'ignore' });
+  }
+  const pkg = join(modules, 'gopool');
+  rmSync(pkg, { recursive: true, force: true });
+  mkdirSync(pkg, { mode: 0o755 });
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  execFileSync('cp', ['-a', join(ROOT, 'dist'), join(pkg, 'dist')], { stdio: 'ignore' });
+  execFileSync('cp', ['-a', dirname(fixture), join(dir, 'fixtures')], { stdio: 'ignore' });
+  writeFileSync(join(dir, 'app.js'), `module.exports = require('./fixtures/${basename(fixture)}');\n`, { mode: 0o644 });
+  const bin = join(modules, '.bin', 'gopool');
+  mkdirSync(dirname(bin), { recursive: true, mode: 0o755 });
+  rmSync(bin, { force: true }); // a hard link would be written through
+  writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(pkg, 'dist', 'cli', 'main.js'))} "$@"\n`, { mode: 0o755 });
   return dir;
 }
 
