@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, wrk } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -108,13 +108,4 @@ if (!saved)
     join(root, 'bench', 'results', 'fastify-app.json'),
     JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, runs, rows }, null, 2),
   );
-for (const file of [join(root, 'README.md'), join(root, 'bench', 'README.md')]) {
-  let text;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    continue;
-  }
-  if (text.includes('<!-- fastify-app:start -->'))
-    writeFileSync(file, text.replace(/(<!-- fastify-app:start -->\n)[\s\S]*?(\n<!-- fastify-app:end -->)/, `$1${table}$2`));
-}
+writeMarkerBlock('fastify-app', table);

@@ -255,3 +255,15 @@ export function freePort() {
     });
   });
 }
+
+/** Replaces the table between `<!-- name:start -->` and `<!-- name:end -->` in bench/README.md. */
+export function writeMarkerBlock(name, table) {
+  const file = join(import.meta.dirname, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const block = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
+  if (!block.test(text)) throw new Error(`bench/README.md has no ${name} markers`);
+  writeFileSync(
+    file,
+    text.replace(block, (_, start, end) => `${start}${table}${end}`),
+  );
+}

@@ -10,7 +10,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, treeMemoryMb, treePssMb, wrk } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, startServer, stopServer, treeMemoryMb, treePssMb, wrk, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -209,12 +209,4 @@ if (!saved)
     join(root, 'bench', 'results', 'scale.json'),
     JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2),
   );
-for (const file of [join(root, 'README.md'), join(root, 'bench', 'README.md')]) {
-  let text;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    continue;
-  }
-  if (text.includes('<!-- scale:start -->')) writeFileSync(file, text.replace(/(<!-- scale:start -->\n)[\s\S]*?(\n<!-- scale:end -->)/, `$1${table}$2`));
-}
+writeMarkerBlock('scale', table);

@@ -52,9 +52,10 @@ export class RouteRegistry {
   }
 }
 
-/** Route options gopool reads itself; the rest are fastify's, passed to the accepting threads' route. */
+/** Route options gopool reads itself. */
 const GOPOOL_OPTIONS = ['timeout', 'runOn', 'body', 'streamIdleTimeout'];
-const FASTIFY_OPTIONS = [
+/** Route options that are fastify's: passed to the accepting threads' route as they are. */
+export const FASTIFY_ROUTE_OPTIONS = [
   'schema',
   'config',
   'bodyLimit',
@@ -66,9 +67,9 @@ const FASTIFY_OPTIONS = [
   'onSend',
   'onResponse',
   'onError',
-];
-const KNOWN = new Set([...GOPOOL_OPTIONS, ...FASTIFY_OPTIONS]);
-const HOOKS = new Set(FASTIFY_OPTIONS.slice(4));
+] as const;
+const KNOWN = new Set<string>([...GOPOOL_OPTIONS, ...FASTIFY_ROUTE_OPTIONS]);
+const HOOKS = new Set<string>(FASTIFY_ROUTE_OPTIONS.slice(4));
 
 function validateRouteOptions(method: string, path: string, options: RouteOptions): void {
   const where = `${method} ${path}`;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { HeaderGetter, RequestGetter } from '../api/types';
-import type { RouteDefinition } from '../api/route-registry';
+import { FASTIFY_ROUTE_OPTIONS, type RouteDefinition } from '../api/route-registry';
 import type { Readable } from 'node:stream';
 import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
 import { RequestContext } from '../dispatch/handler-request';
@@ -29,20 +29,6 @@ export interface GopoolRoutesOptions {
 }
 
 const NO_HEADERS = Object.freeze({}) as Record<string, unknown>;
-/** Route options that are fastify's: passed to the route as they are. */
-const FASTIFY_ROUTE_OPTIONS = [
-  'schema',
-  'config',
-  'bodyLimit',
-  'logLevel',
-  'onRequest',
-  'preParsing',
-  'preValidation',
-  'preHandler',
-  'onSend',
-  'onResponse',
-  'onError',
-] as const;
 
 /**
  * A fastify plugin that mounts the app's gopool routes, in the scope where the app's own
