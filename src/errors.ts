@@ -133,7 +133,7 @@ export const ERR_THREAD_ROUTES_DIFFER = usage<[missing: string]>(
   },
 );
 export const ERR_THREADS_FAILED = usage<[reason: string]>('GOPOOL_ERR_THREADS_FAILED', 'the worker threads could not start: %s', {
-  when: 'The first worker thread could not start: the app file failed to load in a thread, `onThreadStart` threw, or the thread ran out of memory.',
+  when: "The first pool thread or the first ingress thread could not start: the app file failed to load in a thread, the app's set-up failed there (a plugin threw), `onThreadStart` threw, or the thread ran out of memory.",
   fix: 'The message says why. The app file is loaded in every thread: its top level must run there too.',
 });
 
@@ -269,6 +269,10 @@ export const ERR_DAEMON_STATE = usage<[from: string, to: string]>('GOPOOL_ERR_DA
 export const ERR_START_FAILED = usage<[reason: string]>('GOPOOL_ERR_START_FAILED', '%s', {
   when: '`gopool start --daemon`: the background daemon could not start the app; the message is its reason.',
   fix: "Act on the reason; the instance's log (`gopool logs <name>`, or the file the message names) has the rest.",
+});
+export const ERR_POOL_UNSUPERVISED = usage<[]>('GOPOOL_ERR_POOL_UNSUPERVISED', 'pool mode was started without its daemon', {
+  when: 'The server of pool mode was started in a process that is not the master of a gopool daemon: a bug in gopool (`node app.js` and `gopool start` always start the daemon first).',
+  fix: 'Report it, with the log.',
 });
 export const ERR_NOT_TCP = usage<[]>('GOPOOL_ERR_NOT_TCP', 'the server is not listening on TCP', {
   when: 'A server gopool started has no TCP address after listening: a bug in gopool.',
@@ -526,6 +530,7 @@ export const ERROR_CODES = [
   ERR_DAEMON_STATE,
   ERR_START_FAILED,
   ERR_NOT_TCP,
+  ERR_POOL_UNSUPERVISED,
   ERR_NO_INSTANCE,
   ERR_SEVERAL_INSTANCES,
   ERR_NOT_RUNNING,

@@ -1,8 +1,7 @@
 // A real fastify app on gopool: plugins from npm (cors, helmet, cookie, jwt, rate-limit), an
 // auth hook, shared and route schemas, the app's error and not-found handlers and JSON parser,
 // and the handler's request context (id, log, signal, ip, cookies, what the hooks found), on
-// pooled, inline and master routes, with ingress threads, with the master alone, and in single
-// mode.
+// pooled, inline and master routes, with two ingress threads, with one, and in single mode.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -19,7 +18,12 @@ const modes: Array<{ name: string; pool: boolean; ingress: boolean; start: () =>
     ingress: true,
     start: () => startApp(APP, [...COMMON, '--min-ingress-threads', '2', '--ingress-threads', '2', '--cheap-route-ms', '50']),
   },
-  { name: 'with the master alone', pool: true, ingress: false, start: () => startApp(APP, [...COMMON, '--ingress-threads', '0']) },
+  {
+    name: 'with one ingress thread',
+    pool: true,
+    ingress: false,
+    start: () => startApp(APP, [...COMMON, '--ingress-threads', '1']),
+  },
   {
     name: 'in single mode',
     pool: false,
@@ -145,6 +149,32 @@ for (const mode of modes) {
       const missing = await get(`${app.url}/no/such/route`);
       assert.equal(missing.status, 404);
       assert.deepEqual(missing.json(), { errors: { body: ['no route GET /no/such/route'] } }, "the app's not-found handler");
+    });
+
+    test('the error handler sees what a handler threw as its own class, built-in or the app\'s, from any thread', async () => {
+      for (const runOn of ['pool', 'auto', 'master']) {
+        for (let i = 0; i < 3; i++) {
+          const conflict = await get(`${app.url}/api/${runOn}/api-error`);
+          assert.equal(conflict.status, 409, `${runOn}: ${conflict.text}`);
+          assert.deepEqual(conflict.json(), { class: 'ApiError', gone: false, detail: { field: 'name' }, described: 'ApiError 409: conflict' }, runOn);
+          const gone = await get(`${app.url}/api/${runOn}/gone`);
+          assert.equal(gone.status, 410, `${runOn}: ${gone.text}`);
+          assert.deepEqual(gone.json(), { class: 'Gone', gone: true, detail: { since: 2020 }, described: 'ApiError 410: gone' }, runOn);
+          const typeError = await get(`${app.url}/api/${runOn}/type-error`);
+          assert.equal(typeError.status, 500);
+          assert.equal(typeError.json().class, 'TypeError', `${runOn}: ${typeError.text}`);
+        }
+      }
+    });
+
+    test("a handler reaches the app's plugin decorations through request.server, on any thread", async () => {
+      for (const runOn of ['pool', 'auto', 'master']) {
+        const signed = await get(`${app.url}/api/${runOn}/sign`);
+        assert.equal(signed.status, 200, signed.text);
+        const user = await get(`${app.url}/api/user`, { headers: { authorization: `Bearer ${signed.json().token}` } });
+        assert.equal(user.status, 200, 'the token verifies: the same secret, through the same plugin');
+        assert.equal(user.json().user.name, `signed-on-${runOn}`);
+      }
     });
 
     test("the app's JSON parser accepts an empty body (as the RealWorld suite sends on DELETE)", async () => {

@@ -13,7 +13,7 @@ const records = (lines: string[], msg: string) => logRecords(lines.map((line) =>
 
 describe('per-thread resources', () => {
   test('opened once per pool thread, closed when it retires; the thread then exits at once', async () => {
-    const app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--max-threads', '1', '--idle-timeout', '500']);
+    const app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--max-threads', '1', '--idle-timeout', '500']);
     try {
       const first = (await get(`${app.url}/resource/pool`)).json();
       for (let i = 0; i < 10; i++) assert.equal((await get(`${app.url}/resource/pool`)).json().resource, first.resource, 'one resource per thread');

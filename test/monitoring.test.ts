@@ -48,8 +48,9 @@ describe('metrics endpoints', () => {
     assert.equal(route('GET /master/thread').count, 1, 'master routes are counted too');
     assert.ok(!s.routes.some((r: any) => r.route.startsWith('/_gopool')), 'monitoring does not count itself');
     assert.equal(s.pool.maxThreads, 2);
-    assert.ok(s.pool.completed >= 23);
-    assert.ok(s.pool.runMs.p99 > 0 && s.pool.waitMs.count >= 23);
+    // /spin and /throw on the pool (not measured yet), and /thread until it is measured there.
+    assert.ok(s.pool.completed >= 3);
+    assert.ok(s.pool.runMs.p99 > 0 && s.pool.waitMs.count >= 3);
     for (const t of s.threads) assert.ok(t.utilization >= 0 && t.utilization <= 1 && t.heapUsedBytes > 0);
     assert.ok(s.master.rssBytes > 0 && s.master.eventLoopDelayP99Ms >= 0);
     assert.equal(s.daemon.restarts, 0);

@@ -17,7 +17,7 @@ const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
 describe('elastic threads', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']);
   });
   after(() => app.stop());
 
@@ -45,7 +45,7 @@ describe('elastic threads', () => {
 describe('cheap requests overtake heavy ones', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
   });
   after(() => app.stop());
 
@@ -68,7 +68,7 @@ describe('cheap requests overtake heavy ones', () => {
 describe('back pressure', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']);
   });
   after(() => app.stop());
 
@@ -95,7 +95,7 @@ describe('timeouts and stuck threads', () => {
   let app: App;
   // Both threads up from the start: the stuck handler must reach a thread before its timeout.
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
   });
   after(() => app.stop());
 
@@ -130,7 +130,7 @@ describe('timeouts and stuck threads', () => {
 describe('faults stay local', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--max-threads', '2', '--max-thread-memory', '48']);
   });
   after(() => app.stop());
 
@@ -155,7 +155,7 @@ describe('faults stay local', () => {
 describe('I/O-bound handlers share a thread', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']);
   });
   after(() => app.stop());
 
@@ -191,7 +191,7 @@ describe('idle threads never stall', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/done`;
-    app = await startApp(APP, ['--ingress-threads', '0', '--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
   });
   after(async () => {
     await app.stop();
@@ -211,7 +211,7 @@ describe('idle threads never stall', () => {
 describe('the next heavy task of a thread', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--cpus', '1', '--max-threads', '1']);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--cpus', '1', '--max-threads', '1']);
   });
   after(() => app.stop());
 
@@ -232,7 +232,7 @@ describe('the next heavy task of a thread', () => {
 describe('more threads than CPUs', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]);
+    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]);
   });
   after(() => app.stop());
 

@@ -154,7 +154,7 @@ describe('input that cannot be processed is a 4xx on every path, never a 503 or 
   const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
   for (const [mode, args] of [
     ['with ingress threads', ['--min-ingress-threads', '2', '--cheap-route-ms', '50']],
-    ['with the master alone', ['--ingress-threads', '0']],
+    ['with every handler on the pool', ['--ingress-threads', '1', '--cheap-route-ms', '0']],
   ] as const) {
     test(`100,000-deep JSON ${mode}: 400 for a route, 404 for an unknown path; with the depth limit off, 400 all the same`, async () => {
       for (const [limit, code] of [

@@ -106,11 +106,11 @@ async function servedMeanwhile(url: string, slow: Promise<unknown>): Promise<num
 
 const timeouts = ['--request-timeout', String(REQUEST_TIMEOUT), '--headers-timeout', String(HEADERS_TIMEOUT), '--info-url', '/_gopool'];
 
-describe('slow clients on connections the master accepts', () => {
+describe('slow clients, every handler on the pool', () => {
   let app: App;
   let port: number;
   before(async () => {
-    app = await startApp(join(FIXTURES, 'pool-app.js'), [...timeouts, '--ingress-threads', '0']);
+    app = await startApp(join(FIXTURES, 'pool-app.js'), [...timeouts, '--ingress-threads', '1', '--cheap-route-ms', '0']);
     port = Number(new URL(app.url).port);
   });
   after(() => app?.stop());

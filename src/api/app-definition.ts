@@ -53,15 +53,43 @@ export class AppDefinition {
     return this.calls.filter((call) => call.method === 'addSchema').map((call) => call.args[0]);
   }
 
+  /**
+   * The app's own functions: route handlers and hooks, and what its set-up calls were given
+   * (error handlers, hooks, plugins), for what their closures refer to (dispatch/error-classes.ts).
+   */
+  functions(): Array<(...args: never[]) => unknown> {
+    const found: Array<(...args: never[]) => unknown> = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'function') found.push(value as (...args: never[]) => unknown);
+      else if (Array.isArray(value)) for (const item of value) collect(item);
+    };
+    for (const route of this.routes.list()) {
+      collect(route.handler);
+      for (const value of Object.values(route.options)) collect(value);
+    }
+    for (const call of this.calls) for (const arg of call.args) collect(arg);
+    return found;
+  }
+
   /** Did the user set an error handler (their own error shape applies then)? */
   get hasErrorHandler(): boolean {
     return this.calls.some((call) => call.method === 'setErrorHandler');
   }
 
-  /** Replays the set-up on a fastify instance (an encapsulated scope of an accepting thread). */
-  applyTo(app: FastifyInstance): void {
+  /**
+   * Replays the set-up on a fastify instance (an encapsulated scope of an accepting thread).
+   * `wrapNotFound` wraps the app's not-found handler, if it sets one (to count its answers).
+   */
+  applyTo(app: FastifyInstance, wrapNotFound?: (handler: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): void {
     const target = app as unknown as Record<SetupMethod, (...args: unknown[]) => unknown>;
-    for (const { method, args } of this.calls) target[method].apply(app, args);
+    for (const { method, args } of this.calls) {
+      const last = args.length - 1;
+      const replayed =
+        wrapNotFound && method === 'setNotFoundHandler' && typeof args[last] === 'function'
+          ? [...args.slice(0, last), wrapNotFound(args[last] as (...args: unknown[]) => unknown)]
+          : args;
+      target[method].apply(app, replayed);
+    }
   }
 
   freeze(reason: string): void {

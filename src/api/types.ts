@@ -63,6 +63,12 @@ export interface HandlerRequest<G extends RouteGeneric = RouteGeneric> extends G
   log: FastifyBaseLogger;
   /** Aborts when the request times out or the client goes away: pass it to fetch, database drivers. */
   signal: AbortSignal;
+  /**
+   * The app's fastify instance on the thread that runs the handler, with what the app's
+   * plugins decorated it with (`server.jwt.sign(...)` of @fastify/jwt, `gopool.decorate`d
+   * values), whichever thread that is. Not a server to add routes to.
+   */
+  server: FastifyInstance;
 }
 
 export type Handler<G extends RouteGeneric = RouteGeneric> = (request: HandlerRequest<G>) => unknown;

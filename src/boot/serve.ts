@@ -10,7 +10,8 @@ import { definitionOf } from '../api/app-definition';
 import type { AppCallbacks, RunningServer } from '../api/types';
 import { resolveOptions, type PartialOptions } from '../config/resolve-options';
 import { listenOnHandle, listenOnPort } from '../ingress/listen';
-import { startServer } from '../master/start-server';
+import { type Server, startMaster, startSingle } from '../master/start-server';
+import { ERR_POOL_UNSUPERVISED } from '../errors';
 import { stopAndExit, stopOnSignals } from '../master/stop-on-signals';
 import type { SupervisorLink } from '../master/supervisor-link';
 import { createLogger } from '../runtime/logger';
@@ -34,9 +35,15 @@ export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): 
   const definition = definitionOf(app);
   definition.freeze('the server started');
   const log = createLogger(options.logLevel, 'master');
-  const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
-  const descriptors = link ? () => link.requestHandle(options.host, options.port) : undefined;
-  const server = await startServer({ gopool: app, definition, options, log, appFile, mode: request.mode, listen, ...(descriptors ? { descriptors } : {}) });
+  let server: Server;
+  if (request.mode === 'single') {
+    const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
+    server = await startSingle({ gopool: app, definition, options, log, listen });
+  } else {
+    // Pool mode is the master process of a daemon: the ingress threads listen on its socket.
+    if (!link) throw new ERR_POOL_UNSUPERVISED();
+    server = await startMaster({ gopool: app, definition, options, log, appFile, descriptors: () => link.requestHandle(options.host, options.port) });
+  }
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
   if (link) {
     link.provideStats(() => server.metrics.snapshot());

@@ -139,13 +139,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int(
     'ingressThreads',
     'ingress-threads',
-    'threads at most that accept connections beside the master and run cheap routes themselves; started under load, retired when idle, never more than the CPU count (0: the master accepts alone)',
+    'threads at most that accept connections (the master never does) and run cheap routes themselves; more start under load, retire when idle, never more than the CPU count',
     'CPU count',
     cpus,
-    0,
+    1,
     1024,
   ),
-  int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '0', () => 0, 0, 1024),
+  int('minIngressThreads', 'min-ingress-threads', 'ingress threads started at once and kept when idle', '1', () => 1, 1, 1024),
   int(
     'cheapRouteMs',
     'cheap-route-ms',

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GopoolContext, HandlerRequest } from '../api/types';
 import { ERR_CLIENT_GONE } from '../errors';
 import { webStreamOf } from './chunk-source';
@@ -23,6 +23,8 @@ const OWN_FIELDS = new Set([
   'stream',
   'abort',
   'attach',
+  'server',
+  'useServer',
   'addExtra',
 ]);
 
@@ -53,6 +55,9 @@ export class RequestContext implements TaskRequest {
   /** Why the request was aborted before its signal was asked for. */
   #abortedWith: unknown;
   #parentLog: FastifyBaseLogger | undefined;
+  /** The fastify instance of the app on the thread that runs the handler (its plugins' decorations). */
+  #server: FastifyInstance | undefined;
+  #serverOfThread: (() => FastifyInstance) | undefined;
   /** The client: watched from the first time the handler reads `signal`. */
   #client: Cancellation | undefined;
 
@@ -62,7 +67,19 @@ export class RequestContext implements TaskRequest {
   }
 
   /** What the thread that runs the handler adds. */
-  attach(ctx: GopoolContext, log: FastifyBaseLogger, client: Cancellation | undefined): this {
+  /** On the thread that accepted the request: fastify's instance of the route. */
+  useServer(server: FastifyInstance): this {
+    this.#server = server;
+    return this;
+  }
+
+  /** The fastify instance of the thread that runs the handler: the app with its plugins and decorations. */
+  get server(): FastifyInstance {
+    return (this.#server ??= this.#serverOfThread!());
+  }
+
+  attach(ctx: GopoolContext, log: FastifyBaseLogger, client: Cancellation | undefined, server: () => FastifyInstance = noServer): this {
+    this.#serverOfThread = server;
     this.ctx = ctx;
     this.#parentLog = log;
     this.#client = client;
@@ -101,7 +118,21 @@ export class RequestContext implements TaskRequest {
  * The handler's request: the accepting thread's own object when it runs here, or one built
  * from what crossed (own fields, and what requestGetter picked).
  */
-export function handlerRequest(task: TaskRequest, ctx: GopoolContext, log: FastifyBaseLogger, client?: Cancellation): HandlerRequest & RequestContext {
-  const request = task instanceof RequestContext ? task : Object.assign(new RequestContext(), task);
-  return request.attach(ctx, log, client) as RequestContext & HandlerRequest;
+export function handlerRequest(
+  task: TaskRequest,
+  ctx: GopoolContext,
+  log: FastifyBaseLogger,
+  client?: Cancellation,
+  server?: () => FastifyInstance,
+): HandlerRequest & RequestContext {
+  return requestContext(task).attach(ctx, log, client, server) as RequestContext & HandlerRequest;
+}
+
+function noServer(): FastifyInstance {
+  throw new Error('request.server is not available on this thread');
+}
+
+/** The request as this thread's object: the accepting thread's own, or one built from what crossed. */
+export function requestContext(task: TaskRequest): RequestContext {
+  return task instanceof RequestContext ? task : Object.assign(new RequestContext(), task);
 }

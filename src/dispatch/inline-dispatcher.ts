@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { RouteDefinition } from '../api/route-registry';
-import type { GopoolContext } from '../api/types';
+import type { GopoolContext, HandlerRequest } from '../api/types';
 import { ERR_HANDLER_CRASHED, ERR_TIMEOUT } from '../errors';
 import { executeRoute } from './execute-route';
-import { handlerRequest } from './handler-request';
+import { type RequestContext, requestContext } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
 import type { SyncWatch } from './sync-watch';
-import { CpuSampler } from './cpu-sampler';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 
 /**
@@ -20,12 +19,16 @@ export class InlineDispatcher implements Dispatcher {
 
   /** Told how long each handler's synchronous part ran (ms), to learn what routes cost. */
   onSyncTime: ((routeKey: string, ms: number) => void) | undefined;
-  /** Told how long a sampled handler's continuations kept this thread busy (ms). */
-  onAsyncTime: ((routeKey: string, ms: number) => void) | undefined;
-  readonly sampler = new CpuSampler();
   syncWatch: SyncWatch | undefined;
-  /** Handlers awaiting something, for a crash that cannot say whose it was (crashedWhileRunning). */
-  private readonly awaiting = new Set<{ routeKey: string; fail: (err: Error) => void }>();
+  /** The app's fastify on this thread, for a request that did not bring fastify's own (one handed over from another thread). */
+  server: (() => FastifyInstance) | undefined;
+  /**
+   * Handlers awaiting something, for a crash that cannot say whose it was (crashedWhileRunning):
+   * a linked list through the runs themselves. A Set that every request joins and leaves kept
+   * each request's objects alive across minor garbage collections (measured with
+   * --trace-gc-nvp: they were copied and promoted instead of dying young).
+   */
+  private readonly awaiting = new AwaitingRuns();
 
   constructor(
     routes: RouteDefinition[],
@@ -36,40 +39,58 @@ export class InlineDispatcher implements Dispatcher {
     this.routes = new Map(routes.map((route) => [route.key, route] as const));
   }
 
-  run(routeKey: string, task: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {
-    const route = this.routes.get(routeKey)!;
-    const request = handlerRequest(task, this.ctx, this.log, cancel);
+  /** For a thread that hands a request over (an ingress thread to the master): the outcome, or a rejection with a request error (timeout). */
+  run(routeKey: string, task: TaskRequest, timeout: number, cancel?: Cancellation): Promise<TaskResult> {
+    return new Promise<TaskResult>((resolve, reject) => {
+      this.runHere(this.routes.get(routeKey)!, requestContext(task), timeout, cancel, (result, err) => {
+        if (result) resolve(result);
+        else reject(err);
+      });
+    });
+  }
+
+  /**
+   * Runs a route's handler on this thread and tells `done` its outcome: synchronously when the
+   * handler returned synchronously (a cheap route is answered in the same turn), otherwise when
+   * it settles or its timeout passes, whichever comes first (`err` then says why: a timeout, a
+   * crash nobody else could be blamed for).
+   */
+  runHere(
+    route: RouteDefinition,
+    request: RequestContext,
+    timeout: number,
+    client: Cancellation | undefined,
+    done: (result: TaskResult | undefined, err?: Error) => void,
+  ): void {
+    const routeKey = route.key;
+    const handled = request.attach(this.ctx, this.log, client, this.server) as RequestContext & HandlerRequest;
     const started = this.onSyncTime ? performance.now() : 0;
-    this.syncWatch?.enter(routeKey, timeout, cancel);
-    const sample =
-      this.onAsyncTime && this.sampler.wants(routeKey)
-        ? this.sampler.sample(routeKey, () => executeRoute(route, request, this.serializers.for(route), false))
-        : undefined;
-    const outcome = sample ? sample.value : executeRoute(route, request, this.serializers.for(route), false);
+    this.syncWatch?.enter(routeKey, timeout, client);
+    const outcome = executeRoute(route, handled, this.serializers.for(route), false);
     this.syncWatch?.leave();
     this.onSyncTime?.(routeKey, performance.now() - started);
     if (!(outcome instanceof Promise)) {
-      if (sample) this.onAsyncTime?.(routeKey, sample.finish());
-      return outcome;
+      done(outcome);
+      return;
     }
-    if (sample) void outcome.then(() => this.onAsyncTime?.(routeKey, sample.finish()));
-    return new Promise<TaskResult>((resolve, reject) => {
-      const run = {
-        routeKey,
-        fail: (err: Error) => {
-          clearTimeout(timer);
-          this.awaiting.delete(run);
-          request.abort(err);
-          reject(err);
-        },
-      };
-      const timer = setTimeout(() => run.fail(new ERR_TIMEOUT(timeout)), timeout);
-      this.awaiting.add(run);
-      void outcome.then((result) => {
+    const run: AwaitingRun = {
+      routeKey,
+      prev: undefined,
+      next: undefined,
+      linked: false,
+      fail: (err: Error) => {
         clearTimeout(timer);
-        this.awaiting.delete(run);
-        resolve(result);
-      });
+        this.awaiting.remove(run);
+        request.abort(err);
+        done(undefined, err);
+      },
+    };
+    const timer = setTimeout(() => run.fail(new ERR_TIMEOUT(timeout)), timeout);
+    this.awaiting.add(run);
+    void outcome.then((result) => {
+      if (!this.awaiting.remove(run)) return; // timed out or blamed for a crash: answered already
+      clearTimeout(timer);
+      done(result);
     });
   }
 
@@ -79,9 +100,48 @@ export class InlineDispatcher implements Dispatcher {
    * can tell, and each ends on its own (answer or timeout). Returns the route it blamed.
    */
   crashedWhileRunning(): string | undefined {
-    if (this.awaiting.size !== 1) return undefined;
-    const [run] = this.awaiting;
-    run!.fail(new ERR_HANDLER_CRASHED(run!.routeKey));
-    return run!.routeKey;
+    const run = this.awaiting.only();
+    if (run === undefined) return undefined;
+    run.fail(new ERR_HANDLER_CRASHED(run.routeKey));
+    return run.routeKey;
+  }
+}
+
+interface AwaitingRun {
+  routeKey: string;
+  fail: (err: Error) => void;
+  prev: AwaitingRun | undefined;
+  next: AwaitingRun | undefined;
+  linked: boolean;
+}
+
+/** A doubly linked list of the runs awaiting on this thread. */
+class AwaitingRuns {
+  private head: AwaitingRun | undefined;
+  private size = 0;
+
+  add(run: AwaitingRun): void {
+    run.next = this.head;
+    if (this.head) this.head.prev = run;
+    this.head = run;
+    run.linked = true;
+    this.size++;
+  }
+
+  /** False if it was not in the list (answered already). */
+  remove(run: AwaitingRun): boolean {
+    if (!run.linked) return false;
+    if (run.prev) run.prev.next = run.next;
+    else this.head = run.next;
+    if (run.next) run.next.prev = run.prev;
+    run.prev = run.next = undefined;
+    run.linked = false;
+    this.size--;
+    return true;
+  }
+
+  /** The one run awaiting, if exactly one is. */
+  only(): AwaitingRun | undefined {
+    return this.size === 1 ? this.head : undefined;
   }
 }

@@ -1,72 +1,124 @@
 /**
- * Where a handler runs: the one rule, for every thread that accepts connections.
+ * Where a handler runs: the one rule, for every thread that accepts connections (the ingress
+ * threads; in single mode, the one thread there is).
  *
  * - single mode: on the one thread there is;
- * - `runOn: "master"`: on the master (an ingress thread hands it over);
- * - `runOn: "pool"`: on a worker thread, through the central queue;
- * - `runOn: "auto"` (default):
- *   - on the master, always a worker thread: a handler's bug (an endless loop, a throw in a
- *     timer) may cost a worker thread, never the master;
- *   - on an ingress thread, inline while the route costs less than `cheapRouteMs` of the
- *     thread's time per request, its continuations after awaits included (crossing threads
- *     would cost more than the handler), on a worker thread otherwise. A route not measured yet goes to a worker thread, where it is
- *     measured, so an unknown handler never blocks the connections an ingress thread holds.
+ * - `runOn: "master"`: on the master (the ingress thread hands it over);
+ * - `runOn: "pool"`: on a pool thread, through the central queue;
+ * - `runOn: "auto"` (default): inline on the ingress thread while the route costs less than
+ *   `cheapRouteMs` of the thread's time per request, its continuations after awaits included
+ *   (crossing threads would cost more than the handler), on a pool thread otherwise. A route
+ *   not measured yet goes to a pool thread, where it is measured, so an unknown handler never
+ *   blocks the connections an ingress thread holds.
  *
- * Costs are learned where handlers run: inline runs here, pool runs in the pool (each answer
- * carries the route's current cost back), so a route that turns cheap comes back inline. A
- * route whose handler once got stuck or crashed an ingress thread is pinned to the pool.
+ * Costs are learned where handlers run: the synchronous run of every inline run here, the
+ * whole cost on pool threads (each answer carries the route's current cost back), so a route
+ * that turns cheap comes back inline. What an inline route's continuations cost cannot be told
+ * apart on a thread that serves many requests at once, so while a pool thread is ready, one
+ * request of each inline route every PROBE_EVERY_MS runs there instead, to check its whole
+ * cost again: a route that became heavy after its awaits leaves the ingress thread. A route
+ * whose handler once got stuck or crashed an ingress thread is pinned to the pool.
  */
 import type { RouteDefinition } from '../api/route-registry';
 import type { RunOn } from '../api/types';
 import { RouteCosts } from './pool/route-costs';
-import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
+import type { Dispatcher } from './task';
 
-export type AcceptingRole = 'master' | 'ingress' | 'single';
+export type AcceptingRole = 'ingress' | 'single';
+
+/** How often an inline route's whole cost is checked again on a pool thread. */
+const PROBE_EVERY_MS = 5000;
+/**
+ * A route sent to the pool for its cost comes back inline only under this share of
+ * cheapRouteMs: a cost that hovers at the threshold must not send it back and forth.
+ */
+const COME_BACK_BELOW = 0.75;
+/** Requests of a route between two looks at the clock for its probe. */
+const PROBE_CHECK_EVERY = 64;
 export type Target = 'here' | 'pool' | 'master';
 
-export function placeRoute(runOn: RunOn | undefined, role: AcceptingRole, cost: number | undefined, cheapRouteMs: number, pinned = false): Target {
+/** `away`: the route runs on the pool now for its cost (see COME_BACK_BELOW). */
+export function placeRoute(
+  runOn: RunOn | undefined,
+  role: AcceptingRole,
+  cost: number | undefined,
+  cheapRouteMs: number,
+  pinned = false,
+  away = false,
+): Target {
   if (role === 'single') return 'here';
-  if (runOn === 'master') return role === 'master' ? 'here' : 'master';
-  if (runOn === 'pool' || role === 'master' || pinned) return 'pool';
-  return cost !== undefined && cost < cheapRouteMs ? 'here' : 'pool';
+  if (runOn === 'master') return 'master';
+  if (runOn === 'pool' || pinned || cost === undefined) return 'pool';
+  return cost < (away ? cheapRouteMs * COME_BACK_BELOW : cheapRouteMs) ? 'here' : 'pool';
 }
 
-export interface PlacementTargets {
+/** What placement keeps per route. */
+interface RouteState {
+  /** On the pool for its cost. */
+  away: boolean;
+  /** Inline requests since the clock was last looked at for a probe, and when the last probe went. */
+  count: number;
+  probedAt: number;
+}
+
+/** Runs handlers on this thread (dispatch/inline-dispatcher.ts). Its measurements feed the costs. */
+export interface Here {
+  onSyncTime: ((routeKey: string, ms: number) => void) | undefined;
+}
+
+export interface PlacementTargets<H extends Here = Here> {
   role: AcceptingRole;
   cheapRouteMs: number;
-  /** Runs handlers on this thread. Its measurements feed the costs. */
-  here: Dispatcher & { onSyncTime: ((routeKey: string, ms: number) => void) | undefined; onAsyncTime: ((routeKey: string, ms: number) => void) | undefined };
-  /** The central queue (on the master: the pool itself; on an ingress thread: through the master). */
+  here: H;
+  /** The central queue of the pool threads, through the master (ingress threads only). */
   pool?: Dispatcher;
   /** The master (ingress threads only). */
   master?: Dispatcher;
+  /** The clock of the probes (tests move it by hand). */
+  now?: () => number;
 }
 
-export class Placement {
+export class Placement<H extends Here = Here> {
   private readonly costs = new RouteCosts();
   private readonly pinned = new Set<string>();
+  private readonly states = new Map<string, RouteState>();
+  private probing = false;
+  private readonly now: () => number;
+  /** Where `here` routes run. */
+  readonly here: H;
 
-  constructor(private readonly targets: PlacementTargets) {
-    targets.here.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
-    // Only where the cost decides placement (ingress threads) is it worth sampling continuations.
-    if (targets.role === 'ingress') targets.here.onAsyncTime = (routeKey, ms) => this.costs.recordAsync(routeKey, ms);
+  constructor(private readonly targets: PlacementTargets<H>) {
+    this.here = targets.here;
+    this.now = targets.now ?? Date.now;
+    // Only where the cost decides placement (ingress threads) is it worth measuring.
+    if (targets.role === 'ingress') targets.here.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
   }
 
   where(route: RouteDefinition): Target {
-    return placeRoute(
+    const key = route.key;
+    let state = this.states.get(key);
+    if (state === undefined) this.states.set(key, (state = { away: false, count: 0, probedAt: this.now() }));
+    const target = placeRoute(
       route.options.runOn,
       this.targets.role,
-      this.costs.expected(route.key),
+      this.costs.expected(key),
       this.targets.cheapRouteMs,
-      this.pinned.size > 0 && this.pinned.has(route.key),
+      this.pinned.size > 0 && this.pinned.has(key),
+      state.away,
     );
+    state.away = target === 'pool';
+    return target === 'here' && this.probing && probeDue(state, this.now) ? 'pool' : target;
   }
 
-  run(route: RouteDefinition, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> {
-    const target = this.where(route);
-    const dispatcher = target === 'here' ? this.targets.here : target === 'pool' ? this.targets.pool : this.targets.master;
-    // Roles are wired so that a target never lacks its dispatcher (serve.ts, ingress-main.ts).
-    return dispatcher!.run(route.key, request, timeout, cancel);
+  /** Whether a pool thread is ready to check routes' costs (the master says when this changes). */
+  canProbe(ready: boolean): void {
+    this.probing = ready && this.targets.role === 'ingress';
+  }
+
+  /** The thread that runs a route placed away from here: the pool's, or the master. */
+  away(target: 'pool' | 'master'): Dispatcher {
+    // Roles are wired so that a target never lacks its dispatcher (start-server.ts, ingress-main.ts).
+    return (target === 'pool' ? this.targets.pool : this.targets.master)!;
   }
 
   /** Never inline again: the route's handler got stuck or crashed a thread that accepts connections. */
@@ -74,8 +126,22 @@ export class Placement {
     this.pinned.add(routeKey);
   }
 
-  /** A route's cost measured where it ran away from here (the pool). */
-  learn(routeKey: string, costMs: number): void {
-    this.costs.set(routeKey, costMs);
+  /**
+   * A route's cost measured on the pool: its synchronous run, and the rest of its thread time.
+   * For a route that runs here (the answer to a probe), only the rest: the synchronous run is
+   * measured here, on every request.
+   */
+  learn(routeKey: string, syncMs: number, asyncMs: number): void {
+    if (this.states.get(routeKey)?.away === false) this.costs.setAsync(routeKey, asyncMs);
+    else this.costs.set(routeKey, syncMs, asyncMs);
   }
+}
+
+function probeDue(state: RouteState, clock: () => number): boolean {
+  if (++state.count < PROBE_CHECK_EVERY) return false;
+  state.count = 0;
+  const now = clock();
+  if (now - state.probedAt < PROBE_EVERY_MS) return false;
+  state.probedAt = now;
+  return true;
 }

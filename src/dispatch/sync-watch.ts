@@ -6,12 +6,11 @@
  * request that was running.
  *
  * Slot: [started at (ms since the epoch; 0 while nothing runs), timeout (ms), route index,
- * async_hooks enabled on the thread (runtime/async-hooks-count.ts), whether one of them is the
- * cost sampler's, and how many async callbacks the sampler's hook sees running (nested)].
+ * async_hooks enabled on the thread (runtime/async-hooks-count.ts)].
  */
 import type { Cancellation } from './task';
 
-const SLOT_BYTES = 6 * Float64Array.BYTES_PER_ELEMENT;
+const SLOT_BYTES = 4 * Float64Array.BYTES_PER_ELEMENT;
 
 export function syncWatchBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOT_BYTES);
@@ -42,12 +41,6 @@ export class SyncWatch {
     this.slot[3] = count;
   }
 
-  /** The cost sampler's hook: on or off, and how many async callbacks it sees running. */
-  sampler(on: boolean, depth: number): void {
-    this.slot[4] = on ? 1 : 0;
-    this.slot[5] = depth;
-  }
-
   leave(): void {
     this.slot[0] = 0;
     this.routeKey = undefined;
@@ -69,14 +62,11 @@ export class SyncWatch {
 
 /**
  * The master's side: may the thread be interrupted without risking the process? With an
- * async_hook on, node keeps a stack of the async callbacks running; unwinding one of them
- * leaves it unbalanced and node aborts. Safe with no hook on, or with only the cost sampler's
- * and no async callback running (the stuck code is then in a plain callback: a message, a
- * socket read).
+ * async_hook on (an AsyncLocalStorage on a Node before 24, an APM agent), node keeps a stack
+ * of the async callbacks running; unwinding one of them leaves it unbalanced and node aborts.
  */
 export function safeToInterrupt(buffer: SharedArrayBuffer): boolean {
-  const slot = new Float64Array(buffer);
-  return slot[3] === 0 || (slot[3] === 1 && slot[4] === 1 && slot[5] === 0);
+  return new Float64Array(buffer)[3] === 0;
 }
 
 /** The master's side: is the thread inside one handler's synchronous run past its timeout? */

@@ -48,15 +48,13 @@ export interface TaskResult {
   stream?: StreamHandle;
 }
 
-/** Where a handler runs. The HTTP front talks to this and nothing else. */
+/** A thread that runs handlers for requests another thread accepted: the pool's, or the master. */
 export interface Dispatcher {
   /**
-   * A handler that answered synchronously where it ran inline gives its result at once:
-   * no promise and no extra microtask on the request path of a cheap route. A promise
-   * rejects only with a request error of src/errors.ts (timeout, queue full, ...).
-   * `abort` (optional) is called by the caller when the client went away.
+   * The handler's outcome. Rejects only with a request error of src/errors.ts (timeout, queue
+   * full, ...). `cancel` (optional) tells the dispatcher when the client went away.
    */
-  run(routeKey: string, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult>;
+  run(routeKey: string, request: TaskRequest, timeout: number, cancel?: Cancellation): Promise<TaskResult>;
 }
 
 /** Lets the accepting thread tell a dispatcher that nobody waits for the answer any more. */

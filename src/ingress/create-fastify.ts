@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { GopoolOptions } from '../config/options';
 import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
-import type { Logger } from '../runtime/logger';
+import { stampArrival } from './arrival';
 import { refuseMalformed } from './refuse-malformed';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
@@ -20,12 +20,12 @@ import { parseTrustProxy } from './trust-proxy';
  * "request completed" line that is switched off anyway. `fastify.log` is then silent there;
  * the master keeps it for what plugins log while they load.
  */
-export function createFastify(options: GopoolOptions, log: Logger, { role }: { role: 'master' | 'ingress' | 'single' }): FastifyInstance {
+export function createFastify(options: GopoolOptions, log: FastifyBaseLogger, { role }: { role: 'master' | 'ingress' | 'single' | 'pool' }): FastifyInstance {
   const http = log.child({ component: 'http' });
   const timeouts = serverTimeouts(options);
   const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
   const app = Fastify({
-    ...(role === 'ingress' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
+    ...(role === 'ingress' || role === 'pool' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
     childLoggerFactory,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIds(),
@@ -38,6 +38,7 @@ export function createFastify(options: GopoolOptions, log: Logger, { role }: { r
     // Requests that HTTP/1.1 says to refuse are refused before fastify routes them.
     serverFactory: (handler) => {
       const server = createServer(timeouts.http, (req, res) => {
+        stampArrival(req);
         if (!refuseMalformed(req, res)) handler(req, res);
       });
       // What fastify sets on a server it creates itself.

@@ -1,8 +1,12 @@
+import { sinceArrival } from './arrival';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { HeaderGetter, RequestGetter } from '../api/types';
 import { FASTIFY_ROUTE_OPTIONS, type RouteDefinition } from '../api/route-registry';
 import type { Readable } from 'node:stream';
-import { BodyKind, type Cancellation, type TaskRequest, type TaskResult } from '../dispatch/task';
+import type { ErrorClasses } from '../dispatch/error-classes';
+import type { InlineDispatcher } from '../dispatch/inline-dispatcher';
+import type { Placement } from '../dispatch/placement';
+import { BodyKind, type TaskResult } from '../dispatch/task';
 import { RequestContext } from '../dispatch/handler-request';
 import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
 import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
@@ -13,13 +17,15 @@ import type { StreamSettings } from './send-stream';
 
 export interface GopoolRoutesOptions {
   routes: RouteDefinition[];
-  /** Runs a route's handler where the placement rule says (dispatch/placement.ts). */
-  placement: { run(route: RouteDefinition, request: TaskRequest, timeout: number, cancel?: Cancellation): TaskResult | Promise<TaskResult> };
+  /** Where a route's handler runs (dispatch/placement.ts): here, inline, or away on another thread. */
+  placement: Placement<InlineDispatcher>;
   headerGetter: HeaderGetter | undefined;
   requestGetter: RequestGetter | undefined;
   defaultTimeout: number;
   /** Milliseconds a streamed response may produce nothing while its client waits (0: no limit); a route may say otherwise. */
   streamIdleTimeout: number;
+  /** What a handler threw on another thread is rebuilt as its class here. */
+  errorClasses: ErrorClasses;
   /**
    * Told of every result the handlers send (where metrics are counted per thread; errors are
    * counted by the caller's onError hook). Called here rather than from an onResponse hook,
@@ -55,14 +61,14 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout };
   const streamed = route.options.body === 'stream';
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
-    sendResult(reply, result, streams);
+    sendResult(reply, result, streams, options.errorClasses);
     if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
   };
   const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
     if (!reply.sent) sendError(reply, err);
   };
   const run = (req: FastifyRequest, reply: FastifyReply, body: unknown): void => {
-    let request: TaskRequest;
+    let request: RequestContext;
     try {
       request = taskRequest(req, body, headerGetter, requestGetter);
     } catch (err) {
@@ -70,13 +76,21 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
       return;
     }
     if (streamed) request.stream = rawBody(req, reply);
-    const outcome = placement.run(route, request, timeout, new ClientWatch(reply));
-    if (outcome instanceof Promise)
-      outcome.then(
+    const target = placement.where(route);
+    if (target === 'here') {
+      placement.here.runHere(route, request, timeout, new ClientWatch(reply), (result, err) => {
+        if (result) answer(req, reply, result);
+        else fail(req, reply, err);
+      });
+      return;
+    }
+    placement
+      .away(target)
+      .run(route.key, request, timeout, new ClientWatch(reply))
+      .then(
         (result) => answer(req, reply, result),
         (err: unknown) => fail(req, reply, err),
       );
-    else answer(req, reply, outcome);
   };
   const fastifyOptions: Record<string, unknown> = {};
   for (const name of FASTIFY_ROUTE_OPTIONS) if (route.options[name] !== undefined) fastifyOptions[name] = route.options[name];
@@ -127,7 +141,7 @@ function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?
 
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
 function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): RequestContext {
-  const request = new RequestContext();
+  const request = new RequestContext().useServer(req.server);
   request.method = req.method;
   request.url = req.url;
   request.params = req.params as Record<string, string>;
@@ -144,6 +158,6 @@ function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGet
 
 /** Counts an answer once it is written: at once, or at its end after asynchronous onSend hooks. */
 function countWhenSent(req: FastifyRequest, reply: FastifyReply, path: string, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>): void {
-  if (reply.sent) onAnswered(req.method, path, reply.statusCode, reply.elapsedTime);
-  else reply.raw.once('finish', () => onAnswered(req.method, path, reply.statusCode, reply.elapsedTime));
+  if (reply.sent) onAnswered(req.method, path, reply.statusCode, sinceArrival(req.raw));
+  else reply.raw.once('finish', () => onAnswered(req.method, path, reply.statusCode, sinceArrival(req.raw)));
 }

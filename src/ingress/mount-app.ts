@@ -1,19 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import { sinceArrival } from './arrival';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
+import { ErrorClasses } from '../dispatch/error-classes';
 import { discardRest } from './body-stream';
 import { defaultErrorHandler } from './error-handler';
 import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
 import { formBodies, parsesForms } from './form-body';
 import { jsonBodyParser } from './json-body';
 
-export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout'> {
+export interface MountAppArgs {
   definition: AppDefinition;
   options: GopoolOptions;
+  /** gopool's routes, where this thread accepts their requests (not on the master). */
+  routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses'>;
   /** Counts answered requests (ingress threads: metrics are tallied per thread). */
   onAnswered?: NonNullable<GopoolRoutesOptions['onAnswered']>;
   /** The master's own routes: a child scope for the app's `onMaster`. */
   masterScope?: (scope: FastifyInstance) => Promise<void>;
+  /** Told the scope that holds the app's set-up (its handlers' `request.server` where they run away from fastify's routes). */
+  onAppScope?: (scope: FastifyInstance) => void;
 }
 
 /**
@@ -24,7 +30,7 @@ export interface MountAppArgs extends Omit<GopoolRoutesOptions, 'routes' | 'onAn
  * `onMaster`. Monitoring lives beside it, outside the app's hooks.
  */
 export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promise<void> {
-  const { definition, options, onAnswered, masterScope, ...routeOptions } = args;
+  const { definition, options, onAnswered, masterScope, routes, onAppScope } = args;
   await app.register(async function gopoolDefaults(defaults: FastifyInstance) {
     // gopool's defaults one scope above the app's, so that the app's own error handler and
     // JSON parser replace them without fastify's warning about overriding in the same scope;
@@ -48,19 +54,48 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
       if (definition.setup.some((call) => call.method === 'addContentTypeParser' && parsesJson(call.args[0])))
         scope.removeContentTypeParser('application/json');
       if (definition.setup.some(parsesForms)) scope.removeContentTypeParser('application/x-www-form-urlencoded');
-      definition.applyTo(scope);
-      const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
-      await scope.register(
-        gopoolRoutes({
-          ...routeOptions,
-          streamIdleTimeout: options.streamIdleTimeout,
-          routes: definition.routes.list(),
-          ...(countEach ? { onAnswered: countEach } : {}),
-        }),
+      onAppScope?.(scope);
+      const countMissing = onAnswered ? countNotFound(onAnswered) : undefined;
+      definition.applyTo(
+        scope,
+        countMissing &&
+          ((handler) =>
+            function countedNotFound(this: unknown, ...args: unknown[]) {
+              countMissing(args[0] as FastifyRequest, args[1] as FastifyReply);
+              return handler.apply(this, args);
+            }),
       );
+      if (countMissing && !definition.setup.some((call) => call.method === 'setNotFoundHandler')) {
+        // fastify's own answer, counted: its default handler cannot be wrapped, and one set at the root would forbid the app's.
+        scope.setNotFoundHandler((req, reply) => {
+          countMissing(req, reply);
+          reply.code(404).send({ message: `Route ${req.method}:${req.url} not found`, error: 'Not Found', statusCode: 404 });
+        });
+      }
+      if (routes) {
+        const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
+        await scope.register(
+          gopoolRoutes({
+            ...routes,
+            streamIdleTimeout: options.streamIdleTimeout,
+            routes: definition.routes.list(),
+            errorClasses: new ErrorClasses(() => definition.functions()),
+            ...(countEach ? { onAnswered: countEach } : {}),
+          }),
+        );
+      }
       if (masterScope) await scope.register(masterScope);
     });
   });
+}
+
+/** Requests no route matched, counted as the master counts them: `(no route)`. */
+export const NO_ROUTE = '(no route)';
+
+function countNotFound(onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>) {
+  return (req: FastifyRequest, reply: FastifyReply): void => {
+    reply.raw.once('finish', () => onAnswered(req.method, NO_ROUTE, reply.statusCode, sinceArrival(req.raw)));
+  };
 }
 
 /**
@@ -73,7 +108,7 @@ function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswe
     // count every answer, at its end.
     scope.addHook('onResponse', (req, reply, done) => {
       const url = req.routeOptions.url;
-      if (url !== undefined) onAnswered(req.method, url, reply.statusCode, reply.elapsedTime);
+      if (url !== undefined) onAnswered(req.method, url, reply.statusCode, sinceArrival(req.raw));
       done();
     });
     return undefined;
@@ -85,7 +120,9 @@ function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswe
     const url = req.routeOptions.url;
     const status = (err as { statusCode?: number }).statusCode;
     if (url !== undefined && !reply.sent)
-      reply.raw.once('finish', () => onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, reply.elapsedTime));
+      reply.raw.once('finish', () =>
+        onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, sinceArrival(req.raw)),
+      );
     done();
   });
   return onAnswered;

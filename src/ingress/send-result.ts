@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { RETRY_AFTER } from '../errors';
 import { BodyKind, type TaskResult } from '../dispatch/task';
+import type { ErrorClasses } from '../dispatch/error-classes';
 import { unpackThrown } from '../dispatch/thrown-error';
 import { dropStream } from '../dispatch/stream-port';
 import { ERR_CLIENT_GONE } from '../errors';
@@ -21,13 +22,13 @@ const CONTENT_TYPES: Record<BodyKind, string | undefined> = {
  * its chunks come (send-stream.ts). A request answered already (a 413 while the handler read
  * its body) drops the result.
  */
-export function sendResult(reply: FastifyReply, result: TaskResult, stream: StreamSettings): void {
+export function sendResult(reply: FastifyReply, result: TaskResult, stream: StreamSettings, classes?: ErrorClasses): void {
   if (reply.sent) {
     dropStream(result, new ERR_CLIENT_GONE());
     return;
   }
   if (result.kind === BodyKind.Error) {
-    sendError(reply, unpackThrown(result.error));
+    sendError(reply, unpackThrown(result.error, classes));
     return;
   }
   reply.code(result.status);

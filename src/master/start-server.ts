@@ -1,41 +1,43 @@
 import { join } from 'node:path';
-import { cpuCount } from '../config/cpu-count';
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
+import { cpuCount } from '../config/cpu-count';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
-import { Placement, type PlacementTargets } from '../dispatch/placement';
+import { Placement } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
 import { ResponseSerializers } from '../dispatch/response-serializers';
+import { ERR_NOT_TCP } from '../errors';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
-import { mountApp } from '../ingress/mount-app';
-import { ConnectionShedder } from '../ingress/shed-connections';
+import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
-import type { TcpHandle } from '../supervision/listen-socket';
-import type { Logger } from '../runtime/logger';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
-import { checkCloneable, onMasterScope, type MasterRoute } from './on-master';
+import type { Logger } from '../runtime/logger';
+import type { TcpHandle } from '../supervision/listen-socket';
+import { checkCloneable, type MasterRoute, onMasterScope } from './on-master';
 
-/** How long a pool thread must have been idle to retire early when ingress threads start. */
-const TRIM_IDLE_AFTER_MS = 1000;
-
-export interface ServerArgs {
+interface CommonArgs {
   gopool: AppCallbacks;
   definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
-  appFile: string;
-  mode: 'pool' | 'single';
+}
+
+export interface SingleArgs extends CommonArgs {
+  /** How this thread gets its listening socket: its own bind, or the daemon's socket. */
   listen: Listen;
-  /** Supervised: more descriptors of the daemon's socket, one per ingress thread. */
-  descriptors?: () => Promise<TcpHandle>;
+}
+
+export interface MasterArgs extends CommonArgs {
+  appFile: string;
+  /** Descriptors of the daemon's listening socket, one per ingress thread. */
+  descriptors: () => Promise<TcpHandle>;
 }
 
 export interface Server extends RunningServer {
@@ -45,52 +47,91 @@ export interface Server extends RunningServer {
 }
 
 /**
- * The serving process: builds the app on its fastify (the app's set-up, gopool's routes,
- * `onMaster` in its own scope), starts the pool (pool mode: it loads the app file in a thread
- * to prove it can), listens, then lets ingress threads accept beside it under load. Single mode
- * runs every handler inline on this thread instead.
+ * Single mode: this thread accepts the connections and runs every handler itself, with the
+ * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
-export async function startServer({ gopool, definition, options, log, appFile, mode, listen, descriptors }: ServerArgs): Promise<Server> {
-  const role = mode === 'single' ? 'single' : 'master';
-  const app = createFastify(options, log, { role });
-  // Hands the master's connections to ingress threads while they listen (and lets a
-  // pipelining client have every answer first). Not on a streamed response: it may be cut
-  // midway, and a client reads a cut Connection: close response as whole (undici's fetch
-  // does); nor before the request's body is all in (a 413): closing would fail the client's
-  // upload before it reads the answer. Such a connection moves with its next response.
-  const shedder = new ConnectionShedder(app.server);
-  if (mode === 'pool' && options.ingressThreads > 0) {
-    app.addHook('onSend', (req, reply, payload, done) => {
-      if (req.raw.complete && !(payload instanceof Readable)) shedder.beforeHeaders(req.raw, reply.raw);
-      done(null, payload);
-    });
-  }
-  const metrics = new Metrics(options.name, mode);
+export async function startSingle({ gopool, definition, options, log, listen }: SingleArgs): Promise<Server> {
+  const app = createFastify(options, log, { role: 'single' });
+  const metrics = new Metrics(options.name, 'single');
+  if (options.metrics) recordRequests(app, metrics);
+  const ctx: GopoolContext = {};
+  const here = new InlineDispatcher(definition.routes.list(), ctx, log, new ResponseSerializers(definition.sharedSchemas));
+  await mountApp(app, {
+    definition,
+    options,
+    routes: {
+      placement: new Placement({ role: 'single', cheapRouteMs: options.cheapRouteMs, here }),
+      headerGetter: gopool.headerGetter,
+      requestGetter: gopool.requestGetter,
+      defaultTimeout: options.timeout,
+    },
+    masterScope: onMasterScope(gopool, ctx, []),
+  });
+  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
+  await app.ready(); // runs onMaster: ctx is built
+  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'single', cpus: options.cpus });
+  await listen(app, options);
+  const { url, port } = boundUrl(app);
+  let state: 'serving' | 'draining' = 'serving';
+  metrics.ready = () => state === 'serving';
+  metrics.start(undefined, url);
+  const monitor = options.monitorPort ? startMonitorPort(metrics, options, log) : undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    pool: undefined,
+    ingress: undefined,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        state = 'draining';
+        await monitor?.close();
+        await drainHttpServer(app.server, options.gracePeriod);
+        await app.close();
+        await stopHook(gopool, ctx, 'single', options, log);
+        metrics.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Pool mode: the master coordinates and never accepts a connection of the public port itself.
+ * Ingress threads accept them (at least one, from the start, more under load), run cheap
+ * handlers where they accepted them and hand the rest to the central queue of the pool
+ * threads, or to this thread (`runOn: "master"` routes). The master's own fastify holds the
+ * app's set-up, `onMaster`'s routes and the monitoring endpoints; ingress threads forward
+ * requests for those routes to it.
+ */
+export async function startMaster({ gopool, definition, options, log, appFile, descriptors }: MasterArgs): Promise<Server> {
+  const app = createFastify(options, log, { role: 'master' });
+  const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
   const masterRoutes: MasterRoute[] = [];
   const routes = definition.routes.list();
   const here = new InlineDispatcher(routes, ctx, log, new ResponseSerializers(definition.sharedSchemas));
-  const targets: PlacementTargets = { role, cheapRouteMs: options.cheapRouteMs, here };
+  let appScope: FastifyInstance | undefined;
   await mountApp(app, {
     definition,
     options,
-    placement: new Placement(targets),
-    headerGetter: gopool.headerGetter,
-    requestGetter: gopool.requestGetter,
-    defaultTimeout: options.timeout,
     masterScope: onMasterScope(gopool, ctx, masterRoutes),
+    onAppScope: (scope) => {
+      appScope = scope;
+    },
   });
+  here.server = () => appScope!;
   if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   await app.ready(); // runs onMaster: ctx is built, the master's routes are known
-  if (mode === 'pool') checkCloneable(ctx);
-  // This thread runs handlers itself in single mode, and for runOn "master" routes.
-  const runsHandlers = mode === 'single' || routes.some((route) => route.options.runOn === 'master');
-  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role, cpus: options.cpus });
-  const pool =
-    mode === 'pool' && routes.some((route) => route.options.runOn !== 'master')
-      ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
-      : undefined;
+  checkCloneable(ctx);
+  // This thread runs the handlers of runOn "master" routes itself.
+  const runsHandlers = routes.some((route) => route.options.runOn === 'master');
+  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'master', cpus: options.cpus });
+  const pool = routes.some((route) => route.options.runOn !== 'master')
+    ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
+    : undefined;
   if (pool) {
     try {
       await pool.start();
@@ -98,22 +139,19 @@ export async function startServer({ gopool, definition, options, log, appFile, m
       await pool.close(0);
       throw err; // the pool's GOPOOL_ERR_THREADS_FAILED, with the thread's reason
     }
-    targets.pool = pool;
   }
+  const first = await descriptors();
+  const { url, port } = handleUrl(first);
+  const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors });
   try {
-    await listen(app, options);
+    await ingress.start();
   } catch (err) {
+    await ingress.close(0);
     await pool?.close(0);
-    throw err;
+    throw err; // GOPOOL_ERR_THREADS_FAILED: the first ingress thread could not listen
   }
-  const { url, port } = boundUrl(app);
-  const ingress =
-    mode === 'pool' && descriptors && options.ingressThreads > 0
-      ? createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder })
-      : undefined;
-  await ingress?.start();
   let state: 'serving' | 'draining' = 'serving';
-  metrics.ready = () => state === 'serving' && (pool?.canServe() ?? true);
+  metrics.ready = () => state === 'serving' && ingress.listening > 0 && (pool?.canServe() ?? true);
   metrics.start(pool, url, ingress);
   const monitor = options.monitorPort ? startMonitorPort(metrics, options, log) : undefined;
   let closing: Promise<void> | undefined;
@@ -128,16 +166,10 @@ export async function startServer({ gopool, definition, options, log, appFile, m
         state = 'draining'; // /readyz answers 503 from now on
         const deadline = Date.now() + options.gracePeriod;
         await monitor?.close(); // first, so that a reloaded master can take the port over
-        await Promise.all([drainHttpServer(app.server, options.gracePeriod), ingress?.close(options.gracePeriod)]);
+        await ingress.close(options.gracePeriod);
         await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
-        if (runsHandlers && typeof gopool.onThreadStop === 'function') {
-          try {
-            await gopool.onThreadStop({ ctx, role, cpus: options.cpus });
-          } catch (err) {
-            log.error({ err }, 'onThreadStop failed');
-          }
-        }
+        if (runsHandlers) await stopHook(gopool, ctx, 'master', options, log);
         metrics.stop();
       })();
       return closing;
@@ -145,12 +177,30 @@ export async function startServer({ gopool, definition, options, log, appFile, m
   };
 }
 
-/** One hook for every request the master answers, monitoring's own excepted. */
+async function stopHook(gopool: AppCallbacks, ctx: GopoolContext, role: 'master' | 'single', options: GopoolOptions, log: Logger): Promise<void> {
+  if (typeof gopool.onThreadStop !== 'function') return;
+  try {
+    await gopool.onThreadStop({ ctx, role, cpus: options.cpus });
+  } catch (err) {
+    log.error({ err }, 'onThreadStop failed');
+  }
+}
+
+/** The URL clients use, from the address the daemon's socket is bound to (port 0 becomes a number). */
+function handleUrl(handle: TcpHandle): { url: string; port: number } {
+  const address: { address?: string; port?: number; family?: string } = {};
+  handle.getsockname(address);
+  if (typeof address.address !== 'string' || typeof address.port !== 'number') throw new ERR_NOT_TCP();
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${host}:${address.port}`, port: address.port };
+}
+
+/** One hook for every request this thread answers, monitoring's own excepted. */
 function recordRequests(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions;
     if ((route.config as { gopoolInternal?: boolean } | undefined)?.gopoolInternal !== true) {
-      metrics.recordRequest(req.method, route.url ?? '(no route)', reply.statusCode, reply.elapsedTime);
+      metrics.recordRequest(req.method, route.url ?? NO_ROUTE, reply.statusCode, reply.elapsedTime);
     }
     done();
   });
@@ -166,7 +216,7 @@ function createPool(
 ): ThreadPool {
   return new ThreadPool({
     threadFile: join(__dirname, '..', 'dispatch', 'pool', 'thread-main.js'),
-    threadData: { appFile, ctx, cpus: options.cpus, logLevel: options.logLevel, routeKeys: definition.routes.list().map((route) => route.key) },
+    threadData: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key) },
     minThreads: options.minThreads,
     maxThreads: options.maxThreads,
     maxQueue: options.maxQueue,
@@ -191,34 +241,43 @@ interface IngressArgs {
   here: InlineDispatcher;
   masterRoutes: MasterRoute[];
   metrics: Metrics;
+  /** The descriptor the master got first: the first ingress thread's. */
+  first: TcpHandle;
   descriptors: () => Promise<TcpHandle>;
-  shedder: ConnectionShedder;
 }
 
-function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, descriptors, shedder }: IngressArgs): IngressThreads {
+function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors }: IngressArgs): IngressThreads {
+  let spare: TcpHandle | undefined = first;
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
-    // More accepting threads than CPUs could only share the same cores.
-    max: Math.min(options.ingressThreads, options.cpus),
-    min: options.minIngressThreads,
+    // More accepting threads than CPUs could only share the same cores; one always accepts.
+    max: Math.max(1, Math.min(options.ingressThreads, options.cpus)),
+    min: Math.max(1, Math.min(options.minIngressThreads, options.ingressThreads, options.cpus)),
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),
     gracePeriod: options.gracePeriod,
     maxThreadMemory: options.maxThreadMemory,
     youngGenerationMb: options.youngGenerationMb,
-    requestDescriptor: descriptors,
+    requestDescriptor: () => {
+      const handle = spare;
+      spare = undefined;
+      return handle ? Promise.resolve(handle) : descriptors();
+    },
     targets: { pool, master: here },
-    costOf: (routeKey) => pool?.expectedCost(routeKey) ?? -1,
+    costOf: (routeKey) => pool?.expectedCost(routeKey),
+    poolReady: () => pool?.hasReadyThread ?? false,
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
-    masterShedder: shedder,
     cpus: cpuCount(),
     // Load of another kind: pool threads idle for a second make room at once.
     onScaleUp: pool ? () => pool.trimIdle(TRIM_IDLE_AFTER_MS) : undefined,
     log,
   });
 }
+
+/** How long a pool thread must have been idle to retire early when ingress threads start. */
+const TRIM_IDLE_AFTER_MS = 1000;
 
 /** Headers that describe the thread's connection or the original body's framing, not the request. */
 const NOT_INJECTED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);

@@ -14,7 +14,7 @@ const { cases } = JSON.parse(readFileSync(join(FIXTURES, 'malformed-requests.jso
 const quick = cases.filter((c) => c.quick);
 
 for (const [title, args] of [
-  ['the master alone', ['--ingress-threads', '0']],
+  ['every handler on the pool', ['--ingress-threads', '1', '--cheap-route-ms', '0']],
   ['ingress threads beside the master', ['--min-ingress-threads', '2']],
 ] as const) {
   describe(`malformed requests: ${title}`, () => {

@@ -4,6 +4,7 @@
  * of a postMessage of its own (dispatch/turn-batches.ts; bench/dispatch-overhead.mjs).
  * Arrays with numeric tags, because they clone faster than objects with named fields.
  */
+import type { GopoolOptions } from '../../config/options';
 import type { TaskRequest, TaskResult } from '../task';
 
 export const enum ToThread {
@@ -54,9 +55,8 @@ export type MessageToMaster =
 export interface ThreadData {
   appFile: string;
   ctx: Record<string, unknown>;
-  logLevel: string;
-  /** The `cpus` option, for the app's onThreadStart. */
-  cpus: number;
+  /** The server's options: the log level, `cpus` for the app's onThreadStart, the app's fastify on this thread (`request.server`). */
+  options: GopoolOptions;
   routeKeys: string[];
   /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;

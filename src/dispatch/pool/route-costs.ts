@@ -1,9 +1,9 @@
 /**
  * What each route's handler costs its thread per request, in milliseconds, learned from what
- * the threads measure: the synchronous run (every request) and the time its continuations take
- * the thread's event loop after awaits (sampled: dispatch/cpu-sampler.ts). A route never
- * measured has no cost: each reader says what that means for it (the pool sends it alone,
- * placement sends it to the pool to be measured there).
+ * the threads measure: the synchronous run (every request, wherever it runs) and the rest of
+ * the thread's CPU time the request takes after its awaits (measured on pool threads:
+ * dispatch/pool/task-clock.ts). A route never measured has no cost: each reader says what that
+ * means for it (the pool sends it alone, placement sends it to the pool to be measured there).
  */
 interface Cost {
   sync: number;
@@ -15,20 +15,22 @@ interface Cost {
 export class RouteCosts {
   private readonly costs = new Map<string, Cost>();
 
-  /** Synchronous run plus continuations: the thread's time per request. */
+  /** Synchronous run plus the rest: the thread's time per request, once both were measured. */
   expected(routeKey: string): number | undefined {
     const cost = this.costs.get(routeKey);
-    return cost === undefined ? undefined : cost.sync + cost.async;
+    return cost === undefined || cost.asyncSamples === 0 ? undefined : cost.sync + cost.async;
   }
 
   /** The synchronous run alone: what sending the task promises of a thread right away. */
   expectedSync(routeKey: string): number | undefined {
-    return this.costs.get(routeKey)?.sync;
+    const cost = this.costs.get(routeKey);
+    return cost === undefined || cost.syncSamples === 0 ? undefined : cost.sync;
   }
 
-  /** The continuations alone: what keeps the thread busy after the handler first awaited. */
+  /** The rest alone: what keeps the thread busy after the handler first awaited (-1: not measured). */
   expectedAsync(routeKey: string): number {
-    return this.costs.get(routeKey)?.async ?? 0;
+    const cost = this.costs.get(routeKey);
+    return cost === undefined || cost.asyncSamples === 0 ? -1 : cost.async;
   }
 
   record(routeKey: string, syncMs: number): void {
@@ -41,12 +43,19 @@ export class RouteCosts {
     cost.async = average(cost.async, asyncMs, ++cost.asyncSamples);
   }
 
-  /** Takes a cost measured elsewhere (sync + continuations) as the current estimate. */
-  set(routeKey: string, ms: number): void {
+  /** Takes the cost measured on another thread (the pool's estimate of both parts) as the current one. */
+  set(routeKey: string, syncMs: number, asyncMs: number): void {
     const cost = this.entry(routeKey);
-    cost.sync = ms;
-    cost.async = 0;
+    cost.sync = syncMs;
     cost.syncSamples = Math.max(cost.syncSamples, 1);
+    this.setAsync(routeKey, asyncMs);
+  }
+
+  /** Takes the pool's estimate of the rest, keeping this thread's own measure of the synchronous run. */
+  setAsync(routeKey: string, asyncMs: number): void {
+    const cost = this.entry(routeKey);
+    cost.async = asyncMs;
+    cost.asyncSamples = Math.max(cost.asyncSamples, 1);
   }
 
   private entry(routeKey: string): Cost {

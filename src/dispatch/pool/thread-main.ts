@@ -11,28 +11,44 @@ import { parentPort, workerData, type TransferListItem } from 'node:worker_threa
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
+import { threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { appServer } from '../../ingress/app-server';
+import type { FastifyInstance } from 'fastify';
 import { executeRoute } from '../execute-route';
 import { handlerRequest, type RequestContext } from '../handler-request';
 import { ResponseSerializers } from '../response-serializers';
 import { thrownResult } from '../serialize-result';
 import { crossingPort, openStreams, watchOpenStreams } from '../stream-port';
 import { SyncWatch } from '../sync-watch';
-import { CpuSampler } from '../cpu-sampler';
+import { TaskClock } from './task-clock';
 import type { TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 
 claimRole('thread');
 const port = parentPort!;
 const data = workerData as ThreadData;
-const log = lazyLogger(data.logLevel, 'thread');
+const log = lazyLogger(data.options.logLevel, 'thread');
 const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
 // Before the app loads: hooks it enables count too (see runtime/async-hooks-count.ts).
 countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));
-const sampler = new CpuSampler();
-sampler.onState = (on, depth) => syncWatch.sampler(on, depth);
+const clock = new TaskClock(threadCpuClock());
+/**
+ * A route's first runs on a thread are not measured beyond their synchronous run: its code is
+ * cold there (interpreted, not yet optimized) and costs several times what it will.
+ */
+const WARM_AFTER_RUNS = 10;
+const runsOf = new Map<string, number>();
+
+/** The rest of a task's thread time, once the route's code is warm here (-1 before). */
+function restOf(routeKey: string, mark: number): number {
+  const rest = clock.end(mark);
+  const runs = (runsOf.get(routeKey) ?? 0) + 1;
+  runsOf.set(routeKey, runs);
+  return runs > WARM_AFTER_RUNS ? rest : -1;
+}
 
 function post(message: MessageToMaster, transfer?: TransferListItem[]): void {
   port.postMessage(message, transfer);
@@ -48,14 +64,14 @@ const REPORT_AT_ONCE_MS = 1;
 let transfers: TransferListItem[] = [];
 let flushScheduled = false;
 const awaiting = new Map<number, number>();
-/** Requests whose handler is still running, for Abort messages and crashes. */
-const inFlight = new Map<number, { request: RequestContext; routeKey: string }>();
+/** Requests whose handler is still running, for Abort messages and crashes; `mark` is the task clock's. */
+const inFlight = new Map<number, { request: RequestContext; routeKey: string; mark: number }>();
 /** The batch being run and where in it: an interrupt cuts a run short (see resumeCutBatch). */
 let batch: TaskEntry[] = [];
 let next = 0;
 let retiring = false;
 
-function report(id: number, syncMs: number, result: TaskResult | null, asyncMs = -1): void {
+function report(id: number, syncMs: number, result: TaskResult | null, asyncMs: number): void {
   outbox.push([id, syncMs, result, asyncMs]);
   // Binary bodies are exact-size copies made for this response: move them, do not clone.
   if (result !== null && result.body instanceof Uint8Array) transfers.push(result.body.buffer as ArrayBuffer);
@@ -109,30 +125,31 @@ function runTasks(app: Served, tasks: TaskEntry[]): void {
   batch = [];
 }
 
-function runTask({ routes, serializers }: Served, [id, key, task]: TaskEntry): void {
+function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskEntry): void {
   const route = routes.get(key)!;
-  const request = handlerRequest(task, data.ctx, log);
+  const request = handlerRequest(task, data.ctx, log, undefined, server);
+  const mark = clock.start();
   const started = performance.now();
   syncWatch.enter(key, Infinity, undefined);
-  const sample = sampler.wants(key) ? sampler.sample(key, () => executeRoute(route, request, serializers.for(route), true)) : undefined;
-  const outcome = sample ? sample.value : executeRoute(route, request, serializers.for(route), true);
+  const outcome = executeRoute(route, request, serializers.for(route), true);
   syncWatch.leave();
   const syncMs = performance.now() - started;
+  clock.ran(syncMs);
   if (!(outcome instanceof Promise)) {
-    report(id, syncMs, outcome, sample ? sample.finish() : -1);
+    report(id, syncMs, outcome, restOf(key, mark));
     // A heavy handler's result goes out now, not at the end of the turn: the master may have
     // sent this thread its next heavy task already, which would run first and hold it back.
     if (syncMs >= REPORT_AT_ONCE_MS) postProgress();
     return;
   }
   awaiting.set(id, syncMs);
-  inFlight.set(id, { request, routeKey: key });
+  inFlight.set(id, { request, routeKey: key, mark });
   scheduleFlush();
   void outcome.then((result) => {
     if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
     // Settled within this turn: one entry with the result, no separate "awaiting" report.
     awaiting.delete(id);
-    report(id, syncMs, result, sample ? sample.finish() : -1);
+    report(id, syncMs, result, restOf(key, mark));
   });
 }
 
@@ -147,7 +164,7 @@ function resumeCutBatch(app: Served): void {
   const rest = batch.slice(next + 1);
   batch = [];
   log.error({ route: key, ranMs: cut?.ranMs }, `the handler of ${key} ran synchronously past its timeout and was stopped`);
-  report(id, cut?.ranMs ?? 0, thrownResult(new ERR_HANDLER_INTERRUPTED(key, cut?.ranMs ?? 0), true));
+  report(id, cut?.ranMs ?? 0, thrownResult(new ERR_HANDLER_INTERRUPTED(key, cut?.ranMs ?? 0), true), -1);
   if (rest.length > 0) runTasks(app, rest);
 }
 
@@ -163,6 +180,8 @@ function stop(): void {
 
 interface Served {
   thread: ThreadApp;
+  /** The app's fastify on this thread (`request.server`). */
+  server: () => FastifyInstance;
   routes: Map<string, RouteDefinition>;
   serializers: ResponseSerializers;
 }
@@ -170,14 +189,17 @@ let served: Served | undefined;
 
 async function main(): Promise<void> {
   let thread: ThreadApp;
+  let server: () => FastifyInstance;
   try {
-    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.cpus, log);
+    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.options.cpus, log);
+    server = await appServer(thread.definition, data.options, log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
     return;
   }
   const app: Served = (served = {
     thread,
+    server,
     routes: new Map(thread.routes.map((route) => [route.key, route] as const)),
     serializers: new ResponseSerializers(thread.definition.sharedSchemas),
   });
@@ -187,10 +209,11 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => {
     const [blamed] = inFlight.size === 1 ? [...inFlight] : [];
     if (blamed !== undefined) {
-      const [id, { routeKey }] = blamed;
+      const [id, { routeKey, mark }] = blamed;
       inFlight.delete(id);
       awaiting.delete(id);
-      report(id, 0, thrownResult(new ERR_HANDLER_CRASHED(routeKey), true));
+      clock.end(mark);
+      report(id, 0, thrownResult(new ERR_HANDLER_CRASHED(routeKey), true), -1);
     }
     log.error({ err }, 'an exception nothing caught; this thread will be replaced');
     post([ToMaster.Faulted, err instanceof Error ? err.message : String(err)]);

@@ -173,7 +173,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         // A route never measured counts as filling a thread's budget: it goes alone until known.
         queuedAt: performance.now(),
         sentAt: 0,
-        cost: this.costs.expected(routeKey) ?? SYNC_BUDGET_MS,
+        cost: this.costs.expected(routeKey) ?? this.costs.expectedSync(routeKey) ?? SYNC_BUDGET_MS,
         sync: this.costs.expectedSync(routeKey) ?? SYNC_BUDGET_MS,
         held: 0,
         timer: setTimeout(() => this.onTimeout(task, timeout), timeout),
@@ -198,9 +198,15 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     });
   }
 
-  /** What a route's handler is expected to cost its thread per request (ms), if measured. */
-  expectedCost(routeKey: string): number | undefined {
-    return this.costs.expected(routeKey);
+  /** What a route's handler is expected to cost its thread per request (ms): its synchronous run and the rest, if measured. */
+  expectedCost(routeKey: string): { sync: number; async: number } | undefined {
+    const sync = this.costs.expectedSync(routeKey);
+    return sync === undefined ? undefined : { sync, async: this.costs.expectedAsync(routeKey) };
+  }
+
+  /** Has the pool a thread ready to run a task now? */
+  get hasReadyThread(): boolean {
+    return this.threads.some((thread) => thread.state === 'ready');
   }
 
   stats(): PoolStats {
@@ -471,7 +477,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       if (this.unschedule(thread, task)) this.costs.record(task.routeKey, syncMs);
       if (result === null) {
         // Still awaiting: its synchronous part is done; what it computes after its awaits stays promised.
-        hold(thread, task, this.costs.expectedAsync(task.routeKey));
+        hold(thread, task, Math.max(0, this.costs.expectedAsync(task.routeKey)));
         continue;
       }
       if (asyncMs >= 0) this.costs.recordAsync(task.routeKey, asyncMs);

@@ -79,10 +79,10 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   }
   const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas));
   here.syncWatch = syncWatch;
-  here.sampler.onState = (on, depth) => syncWatch.sampler(on, depth);
   const placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, pool: link.to('pool'), master: link.to('master') });
   for (const routeKey of data.pinned) placement.pin(routeKey);
-  link.onCost = (routeKey, cost) => placement.learn(routeKey, cost);
+  link.onCost = (routeKey, syncMs, asyncMs) => placement.learn(routeKey, syncMs, asyncMs);
+  link.onPoolReady = (ready) => placement.canProbe(ready);
   link.onPin = (routeKey) => placement.pin(routeKey);
   // The master cut a stuck handler short (its route is pinned to the pool and this thread
   // drained next): the request it ran gets its 504, every other connection carries on.
@@ -103,10 +103,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   await mountApp(app, {
     definition: thread.definition,
     options: data.options,
-    placement,
-    headerGetter: gopool.headerGetter,
-    requestGetter: gopool.requestGetter,
-    defaultTimeout: data.options.timeout,
+    routes: { placement, headerGetter: gopool.headerGetter, requestGetter: gopool.requestGetter, defaultTimeout: data.options.timeout },
     ...(counts ? { onAnswered: counts.record.bind(counts) } : {}),
   });
   await app.register(forwardToMaster);

@@ -1,9 +1,10 @@
 /**
- * The master's side of the ingress threads: starts them when the accepting threads are busy,
- * retires them when the load would fit on fewer, answers what they hand over, replaces none
- * on its own (the load decides), and terminates one that stops responding.
+ * The master's side of the ingress threads, the only threads that accept connections of the
+ * public port: keeps at least `min` of them (one at least), starts more when they are busy,
+ * retires them when the load would fit on fewer, answers what they hand over, replaces one
+ * that crashed or got stuck, and terminates one that stops responding.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
@@ -16,7 +17,7 @@ import { overdueSyncRun, safeToInterrupt, syncWatchBuffer } from '../../dispatch
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
-import type { ConnectionShedder } from '../shed-connections';
+import { ERR_THREADS_FAILED } from '../../errors';
 import {
   FromIngress,
   ToIngress,
@@ -49,16 +50,16 @@ export interface IngressThreadsOptions {
   requestDescriptor: () => Promise<TcpHandle>;
   /** Where handed-over routes run, by the target the thread's placement chose. */
   targets: { pool: Dispatcher | undefined; master: Dispatcher };
-  /** What a route costs a pool thread per request (ms), or -1 when not measured. */
-  costOf: (routeKey: string) => number;
+  /** What a route costs a pool thread per request (ms), if measured. */
+  costOf: (routeKey: string) => { sync: number; async: number } | undefined;
+  /** Whether the pool has a thread ready now (told to the threads when it changes). */
+  poolReady: () => boolean;
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
   /** The CPUs the process really has (config/cpu-count.ts): their saturation stops scaling up. */
   cpus: number;
   /** Told when a thread starts for the load (the pool trims its idle threads then). */
-  onScaleUp?: () => void;
-  /** The master's own connections: handed off while ingress threads listen. */
-  masterShedder: ConnectionShedder;
+  onScaleUp?: (() => void) | undefined;
   log: Logger;
 }
 
@@ -94,7 +95,6 @@ const SCALE_UP_AT = 0.5;
 const SATURATED = 0.9;
 /** One thread retires when the load would keep one fewer below this average. */
 const SCALE_DOWN_BELOW = 0.35;
-const LAST_RETIRES_BELOW = 0.15;
 /**
  * How often the load is measured. Short, so that threads come quickly when load arrives: until
  * the first listens, the master serves every request and sends each handler to the pool, and
@@ -114,9 +114,7 @@ const SPAWN_BACKOFF_MAX_MS = 60_000;
 
 export class IngressThreads {
   private readonly threads: IngressThread[] = [];
-  private readonly masterShedder: ConnectionShedder;
   private ticker: NodeJS.Timeout | null = null;
-  private masterElu = performance.eventLoopUtilization();
   private cpuThen = process.cpuUsage();
   private cpuThenAt = Date.now();
   private quietSince = 0;
@@ -124,6 +122,8 @@ export class IngressThreads {
   private spawnBlockedUntil = 0;
   private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
+  /** What the threads were last told of the pool (a new thread is told when it listens). */
+  private poolReady = false;
   private readonly results = new TurnBatches<IngressThread, ResultEntry>((thread, batch) =>
     this.post(thread, [ToIngress.Results, batch], streamTransfers(batch, 1)),
   );
@@ -131,13 +131,17 @@ export class IngressThreads {
   private readonly pinned = new Set<string>();
   readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
 
-  constructor(private readonly options: IngressThreadsOptions) {
-    this.masterShedder = options.masterShedder;
-  }
+  constructor(private readonly options: IngressThreadsOptions) {}
 
-  /** Starts the minimum, then follows the load. */
+  /**
+   * Starts the minimum, then follows the load. Rejects if the first thread cannot listen (the
+   * app's set-up failed in it): nothing would accept the connections.
+   */
   async start(): Promise<void> {
-    for (let i = 0; i < Math.min(this.options.min, this.options.max); i++) await this.spawn();
+    for (let i = 0; i < Math.min(this.options.min, this.options.max); i++) {
+      const failure = await this.spawn();
+      if (failure !== undefined && this.listening === 0) throw new ERR_THREADS_FAILED(failure);
+    }
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
   }
@@ -170,18 +174,17 @@ export class IngressThreads {
   // ---- scaling ---------------------------------------------------------------------------
 
   /**
-   * The load is measured on the accepting threads: the master while no ingress thread
-   * listens, the ingress threads once they do (the master then hands its connections off and
-   * only coordinates). One more starts when they average over SCALE_UP_AT; the newest retires
-   * when the load would keep one fewer under SCALE_DOWN_BELOW for `idleTimeout`. The last one
-   * retires under LAST_RETIRES_BELOW: the master, which runs no handlers of their routes and
-   * forwards them to the pool instead, carries that load at a higher cost.
+   * The load is measured on the ingress threads: one more starts when they average over
+   * SCALE_UP_AT; the newest retires when the load would keep one fewer under SCALE_DOWN_BELOW
+   * for `idleTimeout`, never below `min`.
    */
   private tick(): void {
     const now = Date.now();
-    const masterNow = performance.eventLoopUtilization();
-    const masterLoad = performance.eventLoopUtilization(masterNow, this.masterElu).utilization;
-    this.masterElu = masterNow;
+    const poolReady = this.options.poolReady();
+    if (poolReady !== this.poolReady) {
+      this.poolReady = poolReady;
+      for (const thread of this.threads) if (thread.state === 'listening') this.post(thread, [ToIngress.PoolReady, poolReady]);
+    }
     const cpuNow = process.cpuUsage();
     const cpuBusy = (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.cpus;
     this.cpuThen = cpuNow;
@@ -207,16 +210,12 @@ export class IngressThreads {
       sum += utilization;
       acceptors++;
     }
-    if (acceptors === 0) {
-      sum = masterLoad;
-      acceptors = 1;
-    }
     const live = this.threads.filter((t) => t.state !== 'draining').length;
     if (live < Math.min(this.options.min, this.options.max) && this.canGrow(now)) {
       void this.spawn(); // replaces a crashed or stuck one
       return;
     }
-    if (sum / acceptors > SCALE_UP_AT) {
+    if (acceptors > 0 && sum / acceptors > SCALE_UP_AT) {
       this.quietSince = 0;
       // With every CPU busy (CPU-heavy handlers on the pool) the accepting threads look busy
       // because they wait for a core, not because they are too few: another would only share
@@ -227,7 +226,7 @@ export class IngressThreads {
       }
       return;
     }
-    const fitsOnFewer = live > this.options.min && this.listening > 0 && sum < (acceptors > 1 ? SCALE_DOWN_BELOW * (acceptors - 1) : LAST_RETIRES_BELOW);
+    const fitsOnFewer = live > this.options.min && acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
     if (!fitsOnFewer) {
       this.quietSince = 0;
       return;
@@ -305,20 +304,22 @@ export class IngressThreads {
     return !this.closing && !this.spawning && live < this.options.max && now >= this.spawnBlockedUntil;
   }
 
-  private async spawn(): Promise<void> {
+  /** Starts one thread; resolves once it listens (undefined) or failed to (why). */
+  private async spawn(): Promise<string | undefined> {
     this.spawning = true;
     let handle: TcpHandle;
     try {
       handle = await this.options.requestDescriptor();
     } catch (err) {
       this.spawning = false;
-      this.blockSpawning(`no descriptor of the listening socket: ${(err as Error).message}`);
-      return;
+      const why = `no descriptor of the listening socket: ${(err as Error).message}`;
+      this.blockSpawning(why);
+      return why;
     }
     if (this.closing) {
       handle.close();
       this.spawning = false;
-      return;
+      return 'the server is stopping';
     }
     const syncBuffer = syncWatchBuffer();
     const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], syncBuffer };
@@ -348,20 +349,26 @@ export class IngressThreads {
       this.options.log.error({ err, thread: worker.threadId }, `ingress thread ${worker.threadId} crashed; its connections were reset`);
     });
     worker.on('exit', () => this.onExit(thread));
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
+    return new Promise<string | undefined>((resolve) => {
+      let error: string | undefined;
+      const done = (failure: string | undefined): void => {
         this.spawning = false;
-        resolve();
+        resolve(failure);
       };
-      worker.once('exit', done);
+      worker.once('error', (err) => {
+        error = err.message;
+      });
+      worker.once('exit', (code) => done(error ?? `it exited (code ${code})`));
       worker.on('message', (message: MessageFromIngress) => {
-        if (message[0] === FromIngress.Listening || message[0] === FromIngress.Fatal) done();
+        if (message[0] === FromIngress.Listening) done(undefined);
+        else if (message[0] === FromIngress.Fatal) done(message[1]);
       });
     });
   }
 
   private blockSpawning(why: string): void {
-    this.options.log.error(`an ingress thread could not start: ${why}; requests are accepted by the master meanwhile`);
+    const waiting = this.listening === 0 ? '; new connections wait in the listening socket meanwhile' : '';
+    this.options.log.error(`an ingress thread could not start: ${why}${waiting}`);
     this.spawnBlockedUntil = Date.now() + this.spawnBackoff;
     this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
   }
@@ -373,18 +380,24 @@ export class IngressThreads {
     // it, the thread's exit closed it, and closing it here could close a reused number.
     if (!thread.listened) thread.handle.close();
     thread.drained?.();
-    this.updateHandOff();
+    // One always accepts: a thread that crashed is replaced at once (with back-off if it cannot start).
+    if (!this.closing && this.live() < this.options.min) this.replenishSoon();
   }
 
-  /** The master keeps its connections only while no ingress thread accepts. */
-  private updateHandOff(): void {
-    this.masterShedder.handingOff = !this.closing && this.listening > 0;
+  private live(): number {
+    return this.threads.filter((t) => t.state !== 'draining').length;
+  }
+
+  private replenishSoon(): void {
+    const wait = Math.max(0, this.spawnBlockedUntil - Date.now());
+    setTimeout(() => {
+      if (!this.closing && this.live() < this.options.min && this.canGrow(Date.now())) void this.spawn();
+    }, wait).unref();
   }
 
   private drain(thread: IngressThread, graceMs: number): Promise<void> {
     if (thread.state === 'draining' && thread.drained) return Promise.resolve();
     thread.state = 'draining';
-    this.updateHandOff();
     return new Promise((resolve) => {
       const timer = setTimeout(finish, graceMs + 1000);
       function finish(): void {
@@ -428,7 +441,7 @@ export class IngressThreads {
         thread.listened = true;
         if (thread.state === 'starting') thread.state = 'listening';
         this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
-        this.updateHandOff();
+        if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);
         // Share the kept-alive connections with the newcomer.
         for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed]);
         return;
@@ -454,12 +467,7 @@ export class IngressThreads {
     thread.cancels.set(id, cancel);
     // The thread's placement chose the target; a pool target exists whenever a route can go there.
     const dispatcher = target === 'pool' ? this.options.targets.pool! : this.options.targets.master;
-    const outcome = dispatcher.run(routeKey, request, timeout, cancel);
-    if (!(outcome instanceof Promise)) {
-      this.answer(thread, id, routeKey, outcome, null);
-      return;
-    }
-    outcome.then(
+    dispatcher.run(routeKey, request, timeout, cancel).then(
       (result) => this.answer(thread, id, routeKey, result, null),
       (err: unknown) => this.answer(thread, id, routeKey, null, err),
     );
@@ -470,14 +478,16 @@ export class IngressThreads {
     thread.inFlight--;
     thread.cancels.delete(id);
     const cost = this.options.costOf(routeKey);
+    const syncMs = cost?.sync ?? -1;
+    const asyncMs = cost?.async ?? -1;
     if (result !== null) {
       // A runOn "master" handler ran inline here: what it threw is still an object of this thread.
       if (result.error instanceof Error) result.error = packThrown(result.error);
-      this.results.add(thread, [id, result, '', '', cost]);
+      this.results.add(thread, [id, result, '', '', syncMs, asyncMs]);
       return;
     }
     const code = typeof (err as { code?: unknown } | null)?.code === 'string' ? (err as { code: string }).code : 'GOPOOL_ERR';
-    this.results.add(thread, [id, null, code, err instanceof Error ? err.message : String(err), cost]);
+    this.results.add(thread, [id, null, code, err instanceof Error ? err.message : String(err), syncMs, asyncMs]);
   }
 
   private inject(thread: IngressThread, id: number, request: InjectRequest): void {

@@ -28,8 +28,10 @@ export class MasterLink {
   private readonly injected = new Map<number, Pending<InjectResponse>>();
   /** One destination, the master: keyed by `true`. */
   private readonly outbox = new TurnBatches<true, DispatchEntry>((_, batch) => this.sendBatch(batch));
-  /** Called with the pool's measured cost of a route, from every answer. */
-  onCost: ((routeKey: string, cost: number) => void) | undefined;
+  /** Called with the pool's measured cost of a route (its synchronous run, the rest), from every answer. */
+  onCost: ((routeKey: string, syncMs: number, asyncMs: number) => void) | undefined;
+  /** Called when the pool gains its first ready thread or loses its last. */
+  onPoolReady: ((ready: boolean) => void) | undefined;
   onShed: (() => void) | undefined;
   private drainHandler: ((graceMs: number) => void) | undefined;
   /** A Drain that came while the thread was still starting: served once it listens. */
@@ -105,7 +107,7 @@ export class MasterLink {
   private onMessage(message: MessageToIngress): void {
     switch (message[0]) {
       case ToIngress.Results:
-        for (const [id, result, errorCode, text, cost] of message[1]) {
+        for (const [id, result, errorCode, text, syncMs, asyncMs] of message[1]) {
           const pending = this.dispatched.get(id);
           if (!pending) {
             if (result !== null) dropStream(result, new ERR_CLIENT_GONE());
@@ -114,7 +116,7 @@ export class MasterLink {
           this.dispatched.delete(id);
           if (result !== null) pending.resolve(result);
           else pending.reject(rebuildError(errorCode, text));
-          if (cost >= 0) this.onCost?.(pending.routeKey, cost);
+          if (syncMs >= 0 && asyncMs >= 0) this.onCost?.(pending.routeKey, syncMs, asyncMs);
         }
         return;
       case ToIngress.Injected: {
@@ -135,6 +137,9 @@ export class MasterLink {
         return;
       case ToIngress.Pin:
         this.onPin?.(message[1]);
+        return;
+      case ToIngress.PoolReady:
+        this.onPoolReady?.(message[1]);
         return;
     }
   }

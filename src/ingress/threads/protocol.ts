@@ -24,6 +24,8 @@ export const enum ToIngress {
   Interrupted = 5,
   /** [Pin, routeKey]: run this route on the pool from now on (it got stuck or crashed a thread). */
   Pin = 6,
+  /** [PoolReady, yes]: whether a pool thread is ready, so that a cheap route's cost can be checked there without starting one. */
+  PoolReady = 7,
 }
 
 export const enum FromIngress {
@@ -50,11 +52,11 @@ export const enum FromIngress {
 export type DispatchEntry = [id: number, routeKey: string, request: TaskRequest, timeout: number, target: 'pool' | 'master'];
 /**
  * A dispatched request's outcome: its result, or the code and message of the request error
- * (src/errors.ts) that answers it instead. `cost` is what the route costs a pool thread per
- * request (ms; -1 when not measured), so the thread learns when a route it sends away has
- * become cheap enough to run itself.
+ * (src/errors.ts) that answers it instead. `syncMs` and `asyncMs` are what the route costs a
+ * pool thread per request (its synchronous run, the rest of its thread time; -1 when not
+ * measured), so the thread learns whether a route is cheap enough to run itself.
  */
-export type ResultEntry = [id: number, result: TaskResult | null, errorCode: string, message: string, cost: number];
+export type ResultEntry = [id: number, result: TaskResult | null, errorCode: string, message: string, syncMs: number, asyncMs: number];
 /** Requests counted on an ingress thread, per route (monitoring's RequestTally). */
 export type RequestsEntry = TallyEntry;
 
@@ -78,7 +80,8 @@ export type MessageToIngress =
   | [ToIngress.Shed]
   | [ToIngress.Drain, number]
   | [ToIngress.Interrupted]
-  | [ToIngress.Pin, string];
+  | [ToIngress.Pin, string]
+  | [ToIngress.PoolReady, boolean];
 
 export type MessageFromIngress =
   | [FromIngress.Listening]

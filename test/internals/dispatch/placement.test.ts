@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Placement, placeRoute, type PlacementTargets } from '../../../dist/dispatch/placement';
+import { type Here, Placement, placeRoute } from '../../../dist/dispatch/placement';
 import type { RouteDefinition } from '../../../dist/api/route-registry';
 import type { Dispatcher, TaskRequest, TaskResult } from '../../../dist/dispatch/task';
 
@@ -8,15 +8,12 @@ test('single mode runs everything on its one thread', () => {
   for (const runOn of [undefined, 'auto', 'pool', 'master'] as const) assert.equal(placeRoute(runOn, 'single', 50, 1), 'here', String(runOn));
 });
 
-test('runOn "master": on the master, handed over by an ingress thread', () => {
-  assert.equal(placeRoute('master', 'master', undefined, 1), 'here');
+test('runOn "master": handed over to the master', () => {
   assert.equal(placeRoute('master', 'ingress', 0.01, 1), 'master');
 });
 
-test('runOn "pool" and every auto route the master accepts go to the pool', () => {
+test('runOn "pool" goes to the pool, whatever it costs', () => {
   assert.equal(placeRoute('pool', 'ingress', 0.01, 1), 'pool');
-  assert.equal(placeRoute('auto', 'master', 0.01, 1), 'pool', 'a cheap route too: a bug must not cost the master');
-  assert.equal(placeRoute(undefined, 'master', undefined, 1), 'pool');
 });
 
 test('on an ingress thread an auto route runs inline while it costs less than cheapRouteMs', () => {
@@ -28,12 +25,18 @@ test('on an ingress thread an auto route runs inline while it costs less than ch
   assert.equal(placeRoute('auto', 'ingress', 0.01, 1, true), 'pool', 'pinned after it got stuck');
 });
 
+test('a route on the pool for its cost comes back only well under the threshold', () => {
+  assert.equal(placeRoute('auto', 'ingress', 0.9, 1, false, false), 'here', 'inline: stays while under the threshold');
+  assert.equal(placeRoute('auto', 'ingress', 0.9, 1, false, true), 'pool', 'away: 0.9 of the threshold is not enough to come back');
+  assert.equal(placeRoute('auto', 'ingress', 0.5, 1, false, true), 'here');
+});
+
 /** A dispatcher that answers at once and remembers what it ran. */
 function recorder(name: string): Dispatcher & { ran: string[] } {
   const ran: string[] = [];
   return {
     ran,
-    run: (routeKey: string) => {
+    run: async (routeKey: string) => {
       ran.push(routeKey);
       return { status: 200, kind: 2, headers: null, body: name } as TaskResult;
     },
@@ -41,11 +44,12 @@ function recorder(name: string): Dispatcher & { ran: string[] } {
 }
 
 function ingressPlacement() {
-  const here = Object.assign(recorder('here'), { onSyncTime: undefined, onAsyncTime: undefined }) as ReturnType<typeof recorder> & PlacementTargets['here'];
+  const here: Here = { onSyncTime: undefined };
   const pool = recorder('pool');
   const master = recorder('master');
-  const placement = new Placement({ role: 'ingress', cheapRouteMs: 1, here, pool, master });
-  return { placement, here, pool, master };
+  const clock = { ms: 0 };
+  const placement = new Placement({ role: 'ingress', cheapRouteMs: 1, here, pool, master, now: () => clock.ms });
+  return { placement, here, pool, master, clock };
 }
 
 const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition => ({
@@ -55,45 +59,67 @@ const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition
   options: runOn ? { runOn } : {},
   handler: () => null,
 });
-const REQUEST = { method: 'GET', url: '/', params: {}, query: {}, body: undefined, headers: {}, id: 'req-1', ip: '127.0.0.1' } as TaskRequest;
 
 test('Placement learns costs where handlers run and follows them', () => {
-  const { placement, here, pool } = ingressPlacement();
+  const { placement, here } = ingressPlacement();
   const hello = route('GET /hello');
   assert.equal(placement.where(hello), 'pool', 'unknown: to the pool, to be measured');
-  placement.learn(hello.key, 0.2); // the pool's answer carries the cost
+  placement.learn(hello.key, 0.1, 0.1); // the pool's answer carries the cost
   assert.equal(placement.where(hello), 'here');
-  placement.run(hello, REQUEST, 1000);
-  assert.deepEqual(here.ran, ['GET /hello']);
   here.onSyncTime!(hello.key, 30); // measured here: it turned heavy
   here.onSyncTime!(hello.key, 30);
   assert.equal(placement.where(hello), 'pool');
-  placement.run(hello, REQUEST, 1000);
-  assert.deepEqual(pool.ran, ['GET /hello']);
 });
 
-test('continuations measured on an ingress thread count towards the cost', () => {
+test('what a route costs after its awaits, measured on the pool, counts: a probe can send it away', () => {
   const { placement, here } = ingressPlacement();
   const chunked = route('GET /chunked');
+  placement.learn(chunked.key, 0.1, 0.1);
   here.onSyncTime!(chunked.key, 0.1);
   assert.equal(placement.where(chunked), 'here');
-  here.onAsyncTime!(chunked.key, 5);
+  placement.learn(chunked.key, 0.3, 5); // a probe's answer: heavy after its first await
   assert.equal(placement.where(chunked), 'pool', 'cheap before its first await, heavy after it');
 });
 
-test('a pinned route never runs inline again; runOn "master" reaches the master', () => {
+test('while a pool thread is ready, an inline route is sent there now and then to be measured again', () => {
+  const { placement, clock } = ingressPlacement();
+  const hello = route('GET /hello');
+  placement.learn(hello.key, 0.1, 0.1);
+  const count = (n: number) => {
+    let away = 0;
+    for (let i = 0; i < n; i++) if (placement.where(hello) === 'pool') away++;
+    return away;
+  };
+  assert.equal(count(1000), 0, 'no probes while no pool thread is ready');
+  clock.ms += 60_000;
+  assert.equal(count(1000), 0, 'none either once an interval is over');
+  placement.canProbe(true);
+  assert.equal(count(1000), 1, 'one probe once its interval is over');
+  assert.equal(count(1000), 0, 'not again within the interval');
+  clock.ms += 60_000;
+  assert.equal(count(1000), 1);
+  placement.canProbe(false);
+  clock.ms += 60_000;
+  assert.equal(count(1000), 0, 'the pool has no ready thread: no probe');
+});
+
+test('a pinned route never runs inline again; runOn "master" reaches the master', async () => {
   const { placement, master } = ingressPlacement();
   const stuck = route('GET /stuck');
-  placement.learn(stuck.key, 0.1);
+  placement.learn(stuck.key, 0.1, 0);
   placement.pin(stuck.key);
   assert.equal(placement.where(stuck), 'pool');
-  placement.run(route('GET /admin', 'master'), REQUEST, 1000);
+  const admin = route('GET /admin', 'master');
+  assert.equal(placement.where(admin), 'master');
+  await placement.away('master').run(admin.key, REQUEST, 1000);
   assert.deepEqual(master.ran, ['GET /admin']);
 });
 
-test('the master does not sample continuations: the cost does not decide anything there', () => {
-  const here = Object.assign(recorder('here'), { onSyncTime: undefined, onAsyncTime: undefined }) as ReturnType<typeof recorder> & PlacementTargets['here'];
-  new Placement({ role: 'master', cheapRouteMs: 1, here, pool: recorder('pool') });
-  assert.equal(typeof here.onSyncTime, 'function');
-  assert.equal(here.onAsyncTime, undefined);
+test('single mode measures nothing: every route runs here', () => {
+  const here: Here = { onSyncTime: undefined };
+  const placement = new Placement({ role: 'single', cheapRouteMs: 1, here });
+  assert.equal(here.onSyncTime, undefined);
+  assert.equal(placement.where(route('GET /heavy', 'pool')), 'here');
 });
+
+const REQUEST = { method: 'GET', url: '/', params: {}, query: {}, body: undefined, headers: {}, id: 'req-1', ip: '127.0.0.1' } as TaskRequest;

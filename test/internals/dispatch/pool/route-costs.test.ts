@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RouteCosts } from '../../../../dist/dispatch/pool/route-costs';
 
-test('a route never measured has no cost; its continuations count as none', () => {
+test('a route never measured has no cost, and none until the rest of its thread time is measured too', () => {
   const costs = new RouteCosts();
   assert.equal(costs.expected('GET /new'), undefined);
   assert.equal(costs.expectedSync('GET /new'), undefined);
-  assert.equal(costs.expectedAsync('GET /new'), 0);
+  assert.equal(costs.expectedAsync('GET /new'), -1);
+  costs.record('GET /new', 0.1);
+  assert.equal(costs.expectedSync('GET /new'), 0.1);
+  assert.equal(costs.expected('GET /new'), undefined, 'its continuations may cost anything yet');
+  costs.recordAsync('GET /new', 0);
+  assert.equal(costs.expected('GET /new'), 0.1);
 });
 
 test('the first samples are averaged plainly: one slow cold call does not dominate', () => {
@@ -42,17 +47,25 @@ test('a cost measured elsewhere replaces the estimate', () => {
   const costs = new RouteCosts();
   costs.record('GET /r', 5);
   costs.recordAsync('GET /r', 5);
-  costs.set('GET /r', 0.5);
-  assert.equal(costs.expected('GET /r'), 0.5);
-  assert.equal(costs.expectedAsync('GET /r'), 0);
+  costs.set('GET /r', 0.5, 0.25);
+  assert.equal(costs.expected('GET /r'), 0.75);
+  assert.equal(costs.expectedAsync('GET /r'), 0.25);
   costs.record('GET /r', 1.5);
   assert.equal(costs.expectedSync('GET /r'), 1, 'a local sample averages with it');
 });
 
+test("the rest measured elsewhere keeps this thread's own measure of the synchronous run", () => {
+  const costs = new RouteCosts();
+  costs.record('GET /r', 0.2);
+  costs.setAsync('GET /r', 4);
+  assert.equal(costs.expectedSync('GET /r'), 0.2);
+  assert.equal(costs.expected('GET /r'), 4.2);
+});
+
 test('routes are kept apart', () => {
   const costs = new RouteCosts();
-  costs.record('GET /a', 1);
-  costs.record('GET /b', 9);
+  costs.set('GET /a', 1, 0);
+  costs.set('GET /b', 9, 0);
   assert.equal(costs.expected('GET /a'), 1);
   assert.equal(costs.expected('GET /b'), 9);
 });
