@@ -151,7 +151,7 @@ for (const mode of modes) {
       assert.deepEqual(missing.json(), { errors: { body: ['no route GET /no/such/route'] } }, "the app's not-found handler");
     });
 
-    test('the error handler sees what a handler threw as its own class, built-in or the app\'s, from any thread', async () => {
+    test("the error handler sees what a handler threw as its own class, built-in or the app's, from any thread", async () => {
       for (const runOn of ['pool', 'auto', 'master']) {
         for (let i = 0; i < 3; i++) {
           const conflict = await get(`${app.url}/api/${runOn}/api-error`);

@@ -17,7 +17,20 @@ const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
 describe('elastic threads', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', '2', '--idle-timeout', '300']);
+    app = await startApp(APP, [
+      '--ingress-threads',
+      '1',
+      '--cheap-route-ms',
+      '0',
+      '--info-url',
+      '/_info',
+      '--min-threads',
+      '0',
+      '--max-threads',
+      '2',
+      '--idle-timeout',
+      '300',
+    ]);
   });
   after(() => app.stop());
 
@@ -68,7 +81,20 @@ describe('cheap requests overtake heavy ones', () => {
 describe('back pressure', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1', '--max-queue', '1']);
+    app = await startApp(APP, [
+      '--ingress-threads',
+      '1',
+      '--cheap-route-ms',
+      '0',
+      '--info-url',
+      '/_info',
+      '--min-threads',
+      '1',
+      '--max-threads',
+      '1',
+      '--max-queue',
+      '1',
+    ]);
   });
   after(() => app.stop());
 
@@ -232,7 +258,18 @@ describe('the next heavy task of a thread', () => {
 describe('more threads than CPUs', () => {
   let app: App;
   before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '0', '--max-threads', String(cpuCount() * 2)]);
+    app = await startApp(APP, [
+      '--ingress-threads',
+      '1',
+      '--cheap-route-ms',
+      '0',
+      '--info-url',
+      '/_info',
+      '--min-threads',
+      '0',
+      '--max-threads',
+      String(cpuCount() * 2),
+    ]);
   });
   after(() => app.stop());
 

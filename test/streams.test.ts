@@ -25,7 +25,12 @@ const modes: Array<{ name: string; ingress: boolean; single: boolean; start: () 
     single: false,
     start: () => startApp(APP, [...COMMON, '--ingress-threads', '1', '--min-ingress-threads', '1', '--cheap-route-ms', '50']),
   },
-  { name: 'with every handler on the pool', ingress: false, single: false, start: () => startApp(APP, [...COMMON, '--ingress-threads', '1', '--cheap-route-ms', '0']) },
+  {
+    name: 'with every handler on the pool',
+    ingress: false,
+    single: false,
+    start: () => startApp(APP, [...COMMON, '--ingress-threads', '1', '--cheap-route-ms', '0']),
+  },
   { name: 'in single mode', ingress: false, single: true, start: () => whenListening(run(process.execPath, [join(FIXTURES, 'streams-single.js')])) },
 ];
 const PLACES = ['pool', 'master', 'auto'] as const;

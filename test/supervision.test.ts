@@ -329,7 +329,9 @@ describe('the listening socket closes when nobody will serve', () => {
   });
 
   test('a graceful stop refuses new connections at once while in-flight requests finish', async () => {
-    const app = await startApp(APP, ['--name', 'refuser', '--info-url', '/_info', '--ingress-threads', '1', '--cheap-route-ms', '0'], { GOPOOL_HOME: tempHome() });
+    const app = await startApp(APP, ['--name', 'refuser', '--info-url', '/_info', '--ingress-threads', '1', '--cheap-route-ms', '0'], {
+      GOPOOL_HOME: tempHome(),
+    });
     const port = Number(new URL(app.url).port);
     let slowDone = false;
     const slow = get(`${app.url}/sleep/3000`).then((r) => {
