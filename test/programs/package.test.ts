@@ -288,7 +288,9 @@ test('a JavaScript app installs neither tsx nor esbuild', { timeout: 180_000 }, 
     'tsx and esbuild are not installed',
   );
   for (const name of ['tsx', 'esbuild']) assert.ok(!existsSync(join(dir, 'node_modules', name)), `no node_modules/${name}`);
-  process.stdout.write(`  ${names.length} packages installed, ${(folderBytes(join(dir, 'node_modules')) / 1e6).toFixed(1)} MB in node_modules\n`);
+  process.stdout.write(
+    `  ${names.length} packages installed, ${(folderBytes(join(dir, 'node_modules')) / 1e6).toFixed(1)} MB of files in node_modules (du -sh, which counts whole disk blocks, says more)\n`,
+  );
 });
 
 /** The bytes of the files below a folder (as `du -b`, without the folders' own blocks). */
