@@ -66,6 +66,15 @@ export const ERR_APP_LOAD = usage<[file: string, reason: string, options?: Cause
   fix: 'The message names the error and the file and line where it happened: fix it there.',
 });
 
+export const ERR_APP_NEEDS_TSX = usage<[file: string]>(
+  'GOPOOL_ERR_APP_NEEDS_TSX',
+  'app file %s is TypeScript, which gopool loads with the package tsx (4.8 or newer), and tsx is not installed: npm install --save-dev tsx',
+  {
+    when: 'The app file is TypeScript (`.ts`, `.mts`, `.cts`, `.tsx`) and the package tsx, an optional peer dependency of gopool that JavaScript apps do without, is not installed where gopool is.',
+    fix: "Run `npm install --save-dev tsx` in the app's folder (`npm install tsx` if its production install leaves out devDependencies), or compile the app to JavaScript and start that.",
+  },
+);
+
 // ---- the app's definition (thrown where the user's file calls gopool) --------------------
 
 export const ERR_ROUTE_AFTER_START = usage<[route: string, reason: string]>(
@@ -467,6 +476,7 @@ export const ERROR_CODES = [
   ERR_APP_NOT_A_FILE,
   ERR_APP_EXTENSION,
   ERR_APP_LOAD,
+  ERR_APP_NEEDS_TSX,
   ERR_ROUTE_AFTER_START,
   ERR_ROUTE_PATH,
   ERR_ROUTE_HANDLER,

@@ -1,17 +1,35 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ERR_APP_EXTENSION, ERR_APP_LOAD, ERR_APP_NOT_A_FILE, ERR_APP_NOT_FOUND } from '../errors';
+import { ERR_APP_EXTENSION, ERR_APP_LOAD, ERR_APP_NEEDS_TSX, ERR_APP_NOT_A_FILE, ERR_APP_NOT_FOUND } from '../errors';
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs', '.jsx']);
 
 let typescriptReady: Promise<void> | undefined;
 
-/** Makes `.ts` files loadable on every supported Node (20 has no type stripping), via tsx. */
-function enableTypeScript(): Promise<void> {
+/**
+ * Makes `.ts` files loadable, via tsx: an optional peer dependency, so that JavaScript apps do
+ * not install it (with esbuild, most of what gopool would add). Node's own type stripping is no
+ * substitute: Node 20 has none, and where it exists it refuses what tsx runs and TypeScript
+ * apps commonly hold (enums, parameter properties, extensionless or `.js` relative imports, an
+ * interface imported without `import type`), so one app would start on one Node and not on
+ * another depending on whether tsx happens to be there.
+ */
+function enableTypeScript(absolute: string): Promise<void> {
   typescriptReady ??= (async () => {
+    // Resolved from gopool, where a package manager puts a peer dependency: beside it in the app's
+    // node_modules. Both entry points are checked: a tsx older than 4.8 has no `tsx/cjs/api`.
+    try {
+      require.resolve('tsx/cjs/api');
+      require.resolve('tsx/esm/api');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw new ERR_APP_NEEDS_TSX(absolute);
+      throw err;
+    }
     (require('tsx/cjs/api') as typeof import('tsx/cjs/api')).register();
+    // Its ES module build: the CommonJS one (tsx 4.23) registers a loader path that does not exist.
     const esm = (await import('tsx/esm/api')) as typeof import('tsx/esm/api');
     esm.register();
   })();
@@ -32,7 +50,7 @@ export function resolveAppFile(file: string): string {
 
 /** Loads the user's file (CommonJS, ESM or TypeScript); its top level registers the routes. */
 export async function loadApp(absolute: string): Promise<void> {
-  if (TYPESCRIPT.has(extname(absolute))) await enableTypeScript();
+  if (TYPESCRIPT.has(extname(absolute))) await enableTypeScript(absolute);
   try {
     await import(pathToFileURL(absolute).href);
   } catch (err) {

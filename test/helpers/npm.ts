@@ -39,22 +39,32 @@ export function envFor(node: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
   };
 }
 
-/** Runs a command to its end within `ms` (killed past it); returns stdout, throws with the output on failure. */
-export async function exec(file: string, args: string[], options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; ms: number }): Promise<string> {
+/** Runs a command to its end within `ms` (killed past it); returns what it printed, throws with the output on failure. */
+export async function execOutput(
+  file: string,
+  args: string[],
+  options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; ms: number },
+): Promise<{ stdout: string; stderr: string }> {
   try {
-    const { stdout } = await execFileAsync(file, args, {
+    return await execFileAsync(file, args, {
       cwd: options.cwd,
       env: envFor(options.node ?? process.execPath, options.env),
       timeout: options.ms,
       killSignal: 'SIGKILL',
       maxBuffer: 64 * 1024 * 1024,
     });
-    return stdout;
   } catch (err) {
     const failed = err as Error & { stdout?: string; stderr?: string };
     throw new Error(`${[file, ...args].join(' ')} (in ${options.cwd}) failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
   }
 }
 
+/** execOutput's stdout. */
+export async function exec(file: string, args: string[], options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; ms: number }): Promise<string> {
+  return (await execOutput(file, args, options)).stdout;
+}
+
 /** npm's CLI run by `node` (npm's engine check then sees that node's version). */
 export const npm = (node: string, args: string[], cwd: string, ms = 120_000) => exec(node, [NPM, ...args], { cwd, node, ms });
+/** The same, with npm's warnings (stderr) as well. */
+export const npmOutput = (node: string, args: string[], cwd: string, ms = 120_000) => execOutput(node, [NPM, ...args], { cwd, node, ms });

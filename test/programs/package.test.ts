@@ -1,23 +1,28 @@
 // What a user installs, tested the way a user gets it: the tarball that `npm pack` makes from a
 // clean copy of the repository, installed by npm into fresh app folders outside the repository.
-//   - packing builds first, and ships the compiled package with its types and nothing else;
+//   - packing builds first, and ships the compiled package with its types and nothing else; its
+//     package.json has no scripts (the repository's are back once npm has packed);
 //   - `npm install --engine-strict <tarball>` passes on every Node major that "engines" promises
-//     (npm's own CLI run by that major's node), and the example app starts there;
+//     (npm's own CLI run by that major's node), with no install script of gopool's to approve,
+//     and the example app starts there;
+//   - a JavaScript app gets neither tsx nor esbuild; a TypeScript app without tsx stops at start
+//     with GOPOOL_ERR_APP_NEEDS_TSX, and runs once tsx is installed beside gopool;
 //   - the README's example runs from the install in CommonJS, ESM and TypeScript with the CLI of
 //     that install: `npx gopool --help`, `start` (foreground and --daemon), `status`, `stop`;
 //   - a TypeScript consumer type-checks against the installed types under every module
 //     resolution, ESM and CommonJS, without skipLibCheck;
-//   - `npm ci --engine-strict` of the repository passes on every promised major.
+//   - `npm ci --engine-strict` of the repository passes on every promised major;
+//   - `npm install git+file://` of the repository builds it (prepare) and installs what it packs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, postJson } from '../helpers/http';
-import { NPX, envFor, exec, npm } from '../helpers/npm';
-import { ROOT, run, whenListening, type App } from '../helpers/processes';
+import { NPX, envFor, exec, npm, npmOutput } from '../helpers/npm';
+import { ROOT, run, runToEnd, whenListening, type App } from '../helpers/processes';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
@@ -27,6 +32,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
   exports: unknown;
   engines: { node: string };
+  scripts: Record<string, string>;
+  devDependencies: Record<string, string>;
 };
 /** The majors "engines" promises ("^20.19.0 || ^22.12.0 || ..." gives 20, 22, ...). */
 const PROMISED = [...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
@@ -61,16 +68,26 @@ interface Packed {
   entryCount: number;
 }
 let packed: Packed;
+/** The package.json in the tarball, and the clone's own before and after `npm pack`. */
+let shipped: Record<string, unknown>;
+let cloneManifest = { before: '', after: '', leftBehind: true };
 
 before(async () => {
   ({ nodeBinary } = (await import(join(ROOT, 'scripts', 'node-versions.mjs'))) as { nodeBinary: (major: number) => string });
   const clone = join(work, 'clone');
   cleanCopy(clone);
   assert.ok(!existsSync(join(clone, 'dist')), 'the copy starts without a build');
+  cloneManifest.before = readFileSync(join(clone, 'package.json'), 'utf8');
   const out = await npm(process.execPath, ['pack', '--json', '--pack-destination', work], clone);
   packed = (JSON.parse(out.slice(out.search(/^\[/m))) as Packed[])[0]!;
   tarball = join(work, packed.filename);
   assert.ok(existsSync(tarball), `${tarball} written`);
+  cloneManifest = {
+    ...cloneManifest,
+    after: readFileSync(join(clone, 'package.json'), 'utf8'),
+    leftBehind: existsSync(join(clone, '.package.json.before-pack')),
+  };
+  shipped = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
   // Started now, to run beside the tests that come first; a failure is reported by the tests
   // that wait for them.
   installed(CURRENT).catch(() => {});
@@ -86,6 +103,8 @@ after(() => rmSync(work, { recursive: true, force: true }));
  * answers, without a second round of the same requests.
  */
 const installs = new Map<number, Promise<string>>();
+/** What npm printed on stderr (its warnings) while installing the tarball, per major. */
+const installWarnings = new Map<number, string>();
 function installed(major: number): Promise<string> {
   let install = installs.get(major);
   if (!install) {
@@ -101,7 +120,8 @@ function installed(major: number): Promise<string> {
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-node${major}`, version: '1.0.0', private: true }));
       // A machine's Node outside "engines" still runs the CLI tests (without the engine check).
       const flags = [...(PROMISED.includes(major) ? ['--engine-strict'] : []), ...(fresh ? ['--prefer-offline'] : [])];
-      await npm(nodeBinary(major), ['install', ...flags, tarball], dir);
+      const { stderr } = await npmOutput(nodeBinary(major), ['install', ...flags, tarball], dir);
+      installWarnings.set(major, stderr);
       copyExamples(dir);
       return dir;
     })();
@@ -110,16 +130,24 @@ function installed(major: number): Promise<string> {
   return install;
 }
 
-/** A TypeScript app: the tarball, TypeScript 5 and the @types/node the repository uses, in one install. */
+/**
+ * A TypeScript app: the tarball, TypeScript 5, and the @types/node and tsx the repository uses,
+ * in one install (tsx as a TypeScript app adds it: `npm install --save-dev tsx`).
+ */
 let consumerInstall: Promise<string> | undefined;
 function consumerInstalled(): Promise<string> {
   consumerInstall ??= (async () => {
     const dir = join(work, 'ts-consumer');
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ts-consumer', version: '1.0.0', private: true }));
-    const typesNode = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
     await installed(CURRENT).catch(() => {}); // see installed(): the cache is fresh after it
-    await npm(process.execPath, ['install', '--prefer-offline', tarball, '--save-dev', 'typescript@5', `@types/node@${typesNode}`], dir);
+    await npm(
+      process.execPath,
+      ['install', '--prefer-offline', tarball, '--save-dev', 'typescript@5', `@types/node@${version('@types/node')}`, `tsx@${version('tsx')}`],
+      dir,
+    );
+    copyExamples(dir);
     return dir;
   })();
   return consumerInstall;
@@ -177,11 +205,33 @@ test('npm pack builds from a clean clone and ships the compiled package with its
   for (const entry of ['dist/index.d.ts', 'dist/esm.d.mts', 'dist/cli/main.js']) assert.ok(paths.includes(entry), entry);
 });
 
+test("the packed package.json has no scripts, tsx only as an optional peer; the clone's package.json is back once packed", () => {
+  assert.equal(shipped.scripts, undefined, `no scripts for an install to run or to list: ${JSON.stringify(shipped.scripts)}`);
+  const { scripts, ...rest } = JSON.parse(cloneManifest.before) as Record<string, unknown>;
+  assert.ok(scripts, 'the repository has scripts (prepare, test, ...)');
+  assert.deepEqual(shipped, rest, "otherwise the repository's manifest");
+  assert.equal(cloneManifest.after, cloneManifest.before, "postpack put the repository's package.json back as it was");
+  assert.ok(!cloneManifest.leftBehind, 'and removed the copy it kept aside');
+  assert.ok(!('tsx' in (shipped.dependencies as Record<string, string>)), 'tsx is no dependency');
+  assert.ok((shipped.peerDependencies as Record<string, string>).tsx, 'tsx is a peer dependency');
+  assert.deepEqual(shipped.peerDependenciesMeta, { tsx: { optional: true } }, 'an optional one: npm does not install it');
+  assert.ok(pkg.devDependencies.tsx, "the repository's own tests still have it");
+});
+
 describe('npm install --engine-strict of the tarball on every promised Node major', { concurrency: 2 }, () => {
   for (const major of PROMISED) {
-    test(`Node ${major}: installs, one instance behind require and import, node app.js serves`, { timeout: 180_000 }, async () => {
+    test(`Node ${major}: installs with no install script of gopool's, one instance behind require and import, node app.js serves`, {
+      timeout: 180_000,
+    }, async () => {
       const dir = await installed(major);
       const node = nodeBinary(major);
+      // npm 11 lists the packages whose install scripts (prepare among them, for a tarball) await approval.
+      const listed = (installWarnings.get(major) ?? '').split('\n').filter((line) => /install-scripts/.test(line));
+      assert.deepEqual(
+        listed.filter((line) => /\bgopool@/.test(line)),
+        [],
+        `npm lists no script of gopool's:\n${listed.join('\n')}`,
+      );
       const faces = await exec(
         node,
         [
@@ -227,6 +277,29 @@ describe('npm install --engine-strict of the tarball on every promised Node majo
   });
 });
 
+test('a JavaScript app installs neither tsx nor esbuild', { timeout: 180_000 }, async () => {
+  const dir = await installed(CURRENT);
+  const listed = await npm(process.execPath, ['ls', '--all', '--parseable'], dir, 30_000);
+  const folders = [...new Set(listed.trim().split('\n').slice(1))];
+  const names = folders.map((folder) => (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string }).name);
+  assert.deepEqual(
+    names.filter((name) => name === 'tsx' || name === 'esbuild' || name.startsWith('@esbuild/')),
+    [],
+    'tsx and esbuild are not installed',
+  );
+  for (const name of ['tsx', 'esbuild']) assert.ok(!existsSync(join(dir, 'node_modules', name)), `no node_modules/${name}`);
+  process.stdout.write(
+    `  ${names.length} packages installed, ${(folderBytes(join(dir, 'node_modules')) / 1e6).toFixed(1)} MB of files in node_modules (du -sh, which counts whole disk blocks, says more)\n`,
+  );
+});
+
+/** The bytes of the files below a folder (as `du -b`, without the folders' own blocks). */
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
+
 /** "name@version engines excludes part of <promised range>" for each package that does. */
 function uncovered(engines: Array<[string, string | undefined]>): string[] {
   // semver as the repository's fastify resolves it: no dependency of the repository's own.
@@ -259,19 +332,48 @@ describe(`the README's example from the install, with its CLI (Node ${CURRENT})`
     for (const command of ['start', 'stop', 'status']) assert.match(help, new RegExp(`^\\s+${command}\\b`, 'm'), `the ${command} command in:\n${help}`);
   });
 
-  for (const file of ['app.js', 'app.ts']) {
-    test(`gopool start ${file} in the foreground`, { timeout: 60_000 }, async () => {
-      // The bin npx runs, started directly so that its pid is the one stopped.
-      const started = run(gopoolBin(), ['start', file, '--port', '0'], { cwd: dir, env: envFor(process.execPath, { GOPOOL_HOME: home }) });
-      try {
-        const app: App = await whenListening(started);
-        await checkExample(app.url);
-      } finally {
-        const exit = await started.stop();
-        assert.equal(exit.code, 0, `stopped cleanly: ${started.lines.slice(-5).join('\n')}`);
-      }
-    });
+  /** Starts the example with the CLI of the install in `appDir`, checks its routes, stops it. */
+  async function startInForeground(appDir: string, file: string): Promise<void> {
+    // The bin npx runs, started directly so that its pid is the one stopped.
+    const bin = join(appDir, 'node_modules', '.bin', 'gopool');
+    const started = run(bin, ['start', file, '--port', '0'], { cwd: appDir, env: envFor(process.execPath, { GOPOOL_HOME: home }) });
+    try {
+      const app: App = await whenListening(started);
+      await checkExample(app.url);
+    } finally {
+      const exit = await started.stop();
+      assert.equal(exit.code, 0, `stopped cleanly: ${started.lines.slice(-5).join('\n')}`);
+    }
   }
+
+  test('gopool start app.js in the foreground', { timeout: 60_000 }, () => startInForeground(dir, 'app.js'));
+
+  test('gopool start app.ts without tsx: stops at start with GOPOOL_ERR_APP_NEEDS_TSX, which names tsx and the command', { timeout: 60_000 }, async () => {
+    const result = await runToEnd(gopoolBin(), ['start', 'app.ts', '--port', '0'], {
+      cwd: dir,
+      env: envFor(process.execPath, { GOPOOL_HOME: home }),
+      ms: 30_000,
+    });
+    assert.notEqual(result.code, 0, `a non-zero exit:\n${result.output}`);
+    // The line is the message of the installed package's error of that code.
+    const errors = createRequire(join(dir, 'package.json'))(join(dir, 'node_modules', 'gopool', 'dist', 'errors.js')) as {
+      ERR_APP_NEEDS_TSX: new (file: string) => Error & { code: string };
+    };
+    const expected = new errors.ERR_APP_NEEDS_TSX(join(dir, 'app.ts'));
+    assert.equal(expected.code, 'GOPOOL_ERR_APP_NEEDS_TSX');
+    assert.deepEqual(
+      result.output.split('\n').filter((line) => line.trim() !== ''),
+      [`gopool: ${expected.message}`],
+    );
+    assert.match(expected.message, /\btsx\b/, 'it names the package');
+    assert.match(expected.message, /npm install --save-dev tsx/, 'and the command that installs it');
+  });
+
+  test('gopool start app.ts in the foreground, in a TypeScript app that installed tsx', { timeout: 180_000 }, async () => {
+    const tsApp = await consumerInstalled();
+    assert.ok(existsSync(join(tsApp, 'node_modules', 'tsx')), 'tsx beside gopool');
+    await startInForeground(tsApp, 'app.ts');
+  });
 
   test('gopool start app.mjs --daemon, status, stop', { timeout: 60_000 }, async () => {
     const pids: number[] = [];
@@ -431,6 +533,7 @@ test('npm install git+file:// of the repository: npm clones it, builds it (prepa
   for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/esm.mjs', 'dist/cli/main.js'])
     assert.ok(existsSync(join(installedAt, file)), `${file} was built`);
   assert.ok(!existsSync(join(installedAt, 'src')), 'what npm packs, not the clone: no src/');
+  assert.ok(!existsSync(join(app, 'node_modules', 'tsx')), 'tsx, an optional peer, is not installed');
   const loaded = await exec(process.execPath, ['-e', "console.log(typeof require('gopool').gopool.get)"], { cwd: app, ms: 30_000 });
   assert.equal(loaded.trim(), 'function');
 });
