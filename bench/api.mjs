@@ -3,8 +3,9 @@
 // RealWorld-like backend (apps/api-handlers.js: users, articles, tags in PostgreSQL, CORS, a
 // JWT auth hook with @fastify/jwt, body and querystring schemas, response schemas, a bcrypt
 // login), the same handlers on gopool (apps/api-gopool.js), node cluster (one worker per
-// CPU) and single fastify (apps/api-fastify-routes.js). Each round starts each server in turn
-// (the order alternates), checks every route once, then measures with wrk:
+// CPU) and single fastify (apps/api-fastify-routes.js). Each round starts the three servers,
+// checks every route once on each, then measures each scenario on all three in turn (the
+// order alternates from round to round) with wrk:
 //   articles  GET /api/articles?limit=20&offset=0 (one joined query: 20 articles with their
 //             author, tag list and favorites count; and a count)
 //   article   GET /api/articles/:slug
@@ -22,7 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
-import { seedApi, startPostgres } from './postgres.mjs';
+import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -103,6 +104,14 @@ async function checkRoutes(url, { token, slug }) {
   return result;
 }
 
+/** gopool's /_info: tasks its pool threads completed, and its threads by role. */
+async function gopoolInfo(url) {
+  const info = await (await fetch(`${url}/_info`)).json();
+  const threads = { ingress: 0, pool: 0 };
+  for (const thread of info.threads ?? []) threads[thread.role] = (threads[thread.role] ?? 0) + 1;
+  return { completed: info.pool?.completed ?? 0, threads };
+}
+
 let database;
 let seeded;
 if (!saved) {
@@ -140,41 +149,54 @@ const scenarios = (slug) => ({
   login: { path: '/api/users/login', connections: 8, body: { user: { email: 'user1@bench.example', password: 'password1' } } },
 });
 
+// A round starts the three servers together (an idle one costs nothing) and measures each
+// scenario on all of them back to back, in an order that alternates from round to round: the
+// servers compared are measured seconds apart, not minutes (this machine's speed drifts, and
+// so does the CPU time a request costs).
 for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
   const order = Object.keys(servers);
   if (round % 2 === 0) order.reverse();
-  for (const name of order) {
-    const { url, child } = await servers[name]();
-    try {
-      const slug = seeded.slugs[0];
-      const checked = await checkRoutes(url, { token, slug });
-      checks[name] ??= checked;
-      const failed = Object.entries(checked).filter(([, c]) => !c.ok);
-      for (const [check, { got }] of failed) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
-      const info = name === GOPOOL ? `${url}/_info` : undefined;
-      const result = {};
+  const started = {};
+  try {
+    for (const name of order) started[name] = await servers[name]();
+    const slug = seeded.slugs[0];
+    const checked = {};
+    const results = {};
+    for (const name of order) {
+      const { url, child } = started[name];
+      checked[name] = await checkRoutes(url, { token, slug });
+      await resetApi(database.url); // the article the check created: every server lists the same page
+      checks[name] ??= checked[name];
+      for (const [check, { ok, got }] of Object.entries(checked[name])) if (!ok) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
+      results[name] = {};
       await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: 3, headers: { origin: ORIGIN } }, child.pid); // warm-up: JIT, threads, route costs
-      for (const scenario of SCENARIOS) {
-        if (!checked[scenario].ok) {
-          result[scenario] = { skipped: checked[scenario].got };
+    }
+    for (const scenario of SCENARIOS) {
+      for (const name of order) {
+        const { url, child } = started[name];
+        if (!checked[name][scenario].ok) {
+          results[name][scenario] = { skipped: checked[name][scenario].got };
           continue;
         }
         const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
         const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
         await wrk(`${url}${path}`, { ...options, seconds: 1 }, child.pid);
-        result[scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, cpu: info ? { info } : true }, child.pid);
+        const cpu = name === GOPOOL ? { info: `${url}/_info` } : true;
+        const before = name === GOPOOL ? await gopoolInfo(url) : undefined;
+        const result = (results[name][scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, cpu }, child.pid));
+        if (before) {
+          // Where gopool ran the handlers: the share that went through the central queue to pool threads.
+          const after = await gopoolInfo(url);
+          result.gopool = { poolShare: (after.completed - before.completed) / result.requests, threads: after.threads };
+        }
+        console.log(
+          `round ${round} ${scenario} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, ${result.cpu.usPerRequest.toFixed(0)} µs CPU/req, peak RSS ${result.peakRssMb.toFixed(0)} MB, errors ${result.errors}`,
+        );
       }
-      (runs[name] ??= []).push(result);
-      console.log(
-        `round ${round} ${name}: ${SCENARIOS.map((s) =>
-          result[s].skipped
-            ? `${s} not measured`
-            : `${s} ${result[s].rps.toFixed(0)} req/s p99 ${result[s].p99.toFixed(1)} ms ${result[s].cpu.usPerRequest.toFixed(0)} µs CPU/req (errors ${result[s].errors})`,
-        ).join(' | ')} | peak RSS ${Math.max(...SCENARIOS.map((s) => result[s].peakRssMb ?? 0)).toFixed(0)} MB`,
-      );
-    } finally {
-      await stopServer(child);
     }
+    for (const name of Object.keys(servers)) (runs[name] ??= []).push(results[name]);
+  } finally {
+    for (const { child } of Object.values(started)) await stopServer(child);
   }
 }
 database?.stop();
@@ -218,6 +240,14 @@ const summary = Object.fromEntries(
               ]),
             ),
             rolesKnown: runs[name].some((r) => measured(r, s) && r[s].cpu.rolesKnown),
+            poolShare:
+              name === GOPOOL
+                ? med(
+                    name,
+                    value(s, (x) => x.gopool.poolShare),
+                  )
+                : NaN,
+            threads: name === GOPOOL ? runs[name].find((r) => measured(r, s))?.[s].gopool.threads : undefined,
             errors: runs[name].reduce((sum, r) => sum + (measured(r, s) ? r[s].errors : 0), 0),
             skipped: runs[name].find((r) => r[s]?.skipped)?.[s].skipped,
             vsCluster: { rps: ratio(name, CLUSTER, rps(s)), cpu: ratio(name, CLUSTER, cpu(s)) },
@@ -283,6 +313,15 @@ const lines = [
   ...(g && reads.some((s) => !g.scenarios[s].rolesKnown)
     ? ['', "n/a: this gopool's /_info gives no Linux tid for its threads, so its ingress and pool threads are counted under helper."]
     : []),
+  '',
+  "Where gopool ran the handlers (from its /_info: tasks its pool threads completed during the run ÷ requests served; the threads alive at the run's end):",
+  '',
+  '| scenario | run on pool threads | threads: ingress + pool |',
+  '|---|---|---|',
+  ...SCENARIOS.filter((s) => !g.scenarios[s].skipped).map(
+    (s) =>
+      `| ${s} | ${fmt(g.scenarios[s].poolShare * 100)}% | ${g.scenarios[s].threads ? `${g.scenarios[s].threads.ingress} + ${g.scenarios[s].threads.pool}` : '–'} |`,
+  ),
   '',
   '| server | under load RSS / footprint MB (reads) | (all scenarios) | RSS × cluster | RSS × fastify |',
   '|---|---|---|---|---|',

@@ -155,3 +155,16 @@ export async function seedApi(url) {
     await client.end();
   }
 }
+
+/** Back to the data seedApi made: removes the articles written since (the route checks' POST). */
+export async function resetApi(url) {
+  const { Client } = createRequire(join(import.meta.dirname, 'package.json'))('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DELETE FROM article_tags WHERE article_id > ${API_ARTICLES}; DELETE FROM favorites WHERE article_id > ${API_ARTICLES};
+      DELETE FROM articles WHERE id > ${API_ARTICLES}`);
+  } finally {
+    await client.end();
+  }
+}
