@@ -4,12 +4,14 @@
 // rounds in alternating order, medians:
 //   - gopool with the plugins against the same gopool app without them (the plugins' cost);
 //   - gopool with the plugins against node cluster running the same plugins;
-//   - fib(30) through the hooks, and its p99 against its p50.
+//   - fib(30) through the hooks, and its p99 against its p50;
+//   - the server's CPU per request on each (its whole process tree, and by kind of thread:
+//     lib.mjs startCpu).
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
 import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -17,7 +19,7 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
 const gopool = (file) => () =>
-  startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0'], {
+  startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0', '--info-url', '/_info'], {
     GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
   });
 const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
@@ -43,19 +45,21 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
   if (round % 2 === 0) order.reverse();
   for (const name of order) {
     const { url, child } = await servers[name]();
+    // gopool's /_info (behind the app's auth hook too): its threads' roles, for the CPU split.
+    const cpu = name === CLUSTER ? true : { info: `${url}/_info`, headers: AUTH };
     try {
       await wrk(`${url}/hello`, { connections: 50, seconds: 3, headers: AUTH }, child.pid); // warm-up: JIT, ingress threads, route costs
-      const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS, headers: AUTH }, child.pid);
+      const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS, headers: AUTH, cpu }, child.pid);
       let post;
       if (name !== PLAIN) {
         await wrk(`${url}/items`, { connections: 50, seconds: 1, headers: AUTH, body: { name: 'pen', price: 2 } }, child.pid);
-        post = await wrk(`${url}/items`, { connections: 50, seconds: SECONDS, headers: AUTH, body: { name: 'pen', price: 2 } }, child.pid);
+        post = await wrk(`${url}/items`, { connections: 50, seconds: SECONDS, headers: AUTH, body: { name: 'pen', price: 2 }, cpu }, child.pid);
       }
       await wrk(`${url}/fib/30`, { connections: 8, seconds: 1, headers: AUTH }, child.pid);
-      const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, headers: AUTH }, child.pid);
+      const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, headers: AUTH, cpu }, child.pid);
       (runs[name] ??= []).push({ hello, post, fib });
       console.log(
-        `round ${round} ${name}: hello ${hello.rps.toFixed(0)} req/s (errors ${hello.errors})${post ? ` | POST with schema ${post.rps.toFixed(0)} req/s (errors ${post.errors})` : ''} | fib ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms`,
+        `round ${round} ${name}: hello ${hello.rps.toFixed(0)} req/s ${hello.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${hello.errors})${post ? ` | POST with schema ${post.rps.toFixed(0)} req/s ${post.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${post.errors})` : ''} | fib ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms ${(fib.cpu.usPerRequest / 1000).toFixed(2)} ms CPU/req`,
       );
     } finally {
       await stopServer(child);
@@ -81,13 +85,40 @@ const rows = Object.fromEntries(Object.keys(servers).map((name) => [name, row(na
 const ratio = (a, b, pick) => median(runs[a].map((run, i) => pick(run) / pick(runs[b][i])));
 const hello = (r) => r.hello.rps;
 const fib = (r) => r.fib.rps;
+/** CPU per request of a scenario (NaN in a run saved before it was measured, or without that scenario). */
+const cpuOf = (scenario) => (r) => r[scenario]?.cpu?.usPerRequest ?? NaN;
+const CPU_SCENARIOS = ['hello', 'post', 'fib'];
+const cpuRows = Object.fromEntries(
+  Object.keys(servers).map((name) => [
+    name,
+    Object.fromEntries(
+      CPU_SCENARIOS.map((scenario) => [
+        scenario,
+        {
+          us: med(name, cpuOf(scenario)),
+          vsCluster: ratio(name, CLUSTER, cpuOf(scenario)),
+          kinds: Object.fromEntries((name === CLUSTER ? PROCESS_KINDS : GOPOOL_KINDS).map((k) => [k, med(name, (r) => r[scenario]?.cpu?.kinds[k] ?? NaN)])),
+          rolesKnown: runs[name].some((r) => r[scenario]?.cpu?.rolesKnown),
+        },
+      ]),
+    ),
+  ]),
+);
 const targets = [
   ['hello with the plugins ≥ 0.85× the same gopool app without them', ratio(HOOKED, PLAIN, hello), 0.85],
   ['hello with the plugins ≥ 0.9× node cluster with the same plugins', ratio(HOOKED, CLUSTER, hello), 0.9],
   ['fib(30) through the hooks ≥ 0.9× node cluster with the same plugins', ratio(HOOKED, CLUSTER, fib), 0.9],
   ['fib(30) through the hooks: p99 ≤ 1.5× p50', median(runs[HOOKED].map((r) => r.fib.p99 / r.fib.p50)), 1.5, true],
+  ["CPU per request, hello with the plugins ≤ 1.05× node cluster's with the same plugins", cpuRows[HOOKED].hello.vsCluster, 1.05, true],
+  ["CPU per request, POST with body schema ≤ 1.05× node cluster's with the same plugins", cpuRows[HOOKED].post.vsCluster, 1.05, true],
 ];
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const times = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const kindCell = (name, scenario, kind) => {
+  const cpu = cpuRows[name][scenario];
+  if (!(kind in cpu.kinds)) return '–';
+  return name !== CLUSTER && (kind === 'accepting' || kind === 'pool') && !cpu.rolesKnown ? 'n/a' : fmt(cpu.kinds[kind], 1);
+};
 const table = [
   `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/fastify-app.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every request carries the auth header; errors are non-2xx answers and socket errors.`,
   '',
@@ -97,15 +128,41 @@ const table = [
     ([name, r]) => `| ${name} | ${fmt(r.hello)} | ${fmt(r.helloP99, 1)} | ${fmt(r.post)} | ${fmt(r.fib)} | ${fmt(r.fibP50)} / ${fmt(r.fibP99)} | ${r.errors} |`,
   ),
   '',
+  "Server CPU per request (user + system time of the server's whole process tree ÷ the requests wrk counted; × cluster: the median of each round's own ratio):",
+  '',
+  '| server | hello CPU µs/req | × cluster | POST CPU µs/req | × cluster | fib(30) CPU µs/req | × cluster |',
+  '|---|---|---|---|---|---|---|',
+  ...Object.entries(cpuRows).map(
+    ([name, c]) =>
+      `| ${name} | ${CPU_SCENARIOS.map((scenario) => (Number.isFinite(c[scenario].us) ? `${fmt(c[scenario].us, 1)} | ${times(c[scenario].vsCluster)}` : '– | –')).join(' | ')} |`,
+  ),
+  '',
+  "By kind of thread, µs per request (gopool: accepting = ingress threads, master = the master's main thread, pool = pool threads; cluster: workers = each process's main thread; helper = every other thread):",
+  '',
+  '| server | scenario | whole tree | accepting | master | pool | workers | helper |',
+  '|---|---|---|---|---|---|---|---|',
+  ...Object.keys(cpuRows).flatMap((name) =>
+    CPU_SCENARIOS.filter((scenario) => Number.isFinite(cpuRows[name][scenario].us)).map(
+      (scenario) =>
+        `| ${name} | ${scenario} | ${fmt(cpuRows[name][scenario].us, 1)} | ${['accepting', 'master', 'pool', 'workers', 'helper'].map((kind) => kindCell(name, scenario, kind)).join(' | ')} |`,
+    ),
+  ),
+  ...(Object.keys(cpuRows).some((name) => name !== CLUSTER && CPU_SCENARIOS.some((s) => Number.isFinite(cpuRows[name][s].us) && !cpuRows[name][s].rolesKnown))
+    ? ['', "n/a: this gopool's /_info gives no Linux tid for its threads, so its ingress and pool threads are counted under helper."]
+    : []),
+  '',
   "| target (median of the rounds' ratios) | measured | met |",
   '|---|---|---|',
-  ...targets.map(([what, ratio, bound, atMost]) => `| ${what} | ${ratio.toFixed(2)}× | ${(atMost ? ratio <= bound : ratio >= bound) ? 'yes' : 'no'} |`),
+  ...targets.map(
+    ([what, ratio, bound, atMost]) =>
+      `| ${what} | ${times(ratio)} | ${!Number.isFinite(ratio) ? '–' : (atMost ? ratio <= bound : ratio >= bound) ? 'yes' : 'no'} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'fastify-app.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, runs, rows }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, runs, rows, cpu: cpuRows }, null, 2),
   );
 writeMarkerBlock('fastify-app', table);

@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -109,9 +109,28 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
 }
 
-/** The pids of a process's children. */
+/**
+ * The pids of a process's children: from /proc/<pid>/task/<tid>/children (one list per thread
+ * that forked), or, on a kernel without those files, by scanning /proc for their parent pid.
+ */
 export function childPids(pid) {
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // exited
+  }
   const out = [];
+  if (existsSync(`/proc/${pid}/task/${pid}/children`)) {
+    for (const tid of tids) {
+      try {
+        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (child.trim()) out.push(Number(child));
+      } catch {
+        /* the thread exited */
+      }
+    }
+    return out;
+  }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -132,9 +151,12 @@ function toMs(text) {
 
 /**
  * Runs wrk; returns requests/s, p50/p99 in ms, errors, and the peak RSS of `pid`'s tree.
- * `headers` are sent with every request; `body` makes it a POST of that JSON.
+ * `headers` are sent with every request; `body` makes it a POST of that JSON. `cpu`: true, or
+ * `{ info, headers }` for gopool (see startCpu), adds `cpu`: the tree's CPU per request
+ * served, whole and by kind of thread.
  */
-export async function wrk(url, { connections, seconds, threads = 1, headers = {}, body }, pid) {
+export async function wrk(url, { connections, seconds, threads = 1, headers = {}, body, cpu }, pid) {
+  const stopCpu = cpu ? await startCpu(pid, cpu === true ? {} : cpu) : undefined;
   let peak = 0;
   let peakFootprint = 0;
   const sampler = setInterval(() => {
@@ -160,7 +182,9 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
-  return { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
+  const result = { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
+  if (stopCpu) result.cpu = await stopCpu(requests);
+  return result;
 }
 
 /** A wrk Lua script that POSTs `body` as JSON. */
@@ -183,6 +207,134 @@ export function treePids(pid) {
   const out = [pid];
   for (let i = 0; i < out.length; i++) out.push(...childPids(out[i]));
   return out;
+}
+
+/** Clock ticks per second of /proc's CPU times (getconf CLK_TCK; 100 on Linux). */
+let clockTicks;
+function ticksPerSecond() {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+  return clockTicks;
+}
+
+/** utime + stime of a /proc stat line (fields 14 and 15, counted after the last ")": the name may hold any character). */
+function statTicks(text) {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * CPU ticks a process tree has used so far: per process (its live threads and the ones that
+ * ended) and per live thread, with the process it belongs to.
+ */
+function treeTicks(rootPid) {
+  const processes = new Map();
+  const threads = new Map();
+  for (const pid of treePids(rootPid)) {
+    let tids;
+    try {
+      processes.set(pid, statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const tid of tids) {
+      try {
+        threads.set(Number(tid), { pid, ticks: statTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')) });
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return { processes, threads };
+}
+
+function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** gopool's /_info lists its threads with their role and, since the request-path redesign, their Linux tid. */
+async function pollThreadRoles(info, headers, roles) {
+  try {
+    const response = await fetch(info, { headers });
+    const body = await response.json();
+    for (const thread of body.threads ?? []) if (Number.isInteger(thread.tid)) roles.set(thread.tid, thread.role);
+  } catch {
+    /* no monitoring: its threads count as helpers */
+  }
+}
+
+/** The kinds of thread a server's CPU is split into, in the order tables show them. */
+export const GOPOOL_KINDS = ['accepting', 'master', 'pool', 'helper'];
+export const PROCESS_KINDS = ['workers', 'helper'];
+
+/**
+ * Starts counting the CPU (user + system) that a server's process tree spends: `pid` and all
+ * its descendants, every thread of each. Resolves to `stop(requests)`, which returns the CPU
+ * per request in µs, for the whole tree and split by kind of thread:
+ * - gopool (`info`: its monitoring URL, `--info-url /_info`): `accepting` (ingress threads),
+ *   `master` (the master process's main thread: tid = the pid of the process whose command
+ *   line has master/main.js), `pool` (pool threads), `helper` (everything else: V8's and
+ *   libuv's threads, the daemon). /_info is read before and after the run; a tid it listed in
+ *   either keeps its role. A gopool whose /_info gives no `tid` has its threads under `helper`.
+ * - anything else: `workers` (each process's main thread, a cluster's primary included) and
+ *   `helper` (every other thread).
+ * Threads are sampled every 200 ms, so one that ends during the run keeps what it used up to
+ * its last sample; what no live thread accounts for (the process's own count includes the
+ * threads that ended) goes to `helper` and is also given as `ended`.
+ * /proc counts in clock ticks (10 ms): measure runs of 5 s or more.
+ */
+export async function startCpu(pid, { info, headers } = {}) {
+  const roles = new Map();
+  if (info) await pollThreadRoles(info, headers, roles);
+  const first = treeTicks(pid);
+  const last = { processes: new Map(first.processes), threads: new Map(first.threads) };
+  const sample = () => {
+    const now = treeTicks(pid);
+    for (const [p, ticks] of now.processes) last.processes.set(p, ticks);
+    for (const [tid, thread] of now.threads) last.threads.set(tid, thread);
+  };
+  const timer = setInterval(sample, 200);
+  const started = performance.now();
+  return async (requests) => {
+    clearInterval(timer);
+    sample();
+    const seconds = (performance.now() - started) / 1000;
+    if (info) await pollThreadRoles(info, headers, roles);
+    const master = info ? [...last.processes.keys()].find((p) => commandLine(p).includes('master/main.js')) : undefined;
+    const kindOf = (tid, owner) => {
+      if (!info) return tid === owner ? 'workers' : 'helper';
+      if (tid === master) return 'master';
+      const role = roles.get(tid);
+      return role === 'ingress' ? 'accepting' : role === 'pool' ? 'pool' : 'helper';
+    };
+    const ticks = Object.fromEntries((info ? GOPOOL_KINDS : PROCESS_KINDS).map((kind) => [kind, 0]));
+    let threadTicks = 0;
+    for (const [tid, { pid: owner, ticks: now }] of last.threads) {
+      const used = now - (first.threads.get(tid)?.ticks ?? 0);
+      ticks[kindOf(tid, owner)] += used;
+      threadTicks += used;
+    }
+    let total = 0;
+    for (const [p, now] of last.processes) total += now - (first.processes.get(p) ?? 0);
+    const ended = Math.max(0, total - threadTicks);
+    ticks.helper += ended;
+    total = Math.max(total, threadTicks);
+    const us = (n) => (n * 1e6) / ticksPerSecond() / requests;
+    return {
+      usPerRequest: us(total),
+      kinds: Object.fromEntries(Object.entries(ticks).map(([kind, n]) => [kind, us(n)])),
+      endedUs: us(ended),
+      cpuSeconds: total / ticksPerSecond(),
+      /** Cores busy on average during the run. */
+      cores: total / ticksPerSecond() / seconds,
+      /** Whether gopool's /_info gave the threads' tids (accepting and pool are 0 without them). */
+      rolesKnown: roles.size > 0,
+    };
+  };
 }
 
 /**

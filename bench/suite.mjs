@@ -4,7 +4,9 @@
 // gopool against single-process fastify, node cluster and pm2 (one worker per CPU), and the
 // original's design (fastify + piscina), side by side in one run; then Platformatic Watt
 // against gopool on the Node that Watt needs, each with its metrics on (the default) and off.
-// ROUNDS rounds, medians. Writes bench/results/suite.json, bench/results/suite.svg and the
+// Every server's CPU per request (its whole process tree; gopool's split by kind of thread:
+// lib.mjs startCpu) on hello, db and fib. ROUNDS rounds, medians; CPU ratios are the median of
+// each round's own ratios. Writes bench/results/suite.json, bench/results/suite.svg and the
 // benchmark tables of bench/README.md (between its bench:start/end markers).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { nodeBinary } from '../scripts/node-versions.mjs';
-import { ensureWrk, freePort, installPeers, median, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -47,6 +49,9 @@ const WATT = `Watt (${CPUS} workers, metrics on)`;
 const WATT_OFF = `Watt (${CPUS} workers, metrics off)`;
 const GOPOOL_ON = 'gopool (metrics on)';
 const GOPOOL_OFF = 'gopool (metrics off)';
+const GOPOOLS = new Set([GOPOOL, GOPOOL_ON, GOPOOL_OFF]);
+/** gopool's monitoring JSON: its threads' roles and tids, for the CPU split by kind of thread. */
+const INFO = '/_info';
 
 /** Group 1 runs on this machine's Node; group 2 on the Node Watt needs. */
 const groups = [
@@ -66,7 +71,10 @@ const groups = [
       },
       [PISCINA]: () => startServer(process.execPath, [app('fastify-piscina.js')], { ...env, PORT: '0' }),
       [GOPOOL]: () =>
-        startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0'], { ...env, GOPOOL_HOME: gopoolHome() }),
+        startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', '--info-url', INFO], {
+          ...env,
+          GOPOOL_HOME: gopoolHome(),
+        }),
     },
   },
   {
@@ -95,7 +103,7 @@ const groups = [
           ].map(([name, flags]) => [
             name,
             () =>
-              startServer(wattNode, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], {
+              startServer(wattNode, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', '--info-url', INFO, ...flags], {
                 ...env,
                 GOPOOL_HOME: gopoolHome(),
               }),
@@ -129,15 +137,16 @@ function countConnections() {
   };
 }
 
-async function measure(url, pid) {
+/** `cpu`: what wrk's CPU count needs (gopool: its /_info URL). */
+async function measure(url, pid, cpu) {
   // Warm-up: JIT, and gopool starts its ingress threads and learns each route's cost.
   await wrk(`${url}/hello`, { connections: 50, seconds: 3 }, pid);
-  const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS }, pid);
+  const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS, cpu }, pid);
   await wrk(`${url}/db`, { connections: 50, seconds: 1 }, pid);
   const connections = countConnections();
-  const db = { ...(await wrk(`${url}/db`, { connections: 50, seconds: SECONDS }, pid)), connections: await connections.stop() };
+  const db = { ...(await wrk(`${url}/db`, { connections: 50, seconds: SECONDS, cpu }, pid)), connections: await connections.stop() };
   await wrk(`${url}/fib/30`, { connections: 8, seconds: 1 }, pid);
-  const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS }, pid);
+  const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, cpu }, pid);
   // Mixed: 8 connections keep fib(30) saturating the server; hello is measured meanwhile.
   const heavy = wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS + 3 }, pid);
   await sleep(1500);
@@ -159,10 +168,10 @@ for (let round = 1; round <= ROUNDS; round++) {
       Object.entries(started).map(([name, { child }]) => [name, { ...treeMemoryMb(child.pid), root: processMemoryMb(child.pid) }]),
     );
     for (const [name, { url, child }] of Object.entries(started)) {
-      const result = { idle: idle[name], ...(await measure(url, child.pid)) };
+      const result = { idle: idle[name], ...(await measure(url, child.pid, GOPOOLS.has(name) ? { info: `${url}${INFO}` } : true)) };
       (runs[name] ??= []).push(result);
       console.log(
-        `round ${round} ${name}: idle ${result.idle.footprintMb.toFixed(0)} MB | hello ${result.hello.rps.toFixed(0)} req/s p99 ${result.hello.p99.toFixed(1)} ms | db ${result.db.rps.toFixed(0)} req/s p99 ${result.db.p99.toFixed(1)} ms | fib ${result.fib.rps.toFixed(0)} req/s p50 ${result.fib.p50.toFixed(0)} p99 ${result.fib.p99.toFixed(0)} ms | mixed hello p99 ${result.mixed.hello.p99.toFixed(1)} ms | peak ${peakOf(result, 'peakFootprintMb').toFixed(0)} MB`,
+        `round ${round} ${name}: idle ${result.idle.footprintMb.toFixed(0)} MB | hello ${result.hello.rps.toFixed(0)} req/s p99 ${result.hello.p99.toFixed(1)} ms ${result.hello.cpu.usPerRequest.toFixed(1)} µs CPU/req | db ${result.db.rps.toFixed(0)} req/s p99 ${result.db.p99.toFixed(1)} ms ${result.db.cpu.usPerRequest.toFixed(0)} µs CPU/req | fib ${result.fib.rps.toFixed(0)} req/s p50 ${result.fib.p50.toFixed(0)} p99 ${result.fib.p99.toFixed(0)} ms ${(result.fib.cpu.usPerRequest / 1000).toFixed(2)} ms CPU/req | mixed hello p99 ${result.mixed.hello.p99.toFixed(1)} ms | peak ${peakOf(result, 'peakFootprintMb').toFixed(0)} MB`,
       );
     }
     for (const { child } of Object.values(started)) await stopServer(child);
@@ -175,6 +184,8 @@ function peakOf(r, key) {
   return Math.max(r.hello[key], r.db[key], r.fib[key], r.mixed.fib[key]);
 }
 const scenarios = (r) => [r.hello, r.db, r.fib, r.mixed.hello, r.mixed.fib];
+/** The scenarios with a CPU per request (mixed runs two loads at once: no per-request figure). */
+const CPU_SCENARIOS = ['hello', 'db', 'fib'];
 const med = (name, pick) => median(runs[name].map(pick));
 const summary = {};
 for (const name of Object.keys(runs)) {
@@ -199,8 +210,23 @@ for (const name of Object.keys(runs)) {
     errors: med(name, (r) => scenarios(r).reduce((sum, s) => sum + s.errors, 0)),
     loadRssMb: med(name, (r) => peakOf(r, 'peakRssMb')),
     loadFootprintMb: med(name, (r) => peakOf(r, 'peakFootprintMb')),
+    cpu: Object.fromEntries(
+      CPU_SCENARIOS.map((scenario) => [
+        scenario,
+        {
+          us: med(name, (r) => r[scenario].cpu.usPerRequest),
+          kinds: Object.fromEntries((GOPOOLS.has(name) ? GOPOOL_KINDS : PROCESS_KINDS).map((kind) => [kind, med(name, (r) => r[scenario].cpu.kinds[kind])])),
+          rolesKnown: runs[name].some((r) => r[scenario].cpu.rolesKnown),
+        },
+      ]),
+    ),
   };
 }
+/**
+ * name's CPU per request ÷ base's: the median of each round's own ratio (this 2-core machine's
+ * speed drifts between rounds; in a round, the servers of a group are measured one after the other).
+ */
+const cpuRatio = (name, base, scenario) => median(runs[name].map((r, i) => r[scenario].cpu.usPerRequest / runs[base][i][scenario].cpu.usPerRequest));
 const g = summary[GOPOOL];
 const f = summary[FASTIFY];
 const c = summary[CLUSTER];
@@ -212,6 +238,8 @@ const targets = [
   ['hello ≥ 1.0× node cluster', g.helloRps / c.helloRps, 1.0, '≥'],
   ['database query ≥ 1.0× node cluster', g.dbRps / c.dbRps, 1.0, '≥'],
   ["database query p99 ≤ node cluster's", g.dbP99 / c.dbP99, 1.0, '≤'],
+  ["CPU per request, hello ≤ 1.05× node cluster's (median of the rounds' ratios)", cpuRatio(GOPOOL, CLUSTER, 'hello'), 1.05, '≤'],
+  ["CPU per request, database query ≤ 1.05× node cluster's (median of the rounds' ratios)", cpuRatio(GOPOOL, CLUSTER, 'db'), 1.05, '≤'],
   ["database connections ≤ node cluster's (same budget per process)", g.dbConnections / c.dbConnections, 1.0, '≤'],
   ['fib(30) p99 ≤ 1.5× its p50', g.fibP99 / g.fibP50, 1.5, '≤'],
   ['mixed: hello p99 ≤ 50 ms', g.mixedHelloP99, 50, '≤', 'ms'],
@@ -232,6 +260,30 @@ const header = (base) =>
 const row = (name, s, base) =>
   `| ${name} | ${f0(s.helloRps)} | ${ratio(s.helloRps, base.hello)} | ${f1(s.helloP99)} | ${f0(s.dbRps)} | ${ratio(s.dbRps, base.db)} | ${f1(s.dbP99)} | ${f0(s.dbConnections)} | ${f0(s.fibRps)} | ${ratio(s.fibRps, base.fib)} | ${f0(s.fibP50)} / ${f0(s.fibP99)} | ${f1(s.mixedHelloP99)} | ${f0(s.errors)} | ${f0(s.idleRssMb)} / ${f0(s.idleFootprintMb)} | ${f0(s.loadRssMb)} / ${f0(s.loadFootprintMb)} |`;
 const groupNames = groups.map((group) => Object.keys(group.servers));
+const cpuHeader = (base) =>
+  `| server | hello CPU µs/req | vs ${base} | db CPU µs/req | vs ${base} | fib(30) CPU µs/req | vs ${base} |\n|---|---|---|---|---|---|---|`;
+const cpuRow = (name, base) =>
+  `| ${name} | ${CPU_SCENARIOS.map((scenario) => `${f1(summary[name].cpu[scenario].us)} | ${ratio(cpuRatio(name, base(name), scenario), 1)}`).join(' | ')} |`;
+/** The CPU split of gopool and the servers built on processes (Watt's and piscina's threads are not told apart). */
+const splitNames = [GOPOOL, FASTIFY, CLUSTER, PM2, GOPOOL_ON, GOPOOL_OFF];
+const kindCell = (name, scenario, kind) => {
+  const cpu = summary[name].cpu[scenario];
+  if (!(kind in cpu.kinds)) return '–';
+  return GOPOOLS.has(name) && (kind === 'accepting' || kind === 'pool') && !cpu.rolesKnown ? 'n/a' : f1(cpu.kinds[kind]);
+};
+const splitTable = [
+  '| server | scenario | whole tree | accepting | master | pool | workers | helper |',
+  '|---|---|---|---|---|---|---|---|',
+  ...splitNames.flatMap((name) =>
+    CPU_SCENARIOS.map(
+      (scenario) =>
+        `| ${name} | ${scenario} | ${f1(summary[name].cpu[scenario].us)} | ${['accepting', 'master', 'pool', 'workers', 'helper'].map((kind) => kindCell(name, scenario, kind)).join(' | ')} |`,
+    ),
+  ),
+  ...(splitNames.some((name) => GOPOOLS.has(name) && CPU_SCENARIOS.some((scenario) => !summary[name].cpu[scenario].rolesKnown))
+    ? ['', "n/a: this gopool's /_info gives no Linux tid for its threads, so its ingress and pool threads are counted under helper."]
+    : []),
+];
 const lines = [
   `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}). Errors: non-2xx answers and socket errors, all scenarios.`,
   '',
@@ -241,6 +293,11 @@ const lines = [
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...groupNames[0].map((name) => row(name, summary[name], { hello: f.helloRps, db: f.dbRps, fib: c.fibRps })),
   '',
+  "Server CPU per request (user + system time of the server's whole process tree ÷ the requests wrk counted; ratios: the median of each round's own ratio to node cluster's):",
+  '',
+  cpuHeader('cluster'),
+  ...groupNames[0].map((name) => cpuRow(name, () => CLUSTER)),
+  '',
   `On Node ${groups[1].node}, which Watt needs (ratios against Watt with the same metrics setting; cluster ratio against group 1's cluster):`,
   '',
   header('Watt'),
@@ -249,6 +306,15 @@ const lines = [
     const watt = summary[name.includes('off') ? WATT_OFF : WATT];
     return row(name, summary[name], { hello: watt.helloRps, db: watt.dbRps, fib: c.fibRps });
   }),
+  '',
+  'Server CPU per request on Node 24 (ratios to Watt with the same metrics setting):',
+  '',
+  cpuHeader('Watt'),
+  ...groupNames[1].map((name) => cpuRow(name, (n) => (n.includes('off') ? WATT_OFF : WATT))),
+  '',
+  "CPU µs per request by kind of thread (gopool: accepting = ingress threads, master = the master's main thread, pool = pool threads; the others: workers = each process's main thread, a cluster's primary included; helper = every other thread: V8's, libuv's, gopool's daemon):",
+  '',
+  ...splitTable,
   '',
   '| gopool target (group 1) | measured | met |',
   '|---|---|---|',
