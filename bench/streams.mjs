@@ -25,11 +25,9 @@ const gopool =
 
 const FASTIFY = 'fastify (1 process), the stream made and sent on its one thread';
 const GOPOOL = 'gopool, defaults: made on a pool thread, sent by an ingress thread';
-const MASTER = 'gopool --ingress-threads 0: made on a pool thread, sent by the master';
 const servers = {
   [FASTIFY]: () => startServer(process.execPath, [app('streams-fastify.js')]),
   [GOPOOL]: gopool(),
-  [MASTER]: gopool('--ingress-threads', '0'),
 };
 
 ensureWrk();
