@@ -9,6 +9,7 @@ import { refuseMalformed } from './refuse-malformed';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
 import { parseTrustProxy } from './trust-proxy';
+import { trackUpgrades } from './upgraded-sockets';
 
 /**
  * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
@@ -44,6 +45,7 @@ export function createFastify(options: GopoolOptions, log: FastifyBaseLogger, { 
       // What fastify sets on a server it creates itself.
       server.keepAliveTimeout = timeouts.keepAliveTimeout;
       server.requestTimeout = timeouts.requestTimeout;
+      trackUpgrades(server);
       return server;
     },
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Server } from 'node:http';
+import { upgradedConnections } from './upgraded-sockets';
 
 /** A connection idle this long after draining began is closed; busy ones finish first. */
 const IDLE_GRACE_MS = 1000;
@@ -11,7 +12,9 @@ const CHECK_EVERY_MS = 100;
  *   new connections; nothing is refused);
  * - answers every further request with `Connection: close`, so clients reconnect elsewhere
  *   rather than have a kept-alive connection closed under them;
- * - closes connections that stay idle, and after `graceMs` whatever is left.
+ * - closes connections that stay idle, and after `graceMs` whatever is left;
+ * - is done when only upgraded connections (WebSockets) are left: they are no longer the HTTP
+ *   server's, and the app's close ends them as their plugin does (upgraded-sockets.ts).
  * Node's own http.Server.close() closes idle keep-alive connections at once, which races
  * clients that are just sending on them; that is why this bypasses it.
  */
@@ -21,20 +24,22 @@ export function drainHttpServer(server: Server, graceMs: number): Promise<void> 
   });
   return new Promise((resolve) => {
     const started = Date.now();
+    const done = (): void => {
+      clearInterval(timer);
+      resolve();
+    };
     const timer = setInterval(() => {
       const elapsed = Date.now() - started;
       if (elapsed >= graceMs) server.closeAllConnections();
       else if (elapsed >= IDLE_GRACE_MS) server.closeIdleConnections();
+      const upgraded = upgradedConnections(server);
+      if (upgraded > 0) server.getConnections((err, open) => !err && open <= upgradedConnections(server) && done());
     }, CHECK_EVERY_MS);
     if (!server.listening) {
-      clearInterval(timer);
-      resolve();
+      done();
       return;
     }
     // net.Server's close: stop accepting, call back once every connection has ended.
-    net.Server.prototype.close.call(server, () => {
-      clearInterval(timer);
-      resolve();
-    });
+    net.Server.prototype.close.call(server, done);
   });
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
+import { topics } from '../api/topics';
 import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
 import { cpuCount } from '../config/cpu-count';
 import type { GopoolOptions } from '../config/options';
@@ -12,6 +13,7 @@ import { ERR_NOT_TCP } from '../errors';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
+import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
@@ -20,7 +22,7 @@ import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
 import type { Logger } from '../runtime/logger';
 import type { TcpHandle } from '../supervision/listen-socket';
-import { checkCloneable, type MasterRoute, onMasterScope } from './on-master';
+import { checkCloneable, type MasterRoute, onMasterScope, webSocketOnMasterWarning } from './on-master';
 
 interface CommonArgs {
   gopool: AppCallbacks;
@@ -51,6 +53,7 @@ export interface Server extends RunningServer {
  * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
 export async function startSingle({ gopool, definition, options, log, listen }: SingleArgs): Promise<Server> {
+  topics().log = log;
   const app = createFastify(options, log, { role: 'single' });
   const metrics = new Metrics(options.name, 'single');
   if (options.metrics) recordRequests(app, metrics);
@@ -67,7 +70,13 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
     },
     masterScope: onMasterScope(gopool, ctx, []),
   });
-  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
+  if (options.infoUrl) {
+    const endpoints = monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken });
+    await app.register(async (scope) => {
+      endAnsweredUpgrades(scope);
+      await scope.register(endpoints);
+    });
+  }
   await app.ready(); // runs onMaster: ctx is built
   if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'single', cpus: options.cpus });
   await listen(app, options);
@@ -90,6 +99,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
         await drainHttpServer(app.server, options.gracePeriod);
         await app.close();
         await stopHook(gopool, ctx, 'single', options, log);
+        topics().release();
         metrics.stop();
       })();
       return closing;
@@ -106,6 +116,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
  * requests for those routes to it.
  */
 export async function startMaster({ gopool, definition, options, log, appFile, descriptors }: MasterArgs): Promise<Server> {
+  topics().log = log;
   const app = createFastify(options, log, { role: 'master' });
   const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
@@ -117,7 +128,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   await mountApp(app, {
     definition,
     options,
-    masterScope: onMasterScope(gopool, ctx, masterRoutes),
+    masterScope: onMasterScope(gopool, ctx, masterRoutes, (route) => log.warn({ route: `${route.method} ${route.url}` }, webSocketOnMasterWarning(route))),
     onAppScope: (scope) => {
       appScope = scope;
     },
@@ -170,6 +181,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
         await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
         if (runsHandlers) await stopHook(gopool, ctx, 'master', options, log);
+        topics().release();
         metrics.stop();
       })();
       return closing;
