@@ -71,6 +71,11 @@ export class AppDefinition {
     return found;
   }
 
+  /** Does the app run code of its own where requests are accepted (plugins, hooks, handlers of errors)? */
+  get hasAppCode(): boolean {
+    return this.calls.length > 0 || this.routes.list().some((route) => HOOKS.some((hook) => route.options[hook as keyof typeof route.options] !== undefined));
+  }
+
   /** Did the user set an error handler (their own error shape applies then)? */
   get hasErrorHandler(): boolean {
     return this.calls.some((call) => call.method === 'setErrorHandler');
@@ -97,6 +102,8 @@ export class AppDefinition {
     this.routes.freeze(reason);
   }
 }
+
+const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'];
 
 const DEFINITION = Symbol.for('gopool.definition');
 

@@ -48,7 +48,7 @@ export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): 
   if (link) {
     link.provideStats(() => server.metrics.snapshot());
     link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
-    link.once('drain', () => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
+    link.onDrain(() => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
     // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => stopAndExit(server, log, options.gracePeriod, 'SIGTERM'));

@@ -11,22 +11,33 @@ import { serverTimeouts } from './server-timeouts';
 import { parseTrustProxy } from './trust-proxy';
 
 /**
- * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
- * "request completed") is off: two log lines per request would be the bottleneck under load.
+ * An HTTP front: the master's, an ingress thread's, single mode's. Request logging ("incoming
+ * request", "request completed") is off: two log lines per request would be the bottleneck
+ * under load.
  *
- * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
- * made on first use (ingress/request-logger.ts). Ingress threads give fastify no logger of its
+ * Where the app has code of its own on this thread (`appCode`: plugins, hooks, error handlers),
+ * `request.log` works for it: a child of gopool's logger made on first use
+ * (ingress/request-logger.ts). Threads that serve the public port give fastify no logger of its
  * own, only that factory: with a logger fastify puts two listeners on every response for the
  * "request completed" line that is switched off anyway. `fastify.log` is then silent there;
- * the master keeps it for what plugins log while they load.
+ * the master and single mode keep it for what plugins log while they load. Without app code,
+ * fastify gets no factory either: a per-request logger costs every request (fastify validates
+ * each one it is given), and nothing would use it (gopool logs through the thread's logger).
  */
-export function createFastify(options: GopoolOptions, log: FastifyBaseLogger, { role }: { role: 'master' | 'ingress' | 'single' | 'pool' }): FastifyInstance {
+export function createFastify(
+  options: GopoolOptions,
+  log: FastifyBaseLogger,
+  { role, appCode }: { role: 'master' | 'ingress' | 'single' | 'pool'; appCode: boolean },
+): FastifyInstance {
   const http = log.child({ component: 'http' });
   const timeouts = serverTimeouts(options);
   const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
+  const lean = role === 'ingress' || role === 'pool' || (role === 'single' && !appCode);
+  // Threads that serve the public port count their requests themselves (metrics), from when they arrived.
+  const stamp = (role === 'ingress' || role === 'single') && options.metrics;
   const app = Fastify({
-    ...(role === 'ingress' || role === 'pool' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
-    childLoggerFactory,
+    ...(lean ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
+    ...(appCode || !lean ? { childLoggerFactory } : {}),
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIds(),
     ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
@@ -38,7 +49,7 @@ export function createFastify(options: GopoolOptions, log: FastifyBaseLogger, { 
     // Requests that HTTP/1.1 says to refuse are refused before fastify routes them.
     serverFactory: (handler) => {
       const server = createServer(timeouts.http, (req, res) => {
-        stampArrival(req);
+        if (stamp) stampArrival(req);
         if (!refuseMalformed(req, res)) handler(req, res);
       });
       // What fastify sets on a server it creates itself.

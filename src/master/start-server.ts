@@ -51,21 +51,26 @@ export interface Server extends RunningServer {
  * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
 export async function startSingle({ gopool, definition, options, log, listen }: SingleArgs): Promise<Server> {
-  const app = createFastify(options, log, { role: 'single' });
+  const app = createFastify(options, log, { role: 'single', appCode: definition.hasAppCode || gopool.onMaster !== undefined });
   const metrics = new Metrics(options.name, 'single');
-  if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
   const here = new InlineDispatcher(definition.routes.list(), ctx, log, new ResponseSerializers(definition.sharedSchemas));
   await mountApp(app, {
     definition,
     options,
+    log,
     routes: {
       placement: new Placement({ role: 'single', cheapRouteMs: options.cheapRouteMs, here }),
       headerGetter: gopool.headerGetter,
       requestGetter: gopool.requestGetter,
       defaultTimeout: options.timeout,
     },
-    masterScope: onMasterScope(gopool, ctx, []),
+    // Counted where the handlers answer (an onResponse hook would cost every request); onMaster's own routes by a hook of their scope.
+    ...(options.metrics ? { onAnswered: (method: string, path: string, status: number, ms: number) => metrics.recordRequest(method, path, status, ms) } : {}),
+    masterScope: async (scope) => {
+      if (options.metrics) recordRequests(scope, metrics);
+      await onMasterScope(gopool, ctx, [])(scope);
+    },
   });
   if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   await app.ready(); // runs onMaster: ctx is built
@@ -106,7 +111,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
  * requests for those routes to it.
  */
 export async function startMaster({ gopool, definition, options, log, appFile, descriptors }: MasterArgs): Promise<Server> {
-  const app = createFastify(options, log, { role: 'master' });
+  const app = createFastify(options, log, { role: 'master', appCode: true });
   const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
@@ -117,6 +122,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   await mountApp(app, {
     definition,
     options,
+    log,
     masterScope: onMasterScope(gopool, ctx, masterRoutes),
     onAppScope: (scope) => {
       appScope = scope;
@@ -132,23 +138,16 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   const pool = routes.some((route) => route.options.runOn !== 'master')
     ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
-  if (pool) {
-    try {
-      await pool.start();
-    } catch (err) {
-      await pool.close(0);
-      throw err; // the pool's GOPOOL_ERR_THREADS_FAILED, with the thread's reason
-    }
-  }
   const first = await descriptors();
   const { url, port } = handleUrl(first);
   const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors });
-  try {
-    await ingress.start();
-  } catch (err) {
-    await ingress.close(0);
-    await pool?.close(0);
-    throw err; // GOPOOL_ERR_THREADS_FAILED: the first ingress thread could not listen
+  // The first pool thread and the first ingress thread load the app at the same time: the
+  // master is ready (and a restarted one serves) the sooner.
+  const started = await Promise.allSettled([pool?.start(), ingress.start()]);
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
+    await Promise.all([ingress.close(0), pool?.close(0)]);
+    throw failed.reason; // GOPOOL_ERR_THREADS_FAILED, with the thread's reason
   }
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving' && ingress.listening > 0 && (pool?.canServe() ?? true);

@@ -71,7 +71,7 @@ function flushTally(): void {
 async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options.cpus, log);
   const gopool = gopoolInstance();
-  const app = createFastify(data.options, log, { role: 'ingress' });
+  const app = createFastify(data.options, log, { role: 'ingress', appCode: thread.definition.hasAppCode });
   let counts: RequestTally | undefined;
   if (data.options.metrics) {
     counts = tally = new RequestTally();
@@ -103,6 +103,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   await mountApp(app, {
     definition: thread.definition,
     options: data.options,
+    log,
     routes: { placement, headerGetter: gopool.headerGetter, requestGetter: gopool.requestGetter, defaultTimeout: data.options.timeout },
     ...(counts ? { onAnswered: counts.record.bind(counts) } : {}),
   });
@@ -142,7 +143,7 @@ async function forward(req: FastifyRequest, reply: FastifyReply): Promise<void> 
   try {
     response = await link.inject(request);
   } catch (err) {
-    req.log.error({ err }, 'the master could not answer a forwarded request');
+    log.error({ reqId: req.id, err }, 'the master could not answer a forwarded request');
     throw new ERR_MASTER_UNREACHABLE();
   }
   for (const [name, value] of Object.entries(response.headers)) {
