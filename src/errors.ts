@@ -189,6 +189,37 @@ export const ERR_NO_APP = usage<[dir: string]>('GOPOOL_ERR_NO_APP', 'no app file
   fix: 'Name the app file (`gopool start app.js`), or add `app` to the config file.',
 });
 
+// ---- HTTPS: the key and certificate files, read when a master starts ----------------------
+
+export const ERR_HTTPS_INCOMPLETE = usage<[given: string, missing: string]>(
+  'GOPOOL_ERR_HTTPS_INCOMPLETE',
+  'HTTPS needs both a key and a certificate: %s was given, %s was not',
+  {
+    when: 'One of `httpsKey` and `httpsCert` was given without the other.',
+    fix: 'Give both (`--https-key key.pem --https-cert fullchain.pem`), or neither for plain HTTP.',
+  },
+);
+export const ERR_HTTPS_FILE = usage<[what: string, file: string, reason: string]>('GOPOOL_ERR_HTTPS_FILE', 'cannot read the TLS %s file %s: %s', {
+  when: 'The key or certificate file named by `httpsKey` / `httpsCert` does not exist or cannot be read by the user gopool runs as. A start stops here; a reload leaves the previous master serving.',
+  fix: 'Check the path (relative paths are from the folder gopool was started in; in a config file, from its folder) and the permissions.',
+});
+export const ERR_HTTPS_KEY = usage<[file: string, reason: string]>('GOPOOL_ERR_HTTPS_KEY', 'the TLS key file %s is not a usable private key: %s', {
+  when: "`httpsKey` names a file that is not a PEM private key, or an encrypted one whose passphrase (`httpsPassphrase`) is missing or wrong; the message has OpenSSL's reason.",
+  fix: 'Point it at the private key (`-----BEGIN PRIVATE KEY-----`, e.g. privkey.pem), and give the passphrase of an encrypted one.',
+});
+export const ERR_HTTPS_CERT = usage<[file: string, reason: string]>('GOPOOL_ERR_HTTPS_CERT', 'the TLS certificate file %s is not a usable certificate: %s', {
+  when: "`httpsCert` names a file that is not a PEM certificate; the message has OpenSSL's reason.",
+  fix: 'Point it at the certificate (`-----BEGIN CERTIFICATE-----`), with the intermediate certificates after it (e.g. fullchain.pem).',
+});
+export const ERR_HTTPS_MISMATCH = usage<[key: string, cert: string, reason: string]>(
+  'GOPOOL_ERR_HTTPS_MISMATCH',
+  'the TLS key file %s does not belong to the certificate in %s: %s',
+  {
+    when: 'The key and the certificate are each readable but not a pair: often a renewed certificate next to the old key, or the files swapped in part.',
+    fix: "Give the key the certificate was issued for (with Let's Encrypt: privkey.pem beside fullchain.pem, from the same renewal).",
+  },
+);
+
 // ---- instances, GOPOOL_HOME, the daemon ---------------------------------------------------
 
 export const ERR_BAD_NAME = usage<[name: string]>('GOPOOL_ERR_BAD_NAME', 'instance name must be 1-64 letters, digits, ".", "_" or "-", got "%s"', {
@@ -523,6 +554,11 @@ export const ERROR_CODES = [
   ERR_CONFIG_INVALID,
   ERR_CONFIG_NO_ENV,
   ERR_NO_APP,
+  ERR_HTTPS_INCOMPLETE,
+  ERR_HTTPS_FILE,
+  ERR_HTTPS_KEY,
+  ERR_HTTPS_CERT,
+  ERR_HTTPS_MISMATCH,
   ERR_BAD_NAME,
   ERR_INSTANCE_RUNNING,
   ERR_HOME_NOT_DIRECTORY,

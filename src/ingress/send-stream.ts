@@ -4,6 +4,7 @@ import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
 import type { ChunkSource } from '../dispatch/chunk-source';
 import { openStream } from '../dispatch/stream-port';
 import type { TaskResult } from '../dispatch/task';
+import { resetResponse } from './http-server';
 
 export interface StreamSettings {
   /** The route, for the log and the errors. */
@@ -105,10 +106,7 @@ export function sendStream(reply: FastifyReply, result: TaskResult, settings: St
   const body = new StreamBody(source, settings, settings.log.child({ reqId: reply.request.id }));
   // A stream cut midway ends its connection with a reset, not a clean close: after a close,
   // some clients (undici's fetch on a Connection: close response) take the cut body for whole.
-  body.onFailed = () => {
-    const socket = reply.raw.socket;
-    if (socket && !socket.destroyed) socket.resetAndDestroy();
-  };
+  body.onFailed = () => resetResponse(reply.raw);
   // Whatever ends the response (a HEAD request's answer without a body, a client that left
   // before fastify piped anything) ends the stream too.
   reply.raw.once('close', () => {

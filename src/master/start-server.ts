@@ -12,9 +12,10 @@ import { ERR_NOT_TCP } from '../errors';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
+import type { TlsFiles } from '../ingress/tls-files';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
-import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
+import { FORWARDED_ID_HEADER, type InjectRequest, type InjectResponse } from '../ingress/threads/protocol';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
@@ -27,6 +28,8 @@ interface CommonArgs {
   definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
+  /** The key and certificate read at this start (ingress/tls-files.ts): HTTPS on the public port. */
+  tls?: TlsFiles | undefined;
 }
 
 export interface SingleArgs extends CommonArgs {
@@ -50,8 +53,8 @@ export interface Server extends RunningServer {
  * Single mode: this thread accepts the connections and runs every handler itself, with the
  * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
-export async function startSingle({ gopool, definition, options, log, listen }: SingleArgs): Promise<Server> {
-  const app = createFastify(options, log, { role: 'single', appCode: definition.hasAppCode || gopool.onMaster !== undefined });
+export async function startSingle({ gopool, definition, options, log, listen, tls }: SingleArgs): Promise<Server> {
+  const app = createFastify(options, log, { role: 'single', tls, appCode: definition.hasAppCode || gopool.onMaster !== undefined });
   const metrics = new Metrics(options.name, 'single');
   const ctx: GopoolContext = {};
   const here = new InlineDispatcher(definition.routes.list(), ctx, log, new ResponseSerializers(definition.sharedSchemas));
@@ -76,7 +79,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
   await app.ready(); // runs onMaster: ctx is built
   if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'single', cpus: options.cpus });
   await listen(app, options);
-  const { url, port } = boundUrl(app);
+  const { url, port } = boundUrl(app, tls !== undefined);
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving';
   metrics.start(undefined, url);
@@ -110,7 +113,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
  * app's set-up, `onMaster`'s routes and the monitoring endpoints; ingress threads forward
  * requests for those routes to it.
  */
-export async function startMaster({ gopool, definition, options, log, appFile, descriptors }: MasterArgs): Promise<Server> {
+export async function startMaster({ gopool, definition, options, log, appFile, descriptors, tls }: MasterArgs): Promise<Server> {
   const app = createFastify(options, log, { role: 'master', appCode: true });
   const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
@@ -139,8 +142,8 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
     ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
   const first = await descriptors();
-  const { url, port } = handleUrl(first);
-  const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors });
+  const { url, port } = handleUrl(first, tls !== undefined);
+  const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors, tls });
   // The first pool thread and the first ingress thread load the app at the same time: the
   // master is ready (and a restarted one serves) the sooner.
   const started = await Promise.allSettled([pool?.start(), ingress.start()]);
@@ -186,12 +189,12 @@ async function stopHook(gopool: AppCallbacks, ctx: GopoolContext, role: 'master'
 }
 
 /** The URL clients use, from the address the daemon's socket is bound to (port 0 becomes a number). */
-function handleUrl(handle: TcpHandle): { url: string; port: number } {
+function handleUrl(handle: TcpHandle, secure: boolean): { url: string; port: number } {
   const address: { address?: string; port?: number; family?: string } = {};
   handle.getsockname(address);
   if (typeof address.address !== 'string' || typeof address.port !== 'number') throw new ERR_NOT_TCP();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${host}:${address.port}`, port: address.port };
+  return { url: `${secure ? 'https' : 'http'}://${host}:${address.port}`, port: address.port };
 }
 
 /** One hook for every request this thread answers, monitoring's own excepted. */
@@ -243,13 +246,28 @@ interface IngressArgs {
   /** The descriptor the master got first: the first ingress thread's. */
   first: TcpHandle;
   descriptors: () => Promise<TcpHandle>;
+  tls: TlsFiles | undefined;
 }
 
-function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors }: IngressArgs): IngressThreads {
+function createIngress({
+  definition,
+  options,
+  log,
+  appFile,
+  ctx,
+  app,
+  pool,
+  here,
+  masterRoutes,
+  metrics,
+  first,
+  descriptors,
+  tls,
+}: IngressArgs): IngressThreads {
   let spare: TcpHandle | undefined = first;
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
-    data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
+    data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes, tls },
     // More accepting threads than CPUs could only share the same cores; one always accepts.
     max: Math.max(1, Math.min(options.ingressThreads, options.cpus)),
     min: Math.max(1, Math.min(options.minIngressThreads, options.ingressThreads, options.cpus)),
@@ -284,6 +302,7 @@ const NOT_INJECTED = new Set(['content-length', 'transfer-encoding', 'connection
 async function injectIntoMaster(app: FastifyInstance, request: InjectRequest): Promise<InjectResponse> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) if (value !== undefined && !NOT_INJECTED.has(name)) headers[name] = value;
+  headers[FORWARDED_ID_HEADER] = request.id;
   const response = await app.inject({
     method: request.method as 'GET',
     url: request.url,

@@ -71,7 +71,7 @@ function flushTally(): void {
 async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options.cpus, log);
   const gopool = gopoolInstance();
-  const app = createFastify(data.options, log, { role: 'ingress', appCode: thread.definition.hasAppCode });
+  const app = createFastify(data.options, log, { role: 'ingress', tls: data.tls, appCode: thread.definition.hasAppCode });
   let counts: RequestTally | undefined;
   if (data.options.metrics) {
     counts = tally = new RequestTally();
@@ -116,6 +116,18 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
 
 /**
+ * A request's headers as the master's fastify takes them: HTTP/2's pseudo-headers (`:path`,
+ * `:authority`...) are no header names to an HTTP/1 request, and `:authority` is its `host`.
+ */
+function forwardedHeaders(headers: FastifyRequest['headers']): InjectRequest['headers'] {
+  const out: InjectRequest['headers'] = {};
+  for (const [name, value] of Object.entries(headers)) if (name.charCodeAt(0) !== 0x3a) out[name] = value;
+  const authority = headers[':authority'];
+  if (out.host === undefined && typeof authority === 'string') out.host = authority;
+  return out;
+}
+
+/**
  * Routes only the master has (added in onMaster; monitoring on the public port) are handed to
  * the master's fastify as they came (Inject), body unparsed: the master runs its own hooks and
  * parsers on them. Their own scope, outside the app's, so nothing runs twice.
@@ -138,7 +150,7 @@ async function forwardToMaster(scope: FastifyInstance): Promise<void> {
 
 async function forward(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = req.body instanceof Uint8Array ? req.body : undefined;
-  const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body };
+  const request: InjectRequest = { id: req.id, method: req.method, url: req.url, headers: forwardedHeaders(req.headers), body };
   let response: InjectResponse;
   try {
     response = await link.inject(request);
