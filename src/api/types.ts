@@ -91,11 +91,11 @@ export interface RouteOptions extends RouteHooks {
   /** Milliseconds before the client gets 504; defaults to the `timeout` option. */
   timeout?: number;
   /**
-   * `auto` (default): measured; while it costs its thread less than `cheapRouteMs` per request
-   * it runs inline on the thread that accepted the connection (crossing a thread would cost
-   * more than the handler), otherwise on a worker thread. On connections the master accepted
-   * it runs on a worker thread: a handler's bug never costs the master.
-   * `pool`: always on a worker thread. `master`: always inline on the master thread.
+   * `auto` (default): measured. Not measured yet, it runs on a pool thread, where its CPU cost
+   * per request is measured: its synchronous run plus its continuations after awaits. Under
+   * `cheapRouteMs` it runs inline on the ingress thread that accepted the connection (crossing
+   * a thread would cost more than the handler), otherwise on a pool thread.
+   * `pool`: always on a pool thread. `master`: always inline on the master thread.
    */
   runOn?: RunOn;
   /**
