@@ -138,9 +138,11 @@ export interface RunningServer {
 
 export interface OnMasterArgs {
   /**
-   * A fastify scope of the master: routes added here are answered by the master itself, and
-   * hooks and plugins registered here apply to those routes only. What `gopool.register` and
-   * `gopool.addHook` set up applies here too.
+   * A fastify scope of the master, for the master's own routes: routes added here are
+   * answered by the master itself, and hooks, plugins and parsers set up here apply to those
+   * routes only (the app's routes are served by ingress threads: set them up on `gopool`; a
+   * call here that used to reach them logs a warning naming its replacement). What
+   * `gopool.register` and `gopool.addHook` set up applies here too.
    */
   app: FastifyInstance;
   /** Filled here, structured-cloned into every thread (so: no functions, no sockets). */

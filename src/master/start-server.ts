@@ -65,7 +65,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
       requestGetter: gopool.requestGetter,
       defaultTimeout: options.timeout,
     },
-    masterScope: onMasterScope(gopool, ctx, []),
+    masterScope: onMasterScope(gopool, ctx, [], log),
   });
   if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   await app.ready(); // runs onMaster: ctx is built
@@ -117,7 +117,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   await mountApp(app, {
     definition,
     options,
-    masterScope: onMasterScope(gopool, ctx, masterRoutes),
+    masterScope: onMasterScope(gopool, ctx, masterRoutes, log),
     onAppScope: (scope) => {
       appScope = scope;
     },
