@@ -362,7 +362,7 @@ export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_R
   fix: 'Pick plain data in `headerGetter` and `requestGetter`.',
 });
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400, {
-  when: 'A JSON request body nests deeper than `jsonDepthLimit`.',
+  when: "A JSON request body nests deeper than `jsonDepthLimit`, whichever parser reads it (gopool's, or one the app declared with `gopool.addContentTypeParser`: the value it returns is measured).",
   fix: 'Nothing, for a client probing the server; raise `jsonDepthLimit` for a real document that deep.',
 });
 export const ERR_DUPLICATE_HOST = request<[]>('GOPOOL_ERR_DUPLICATE_HOST', 'the request has more than one Host header', 400, {
