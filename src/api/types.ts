@@ -154,12 +154,22 @@ export interface ThreadLifecycleArgs {
   ctx: GopoolContext;
   /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
   role: 'pool' | 'ingress' | 'master' | 'single';
-  /**
-   * The CPUs the process plans for (the `cpus` option): at most this many threads run the
-   * app's handlers at once on CPUs, so a per-process budget (database connections) divided by
-   * it gives each thread's share: `new Pool({ max: Math.ceil(10 / cpus) })`.
-   */
+  /** The CPUs the process plans for (the `cpus` option). */
   cpus: number;
+  /**
+   * The most threads that may run the app's handlers at once, this one included: every
+   * ingress thread (`ingressThreads`, at most `cpus`), every pool thread (`maxThreads`), and
+   * the master when a route is `runOn: 'master'`; 1 under `startWithSingle`.
+   */
+  handlerThreads: number;
+  /**
+   * This thread's share of a per-process budget (database connections, say):
+   * `Math.floor(budget / handlerThreads)`, at least 1, so that the shares of every thread
+   * that runs handlers add up to at most `budget`: `new Pool({ max: share(10) })`. With a
+   * budget under `handlerThreads` each thread still gets 1, and they may add up to
+   * `handlerThreads`.
+   */
+  share(budget: number): number;
 }
 
 export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;

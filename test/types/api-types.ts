@@ -84,6 +84,15 @@ gopool.onMaster = async ({ app, ctx }) => {
 };
 gopool.headerGetter = (headers) => ({ auth: headers.authorization });
 
+// A per-process budget: each thread's share.
+gopool.onThreadStart = ({ share, handlerThreads, role }) => {
+  const max: number = share(10);
+  const threads: number = handlerThreads;
+  // @ts-expect-error: a budget is a number
+  share('10');
+  return { max, threads, role };
+};
+
 // gopool's own JSON parser, declared again with options; an app's own parser, as in fastify.
 gopool.addContentTypeParser('application/json', gopool.jsonParser({ emptyBody: {} }));
 gopool.addContentTypeParser(['application/vnd.api+json'], jsonParser());
