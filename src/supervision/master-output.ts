@@ -5,8 +5,9 @@ import type { RotatingLogFile } from './log-file';
 /**
  * Copies a master's stdout and stderr line by line: into the log file in background mode,
  * onto the daemon's own stdout and stderr in the foreground, so that both read the same.
- * gopool's own lines are JSON and carry their timestamp; other lines (a console.log, on the
- * master or on a thread, whose lines the master prefixes with `[thread N]`) get one in front.
+ * gopool's own lines pass as they are (JSON lines carry their timestamp); other lines (a
+ * console.log, on the master or on a thread, whose lines the master prefixes with
+ * `[thread N]`) get one in front.
  * In the file, where both streams meet, stderr's lines are tagged `[stderr]`.
  */
 export function pipeMasterOutput(stdout: Readable, stderr: Readable, file: RotatingLogFile | undefined): void {
@@ -23,7 +24,10 @@ function pipeLines(stream: Readable, write: (line: string) => void): void {
   stream.pipe(split2()).on('data', write);
 }
 
-/** A line as it is written out. */
+/**
+ * A line as it is written out. gopool's own lines pass as they are: its JSON log lines, and the
+ * one line `gopool: <message>` that says why a start failed (the same one line the CLI prints).
+ */
 export function stampLine(line: string, tag: string, now = new Date()): string {
-  return line.startsWith('{') ? `${line}\n` : `${now.toISOString()} ${tag}${line}\n`;
+  return line.startsWith('{') || line.startsWith('gopool: ') ? `${line}\n` : `${now.toISOString()} ${tag}${line}\n`;
 }
