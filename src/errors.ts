@@ -113,6 +113,10 @@ export const ERR_SETUP_ARGUMENT = usage<[call: string, problem: string]>('GOPOOL
   when: 'A fastify set-up call on `gopool` was made without its arguments.',
   fix: 'Pass what the fastify method of the same name takes.',
 });
+export const ERR_SHARE_BUDGET = usage<[budget: string]>('GOPOOL_ERR_SHARE_BUDGET', 'share(%s): the budget must be a whole number of at least 1', {
+  when: '`share(budget)` (the argument of `onThreadStart`) was given something other than a whole number of at least 1.',
+  fix: 'Pass the per-process budget, e.g. `share(10)` for 10 database connections in all.',
+});
 export const ERR_STARTED_TWICE = usage<[]>('GOPOOL_ERR_STARTED_TWICE', 'gopool was started twice; call startWithThreadsPool() or startWithSingle() once', {
   when: 'A start function was called a second time in the same process.',
   fix: 'Call one start function once. Under `gopool start` the CLI starts the app; the call there only gives options.',
@@ -393,7 +397,7 @@ export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_R
   fix: 'Pick plain data in `headerGetter` and `requestGetter`.',
 });
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400, {
-  when: 'A JSON request body nests deeper than `jsonDepthLimit`.',
+  when: "A JSON request body nests deeper than `jsonDepthLimit`, whichever parser reads it (gopool's, or one the app declared with `gopool.addContentTypeParser`: the value it returns is measured).",
   fix: 'Nothing, for a client probing the server; raise `jsonDepthLimit` for a real document that deep.',
 });
 export const ERR_DUPLICATE_HOST = request<[]>('GOPOOL_ERR_DUPLICATE_HOST', 'the request has more than one Host header', 400, {
@@ -515,6 +519,7 @@ export const ERROR_CODES = [
   ERR_ROUTE_OPTION,
   ERR_SETUP_AFTER_START,
   ERR_SETUP_ARGUMENT,
+  ERR_SHARE_BUDGET,
   ERR_STARTED_TWICE,
   ERR_NO_APP_FILE,
   ERR_ON_MASTER,

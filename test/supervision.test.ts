@@ -207,6 +207,32 @@ describe('graceful stop', () => {
   });
 });
 
+describe('logs in the foreground', () => {
+  test('console lines, from the master or a thread, on stdout or stderr, are stamped as in the log file; JSON lines are as written', async () => {
+    const app = await startApp(APP);
+    let stderr = '';
+    app.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    try {
+      await get(`${app.url}/log/1`);
+      await get(`${app.url}/log-master`);
+      await get(`${app.url}/log-error`);
+      const stamp = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+      await app.waitForLine((line) => new RegExp(`^${stamp} \\[thread \\d+\\] console line 0 from a handler$`).test(line));
+      await app.waitForLine((line) => new RegExp(`^${stamp} console line from the master$`).test(line));
+      await until(async () => new RegExp(`^${stamp} \\[thread \\d+\\] console error line from a handler$`, 'm').test(stderr));
+      // gopool's own lines: JSON from their first character, with their own time.
+      const listening = app.lines.find((line) => line.includes(' listening on '))!;
+      assert.ok(listening.startsWith('{'), listening);
+      assert.equal(typeof JSON.parse(listening).time, 'string');
+      for (const line of app.lines.filter(Boolean)) assert.ok(line.startsWith('{') || new RegExp(`^${stamp} `).test(line), `stamped: ${line}`);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('background mode', () => {
   test('--daemon returns once ready; status, logs, stop find it by name; two names coexist', async () => {
     const home = tempHome();

@@ -83,18 +83,12 @@ export class AppDefinition {
 
   /**
    * Replays the set-up on a fastify instance (an encapsulated scope of an accepting thread).
-   * `wrapNotFound` wraps the app's not-found handler, if it sets one (to count its answers).
+   * `rewrite` gives the arguments a call is applied with (the app's not-found handler wrapped
+   * to count its answers, its body parsers kept to the JSON depth limit), its own by default.
    */
-  applyTo(app: FastifyInstance, wrapNotFound?: (handler: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): void {
+  applyTo(app: FastifyInstance, rewrite?: (call: SetupCall) => readonly unknown[]): void {
     const target = app as unknown as Record<SetupMethod, (...args: unknown[]) => unknown>;
-    for (const { method, args } of this.calls) {
-      const last = args.length - 1;
-      const replayed =
-        wrapNotFound && method === 'setNotFoundHandler' && typeof args[last] === 'function'
-          ? [...args.slice(0, last), wrapNotFound(args[last] as (...args: unknown[]) => unknown)]
-          : args;
-      target[method].apply(app, replayed);
-    }
+    for (const call of this.calls) target[call.method].apply(app, rewrite ? [...rewrite(call)] : call.args);
   }
 
   freeze(reason: string): void {

@@ -156,7 +156,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int(
     'cheapRouteMs',
     'cheap-route-ms',
-    'a runOn "auto" route whose handler measures under this many ms of synchronous time runs inline on the thread that accepted its connection, heavier ones on worker threads (0: always on worker threads)',
+    'a runOn "auto" route that costs its thread under this many ms of CPU per request (its synchronous run plus its continuations after awaits, measured on pool threads) runs inline on the ingress thread that accepted it, costlier ones on pool threads (0: always on pool threads)',
     '1',
     () => 1,
     0,

@@ -8,6 +8,7 @@ import { defaultErrorHandler } from './error-handler';
 import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
 import { formBodies, parsesForms } from './form-body';
 import { jsonBodyParser } from './json-body';
+import { appParserArgs } from './app-parsers';
 
 export interface MountAppArgs {
   definition: AppDefinition;
@@ -58,15 +59,21 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
       if (definition.setup.some(parsesForms)) scope.removeContentTypeParser('application/x-www-form-urlencoded');
       onAppScope?.(scope);
       const countMissing = onAnswered ? countNotFound(onAnswered) : undefined;
-      definition.applyTo(
-        scope,
-        countMissing &&
-          ((handler) =>
+      definition.applyTo(scope, (call) => {
+        if (call.method === 'addContentTypeParser') return appParserArgs(scope, call.args, options.jsonDepthLimit);
+        const last = call.args.length - 1;
+        if (countMissing && call.method === 'setNotFoundHandler' && typeof call.args[last] === 'function') {
+          const handler = call.args[last] as (...args: unknown[]) => unknown;
+          return [
+            ...call.args.slice(0, last),
             function countedNotFound(this: unknown, ...args: unknown[]) {
               countMissing(args[0] as FastifyRequest, args[1] as FastifyReply);
               return handler.apply(this, args);
-            }),
-      );
+            },
+          ];
+        }
+        return call.args;
+      });
       if (countMissing && !definition.setup.some((call) => call.method === 'setNotFoundHandler')) {
         // fastify's own answer, counted: its default handler cannot be wrapped, and one set at the root would forbid the app's.
         scope.setNotFoundHandler((req, reply) => {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppCallbacks, GopoolContext } from '../api/types';
 import { ERR_CTX_NOT_CLONEABLE, ERR_ON_MASTER } from '../errors';
+import type { Logger } from '../runtime/logger';
+import { onMasterApp } from './on-master-app';
 
 /** A route the master answers itself (added in onMaster): ingress threads hand these over. */
 export interface MasterRoute {
@@ -12,16 +14,17 @@ export interface MasterRoute {
  * The master's own scope, a child of the app's: the user's `onMaster` runs in it, so routes,
  * hooks and plugins it adds concern the master's own routes only (ingress threads never see
  * them; they hand those routes' requests to the master). Every route added there is noted in
- * `masterRoutes`.
+ * `masterRoutes`. Calls on it that would have reached the app's routes log a warning that says
+ * what to use instead (on-master-app.ts).
  */
-export function onMasterScope(gopool: AppCallbacks, ctx: GopoolContext, masterRoutes: MasterRoute[]) {
+export function onMasterScope(gopool: AppCallbacks, ctx: GopoolContext, masterRoutes: MasterRoute[], log: Logger) {
   return async function masterScope(scope: FastifyInstance): Promise<void> {
     scope.addHook('onRoute', (route) => {
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) masterRoutes.push({ method, url: route.url });
     });
     if (gopool.onMaster === undefined) return;
     if (typeof gopool.onMaster !== 'function') throw new ERR_ON_MASTER('must be a function');
-    await gopool.onMaster({ app: scope, ctx });
+    await gopool.onMaster({ app: onMasterApp(scope, log), ctx });
   };
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
-import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
+import type { AppCallbacks, GopoolContext, RunningServer, ThreadLifecycleArgs } from '../api/types';
 import { cpuCount } from '../config/cpu-count';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
@@ -20,6 +20,7 @@ import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
 import type { Logger } from '../runtime/logger';
+import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../runtime/thread-share';
 import type { TcpHandle } from '../supervision/listen-socket';
 import { checkCloneable, type MasterRoute, onMasterScope } from './on-master';
 
@@ -72,12 +73,12 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
     ...(options.metrics ? { onAnswered: (method: string, path: string, status: number, ms: number) => metrics.recordRequest(method, path, status, ms) } : {}),
     masterScope: async (scope) => {
       if (options.metrics) recordRequests(scope, metrics);
-      await onMasterScope(gopool, ctx, [])(scope);
+      await onMasterScope(gopool, ctx, [], log)(scope);
     },
   });
   if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   await app.ready(); // runs onMaster: ctx is built
-  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'single', cpus: options.cpus });
+  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart(lifecycleArgs(ctx, 'single', options.cpus, 1));
   await listen(app, options);
   const { url, port } = boundUrl(app, tls !== undefined);
   let state: 'serving' | 'draining' = 'serving';
@@ -97,7 +98,7 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
         await monitor?.close();
         await drainHttpServer(app.server, options.gracePeriod);
         await app.close();
-        await stopHook(gopool, ctx, 'single', options, log);
+        await stopHook(gopool, lifecycleArgs(ctx, 'single', options.cpus, 1), log);
         metrics.stop();
       })();
       return closing;
@@ -126,7 +127,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
     definition,
     options,
     log,
-    masterScope: onMasterScope(gopool, ctx, masterRoutes),
+    masterScope: onMasterScope(gopool, ctx, masterRoutes, log),
     onAppScope: (scope) => {
       appScope = scope;
     },
@@ -137,7 +138,8 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   checkCloneable(ctx);
   // This thread runs the handlers of runOn "master" routes itself.
   const runsHandlers = routes.some((route) => route.options.runOn === 'master');
-  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'master', cpus: options.cpus });
+  if (runsHandlers && typeof gopool.onThreadStart === 'function')
+    await gopool.onThreadStart(lifecycleArgs(ctx, 'master', options.cpus, handlerThreadCount(options, routes)));
   const pool = routes.some((route) => route.options.runOn !== 'master')
     ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
@@ -171,7 +173,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
         await ingress.close(options.gracePeriod);
         await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
-        if (runsHandlers) await stopHook(gopool, ctx, 'master', options, log);
+        if (runsHandlers) await stopHook(gopool, lifecycleArgs(ctx, 'master', options.cpus, handlerThreadCount(options, routes)), log);
         metrics.stop();
       })();
       return closing;
@@ -179,10 +181,10 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   };
 }
 
-async function stopHook(gopool: AppCallbacks, ctx: GopoolContext, role: 'master' | 'single', options: GopoolOptions, log: Logger): Promise<void> {
+async function stopHook(gopool: AppCallbacks, args: ThreadLifecycleArgs, log: Logger): Promise<void> {
   if (typeof gopool.onThreadStop !== 'function') return;
   try {
-    await gopool.onThreadStop({ ctx, role, cpus: options.cpus });
+    await gopool.onThreadStop(args);
   } catch (err) {
     log.error({ err }, 'onThreadStop failed');
   }
@@ -268,8 +270,7 @@ function createIngress({
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
     data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes, tls },
-    // More accepting threads than CPUs could only share the same cores; one always accepts.
-    max: Math.max(1, Math.min(options.ingressThreads, options.cpus)),
+    max: ingressThreadsMax(options),
     min: Math.max(1, Math.min(options.minIngressThreads, options.ingressThreads, options.cpus)),
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),

@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   let thread: ThreadApp;
   let server: () => FastifyInstance;
   try {
-    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.options.cpus, log);
+    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.options, log);
     server = await appServer(thread.definition, data.options, log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);

@@ -69,7 +69,7 @@ function flushTally(): void {
 }
 
 async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
-  const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options.cpus, log);
+  const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options, log);
   const gopool = gopoolInstance();
   const app = createFastify(data.options, log, { role: 'ingress', tls: data.tls, appCode: thread.definition.hasAppCode });
   let counts: RequestTally | undefined;
