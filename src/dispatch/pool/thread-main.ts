@@ -11,7 +11,7 @@ import { parentPort, workerData, type TransferListItem } from 'node:worker_threa
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
-import { threadCpuClock } from '../../runtime/thread-cpu';
+import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
         return;
     }
   });
-  post([ToMaster.Ready]);
+  post([ToMaster.Ready, osThreadId()]);
   reportHeap((used, total) => post([ToMaster.Heap, used, total]));
 }
 

@@ -17,6 +17,7 @@ import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
+import { osThreadId } from '../../runtime/thread-cpu';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const { app, thread } = served;
   const shedder = new ConnectionShedder(app.server);
   link.onShed = () => shedder.shedAll();
-  link.post([FromIngress.Listening]);
+  link.post([FromIngress.Listening, osThreadId()]);
   const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
   link.onDrain = (graceMs) => {
     clearInterval(heap);

@@ -30,7 +30,7 @@ export const enum ToIngress {
 }
 
 export const enum FromIngress {
-  /** [Listening]: the app is loaded and the thread accepts connections. */
+  /** [Listening, tid]: the app is loaded and the thread accepts connections; tid: its OS id. */
   Listening = 1,
   /** [Fatal, message]: the thread could not start. */
   Fatal = 2,
@@ -87,7 +87,7 @@ export type MessageToIngress =
   | [ToIngress.PoolReady, boolean];
 
 export type MessageFromIngress =
-  | [FromIngress.Listening]
+  | [FromIngress.Listening, number]
   | [FromIngress.Fatal, string]
   | [FromIngress.Dispatch, DispatchEntry[]]
   | [FromIngress.Inject, number, InjectRequest]
