@@ -122,7 +122,8 @@ if (!saved) {
   console.log('seeding the API database');
   seeded = await seedApi(database.url);
 }
-const env = { DATABASE_URL: database?.url, PG_POOL_MAX: '10', JWT_SECRET };
+// The same budget of database connections in all: 10 per cluster worker, PG_BUDGET for gopool's one process.
+const env = { DATABASE_URL: database?.url, PG_POOL_MAX: '10', PG_BUDGET: String(10 * CPUS), JWT_SECRET };
 const servers = {
   [GOPOOL]: () =>
     startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('api-gopool.js'), '--port', '0', '--info-url', '/_info'], {

@@ -38,7 +38,9 @@ const wattNode = nodeBinary(WATT_NODE_MAJOR);
 const wattNodeVersion = spawnSync(wattNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const database = await startPostgres(await freePort());
 process.on('exit', () => database.stop());
-const env = { DATABASE_URL: database.url, PG_POOL_MAX: '10' };
+// Every server gets the same budget of database connections in all: 10 per cluster or pm2
+// worker (and per single fastify), PG_BUDGET for gopool's one process (its threads share it).
+const env = { DATABASE_URL: database.url, PG_POOL_MAX: '10', PG_BUDGET: String(10 * CPUS) };
 
 const FASTIFY = 'fastify (1 process)';
 const CLUSTER = `node cluster (${CPUS} workers)`;

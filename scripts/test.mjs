@@ -27,7 +27,9 @@ import { ensureSystemPackages } from './system-packages.mjs';
 // of deploy/Dockerfile's command line (test/programs/container.test.ts); systemd-analyze and
 // systemd-notify (package systemd) check the unit of `gopool startup systemd` and carry
 // sd_notify, python3 receives those on a unix datagram socket; curl is a real client of the
-// streams (test/streams.test.ts).
+// streams (test/streams.test.ts) and of HTTPS and HTTP/2 (test/tls.test.ts), whose self-signed
+// certificates openssl makes; postgresql counts the connections a per-process budget allows
+// (test/programs/db-budget.test.ts).
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
@@ -40,6 +42,13 @@ const SYSTEM_NEEDS = [
   },
   { what: 'python3', present: () => spawnSync('python3', ['--version']).status === 0, apt: 'python3' },
   { what: 'curl', present: () => spawnSync('curl', ['--version']).status === 0, apt: 'curl' },
+  { what: 'openssl', present: () => spawnSync('openssl', ['version']).status === 0, apt: 'openssl' },
+  {
+    what: 'postgresql',
+    present: () =>
+      existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((major) => existsSync(`/usr/lib/postgresql/${major}/bin/pg_ctl`)),
+    apt: 'postgresql',
+  },
 ];
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');

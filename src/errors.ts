@@ -113,6 +113,10 @@ export const ERR_SETUP_ARGUMENT = usage<[call: string, problem: string]>('GOPOOL
   when: 'A fastify set-up call on `gopool` was made without its arguments.',
   fix: 'Pass what the fastify method of the same name takes.',
 });
+export const ERR_SHARE_BUDGET = usage<[budget: string]>('GOPOOL_ERR_SHARE_BUDGET', 'share(%s): the budget must be a whole number of at least 1', {
+  when: '`share(budget)` (the argument of `onThreadStart`) was given something other than a whole number of at least 1.',
+  fix: 'Pass the per-process budget, e.g. `share(10)` for 10 database connections in all.',
+});
 export const ERR_STARTED_TWICE = usage<[]>('GOPOOL_ERR_STARTED_TWICE', 'gopool was started twice; call startWithThreadsPool() or startWithSingle() once', {
   when: 'A start function was called a second time in the same process.',
   fix: 'Call one start function once. Under `gopool start` the CLI starts the app; the call there only gives options.',
@@ -203,6 +207,37 @@ export const ERR_NO_APP = usage<[dir: string]>('GOPOOL_ERR_NO_APP', 'no app file
   when: '`gopool start` was given no app file, and no config file in the folder names one.',
   fix: 'Name the app file (`gopool start app.js`), or add `app` to the config file.',
 });
+
+// ---- HTTPS: the key and certificate files, read when a master starts ----------------------
+
+export const ERR_HTTPS_INCOMPLETE = usage<[given: string, missing: string]>(
+  'GOPOOL_ERR_HTTPS_INCOMPLETE',
+  'HTTPS needs both a key and a certificate: %s was given, %s was not',
+  {
+    when: 'One of `httpsKey` and `httpsCert` was given without the other.',
+    fix: 'Give both (`--https-key key.pem --https-cert fullchain.pem`), or neither for plain HTTP.',
+  },
+);
+export const ERR_HTTPS_FILE = usage<[what: string, file: string, reason: string]>('GOPOOL_ERR_HTTPS_FILE', 'cannot read the TLS %s file %s: %s', {
+  when: 'The key or certificate file named by `httpsKey` / `httpsCert` does not exist or cannot be read by the user gopool runs as. A start stops here; a reload leaves the previous master serving.',
+  fix: 'Check the path (relative paths are from the folder gopool was started in; in a config file, from its folder) and the permissions.',
+});
+export const ERR_HTTPS_KEY = usage<[file: string, reason: string]>('GOPOOL_ERR_HTTPS_KEY', 'the TLS key file %s is not a usable private key: %s', {
+  when: "`httpsKey` names a file that is not a PEM private key, or an encrypted one whose passphrase (`httpsPassphrase`) is missing or wrong; the message has OpenSSL's reason.",
+  fix: 'Point it at the private key (`-----BEGIN PRIVATE KEY-----`, e.g. privkey.pem), and give the passphrase of an encrypted one.',
+});
+export const ERR_HTTPS_CERT = usage<[file: string, reason: string]>('GOPOOL_ERR_HTTPS_CERT', 'the TLS certificate file %s is not a usable certificate: %s', {
+  when: "`httpsCert` names a file that is not a PEM certificate; the message has OpenSSL's reason.",
+  fix: 'Point it at the certificate (`-----BEGIN CERTIFICATE-----`), with the intermediate certificates after it (e.g. fullchain.pem).',
+});
+export const ERR_HTTPS_MISMATCH = usage<[key: string, cert: string, reason: string]>(
+  'GOPOOL_ERR_HTTPS_MISMATCH',
+  'the TLS key file %s does not belong to the certificate in %s: %s',
+  {
+    when: 'The key and the certificate are each readable but not a pair: often a renewed certificate next to the old key, or the files swapped in part.',
+    fix: "Give the key the certificate was issued for (with Let's Encrypt: privkey.pem beside fullchain.pem, from the same renewal).",
+  },
+);
 
 // ---- instances, GOPOOL_HOME, the daemon ---------------------------------------------------
 
@@ -377,7 +412,7 @@ export const ERR_REQUEST_NOT_CLONEABLE = request<[reason: string]>('GOPOOL_ERR_R
   fix: 'Pick plain data in `headerGetter` and `requestGetter`.',
 });
 export const ERR_JSON_TOO_DEEP = request<[limit: number]>('GOPOOL_ERR_JSON_TOO_DEEP', 'the JSON body is nested deeper than %d levels', 400, {
-  when: 'A JSON request body nests deeper than `jsonDepthLimit`.',
+  when: "A JSON request body nests deeper than `jsonDepthLimit`, whichever parser reads it (gopool's, or one the app declared with `gopool.addContentTypeParser`: the value it returns is measured).",
   fix: 'Nothing, for a client probing the server; raise `jsonDepthLimit` for a real document that deep.',
 });
 export const ERR_DUPLICATE_HOST = request<[]>('GOPOOL_ERR_DUPLICATE_HOST', 'the request has more than one Host header', 400, {
@@ -499,6 +534,7 @@ export const ERROR_CODES = [
   ERR_ROUTE_OPTION,
   ERR_SETUP_AFTER_START,
   ERR_SETUP_ARGUMENT,
+  ERR_SHARE_BUDGET,
   ERR_STARTED_TWICE,
   ERR_NO_APP_FILE,
   ERR_ON_MASTER,
@@ -540,6 +576,11 @@ export const ERROR_CODES = [
   ERR_CONFIG_INVALID,
   ERR_CONFIG_NO_ENV,
   ERR_NO_APP,
+  ERR_HTTPS_INCOMPLETE,
+  ERR_HTTPS_FILE,
+  ERR_HTTPS_KEY,
+  ERR_HTTPS_CERT,
+  ERR_HTTPS_MISMATCH,
   ERR_BAD_NAME,
   ERR_INSTANCE_RUNNING,
   ERR_HOME_NOT_DIRECTORY,

@@ -3,6 +3,8 @@ import { gopoolInstance } from './api/instance';
 export const gopool = gopoolInstance();
 export { Gopool } from './api/gopool';
 export type { RouteShorthand } from './api/gopool';
+export { jsonParser } from './api/json-parser';
+export type { JsonParser, JsonParserOptions } from './api/json-parser';
 export { HttpError, httpError, reply, Reply } from './api/reply';
 export type { ReplyInit } from './api/reply';
 export { sse } from './api/sse';

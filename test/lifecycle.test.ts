@@ -8,8 +8,8 @@ import { get, until } from './helpers/http';
 import { FIXTURES, logRecords, startApp } from './helpers/processes';
 
 const APP = join(FIXTURES, 'lifecycle-app.js');
-// Lines a thread's console wrote come prefixed with its id ("[thread 3] ...").
-const records = (lines: string[], msg: string) => logRecords(lines.map((line) => line.replace(/^\[thread \d+\] /, ''))).filter((r) => r.msg === msg);
+// Lines a thread's console wrote come stamped and prefixed with its id ("2026-…Z [thread 3] ...").
+const records = (lines: string[], msg: string) => logRecords(lines.map((line) => line.replace(/^(\S+Z )?\[thread \d+\] /, ''))).filter((r) => r.msg === msg);
 
 describe('per-thread resources', () => {
   test('opened once per pool thread, closed when it retires; the thread then exits at once', async () => {

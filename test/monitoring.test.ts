@@ -2,6 +2,7 @@
 // switch, `gopool status` and `gopool monit`.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ describe('metrics endpoints', () => {
     assert.ok(s.pool.completed >= 3);
     assert.ok(s.pool.runMs.p99 > 0 && s.pool.waitMs.count >= 3);
     for (const t of s.threads) assert.ok(t.utilization >= 0 && t.utilization <= 1 && t.heapUsedBytes > 0);
+    // Each thread's OS id: a task of the master process (for per-thread CPU from /proc).
+    for (const t of s.threads) assert.ok(t.tid > 0 && existsSync(`/proc/${s.pid}/task/${t.tid}`), `thread ${t.threadId}: tid ${t.tid}`);
     assert.ok(s.master.rssBytes > 0 && s.master.eventLoopDelayP99Ms >= 0);
     assert.equal(s.daemon.restarts, 0);
     assert.ok(s.ready);

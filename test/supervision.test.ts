@@ -127,11 +127,21 @@ describe('zero-downtime reload', () => {
   });
 });
 
+describe('a stop while the master starts', () => {
+  test('the daemon stops cleanly: the master drains as soon as it can, its late ready changes nothing', async () => {
+    const app = run(process.execPath, [CLI, 'start', join(FIXTURES, 'slow-start-app.js'), '--port', '0']);
+    await app.waitForLine((line) => line.includes('master started'));
+    const exit = await app.stop();
+    assert.equal(exit.code, 0, app.lines.join('\n'));
+    assert.ok(!app.lines.some((line) => line.includes('GOPOOL_ERR_DAEMON_STATE')), 'no state error');
+  });
+});
+
 describe('crash loop', () => {
   test('a master that keeps dying is restarted with backoff, then given up on: exit non-zero, reason logged', async () => {
     const started = Date.now();
     const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], {
-      env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '1000' },
+      env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '3000' },
       ms: 60_000,
     });
     assert.notEqual(result.code, 0);
@@ -197,6 +207,32 @@ describe('graceful stop', () => {
   });
 });
 
+describe('logs in the foreground', () => {
+  test('console lines, from the master or a thread, on stdout or stderr, are stamped as in the log file; JSON lines are as written', async () => {
+    const app = await startApp(APP);
+    let stderr = '';
+    app.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    try {
+      await get(`${app.url}/log/1`);
+      await get(`${app.url}/log-master`);
+      await get(`${app.url}/log-error`);
+      const stamp = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+      await app.waitForLine((line) => new RegExp(`^${stamp} \\[thread \\d+\\] console line 0 from a handler$`).test(line));
+      await app.waitForLine((line) => new RegExp(`^${stamp} console line from the master$`).test(line));
+      await until(async () => new RegExp(`^${stamp} \\[thread \\d+\\] console error line from a handler$`, 'm').test(stderr));
+      // gopool's own lines: JSON from their first character, with their own time.
+      const listening = app.lines.find((line) => line.includes(' listening on '))!;
+      assert.ok(listening.startsWith('{'), listening);
+      assert.equal(typeof JSON.parse(listening).time, 'string');
+      for (const line of app.lines.filter(Boolean)) assert.ok(line.startsWith('{') || new RegExp(`^${stamp} `).test(line), `stamped: ${line}`);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('background mode', () => {
   test('--daemon returns once ready; status, logs, stop find it by name; two names coexist', async () => {
     const home = tempHome();
@@ -252,7 +288,7 @@ describe('background mode', () => {
 
   test('a crash loop in the background: the daemon stays, status says errored and why', async () => {
     const home = tempHome();
-    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '1000' };
+    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '3000' };
     const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], {
       env,
     });
@@ -310,7 +346,7 @@ describe('the listening socket closes when nobody will serve', () => {
   test('a daemon that gave up (crash loop, in the background) refuses connections and says so', async () => {
     const home = tempHome();
     // 1 s before each crash: the first start is online first, however busy the machine.
-    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '1000' };
+    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '3000' };
     const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'closer', '--port', '0'], {
       env,
     });

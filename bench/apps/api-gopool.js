@@ -7,9 +7,10 @@ const { gopool, reply } = require('gopool');
 const { openDatabase, closeDatabase } = require('./handlers');
 const { routes, plugins, authenticate } = require('./api-handlers');
 
-// A process's budget of PG_POOL_MAX connections, shared by the threads that run handlers.
-gopool.onThreadStart = ({ cpus }) => {
-  openDatabase(Math.ceil(Number(process.env.PG_POOL_MAX ?? 10) / cpus));
+// A process's budget of PG_BUDGET connections (the suite gives it what the cluster's workers have in all), shared by every thread that may run handlers
+// (README: per-thread resources).
+gopool.onThreadStart = ({ share }) => {
+  openDatabase(share(Number(process.env.PG_BUDGET ?? process.env.PG_POOL_MAX ?? 10)));
 };
 gopool.onThreadStop = () => closeDatabase();
 for (const [plugin, options] of Object.values(plugins)) gopool.register(plugin, options);

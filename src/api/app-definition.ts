@@ -71,6 +71,11 @@ export class AppDefinition {
     return found;
   }
 
+  /** Does the app run code of its own where requests are accepted (plugins, hooks, handlers of errors)? */
+  get hasAppCode(): boolean {
+    return this.calls.length > 0 || this.routes.list().some((route) => HOOKS.some((hook) => route.options[hook as keyof typeof route.options] !== undefined));
+  }
+
   /** Did the user set an error handler (their own error shape applies then)? */
   get hasErrorHandler(): boolean {
     return this.calls.some((call) => call.method === 'setErrorHandler');
@@ -78,18 +83,12 @@ export class AppDefinition {
 
   /**
    * Replays the set-up on a fastify instance (an encapsulated scope of an accepting thread).
-   * `wrapNotFound` wraps the app's not-found handler, if it sets one (to count its answers).
+   * `rewrite` gives the arguments a call is applied with (the app's not-found handler wrapped
+   * to count its answers, its body parsers kept to the JSON depth limit), its own by default.
    */
-  applyTo(app: FastifyInstance, wrapNotFound?: (handler: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): void {
+  applyTo(app: FastifyInstance, rewrite?: (call: SetupCall) => readonly unknown[]): void {
     const target = app as unknown as Record<SetupMethod, (...args: unknown[]) => unknown>;
-    for (const { method, args } of this.calls) {
-      const last = args.length - 1;
-      const replayed =
-        wrapNotFound && method === 'setNotFoundHandler' && typeof args[last] === 'function'
-          ? [...args.slice(0, last), wrapNotFound(args[last] as (...args: unknown[]) => unknown)]
-          : args;
-      target[method].apply(app, replayed);
-    }
+    for (const call of this.calls) target[call.method].apply(app, rewrite ? [...rewrite(call)] : call.args);
   }
 
   freeze(reason: string): void {
@@ -97,6 +96,8 @@ export class AppDefinition {
     this.routes.freeze(reason);
   }
 }
+
+const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'];
 
 const DEFINITION = Symbol.for('gopool.definition');
 

@@ -2,6 +2,7 @@ import type { PartialOptions } from '../config/resolve-options';
 import { requestStart } from '../boot/start-call';
 import { ERR_SETUP_ARGUMENT } from '../errors';
 import { definitionOf, type SetupMethod } from './app-definition';
+import { jsonParser } from './json-parser';
 import { HttpError, httpError, reply } from './reply';
 import { sse } from './sse';
 import { topics } from './topics';
@@ -80,6 +81,12 @@ export class Gopool implements AppCallbacks {
   /** `throw gopool.httpError(404, "no such user")` */
   readonly httpError = httpError;
   readonly HttpError = HttpError;
+  /**
+   * gopool's JSON body parser, to declare again with options: an app whose clients send
+   * `Content-Type: application/json` without a body takes them as `{}` with
+   * `gopool.addContentTypeParser('application/json', gopool.jsonParser({ emptyBody: {} }))`.
+   */
+  readonly jsonParser = jsonParser;
 
   /**
    * Sends `data` to every subscriber of `topic` on every thread of this process (the ingress

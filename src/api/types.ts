@@ -91,11 +91,11 @@ export interface RouteOptions extends RouteHooks {
   /** Milliseconds before the client gets 504; defaults to the `timeout` option. */
   timeout?: number;
   /**
-   * `auto` (default): measured; while it costs its thread less than `cheapRouteMs` per request
-   * it runs inline on the thread that accepted the connection (crossing a thread would cost
-   * more than the handler), otherwise on a worker thread. On connections the master accepted
-   * it runs on a worker thread: a handler's bug never costs the master.
-   * `pool`: always on a worker thread. `master`: always inline on the master thread.
+   * `auto` (default): measured. Not measured yet, it runs on a pool thread, where its CPU cost
+   * per request is measured: its synchronous run plus its continuations after awaits. Under
+   * `cheapRouteMs` it runs inline on the ingress thread that accepted the connection (crossing
+   * a thread would cost more than the handler), otherwise on a pool thread.
+   * `pool`: always on a pool thread. `master`: always inline on the master thread.
    */
   runOn?: RunOn;
   /**
@@ -138,9 +138,11 @@ export interface RunningServer {
 
 export interface OnMasterArgs {
   /**
-   * A fastify scope of the master: routes added here are answered by the master itself, and
-   * hooks and plugins registered here apply to those routes only. What `gopool.register` and
-   * `gopool.addHook` set up applies here too.
+   * A fastify scope of the master, for the master's own routes: routes added here are
+   * answered by the master itself, and hooks, plugins and parsers set up here apply to those
+   * routes only (the app's routes are served by ingress threads: set them up on `gopool`; a
+   * call here that used to reach them logs a warning naming its replacement). What
+   * `gopool.register` and `gopool.addHook` set up applies here too.
    */
   app: FastifyInstance;
   /** Filled here, structured-cloned into every thread (so: no functions, no sockets). */
@@ -152,12 +154,22 @@ export interface ThreadLifecycleArgs {
   ctx: GopoolContext;
   /** `pool`: runs handlers from the central queue; `ingress`: accepts connections; `master`; `single`. */
   role: 'pool' | 'ingress' | 'master' | 'single';
-  /**
-   * The CPUs the process plans for (the `cpus` option): at most this many threads run the
-   * app's handlers at once on CPUs, so a per-process budget (database connections) divided by
-   * it gives each thread's share: `new Pool({ max: Math.ceil(10 / cpus) })`.
-   */
+  /** The CPUs the process plans for (the `cpus` option). */
   cpus: number;
+  /**
+   * The most threads that may run the app's handlers at once, this one included: every
+   * ingress thread (`ingressThreads`, at most `cpus`), every pool thread (`maxThreads`), and
+   * the master when a route is `runOn: 'master'`; 1 under `startWithSingle`.
+   */
+  handlerThreads: number;
+  /**
+   * This thread's share of a per-process budget (database connections, say):
+   * `Math.floor(budget / handlerThreads)`, at least 1, so that the shares of every thread
+   * that runs handlers add up to at most `budget`: `new Pool({ max: share(10) })`. With a
+   * budget under `handlerThreads` each thread still gets 1, and they may add up to
+   * `handlerThreads`.
+   */
+  share(budget: number): number;
 }
 
 /**

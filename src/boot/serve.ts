@@ -10,6 +10,7 @@ import { definitionOf } from '../api/app-definition';
 import type { AppCallbacks, RunningServer } from '../api/types';
 import { resolveOptions, type PartialOptions } from '../config/resolve-options';
 import { listenOnHandle, listenOnPort } from '../ingress/listen';
+import { readTlsFiles } from '../ingress/tls-files';
 import { type Server, startMaster, startSingle } from '../master/start-server';
 import { ERR_POOL_UNSUPERVISED } from '../errors';
 import { stopAndExit, stopOnSignals } from '../master/stop-on-signals';
@@ -35,20 +36,22 @@ export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): 
   const definition = definitionOf(app);
   definition.freeze('the server started');
   const log = createLogger(options.logLevel, 'master');
+  // Read at every start of a master: a reload serves the files as they are then.
+  const tls = readTlsFiles(options);
   let server: Server;
   if (request.mode === 'single') {
     const listen = link ? listenOnHandle((host, port) => link.requestHandle(host, port)) : listenOnPort;
-    server = await startSingle({ gopool: app, definition, options, log, listen });
+    server = await startSingle({ gopool: app, definition, options, log, listen, tls });
   } else {
     // Pool mode is the master process of a daemon: the ingress threads listen on its socket.
     if (!link) throw new ERR_POOL_UNSUPERVISED();
-    server = await startMaster({ gopool: app, definition, options, log, appFile, descriptors: () => link.requestHandle(options.host, options.port) });
+    server = await startMaster({ gopool: app, definition, options, log, appFile, descriptors: () => link.requestHandle(options.host, options.port), tls });
   }
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
   if (link) {
     link.provideStats(() => server.metrics.snapshot());
     link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
-    link.once('drain', () => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
+    link.onDrain(() => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
     // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => stopAndExit(server, log, options.gracePeriod, 'SIGTERM'));

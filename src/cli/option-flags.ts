@@ -3,7 +3,7 @@ import { OPTION_SPECS } from '../config/options';
 import { parseValue, type PartialOptions } from '../config/resolve-options';
 
 /** Options whose flag takes no value: off by default, `--watch` alone turns it on. */
-const SWITCHES = new Set<string>(['watch']);
+const SWITCHES = new Set<string>(['watch', 'http2', 'requestLogging']);
 
 /** Adds one flag per option, documented with its default and environment variable. */
 export function addOptionFlags(command: Command): Command {

@@ -122,7 +122,8 @@ function checkSection(
       }
       const problem = valueProblem(spec, value);
       if (problem) throw new ERR_CONFIG_INVALID(file, field, problem);
-      options[key] = value;
+      // A path in a config file means what it means where the file is, as its `app` does.
+      options[key] = spec.filePath && typeof value === 'string' && value !== '' ? resolve(dirname(file), value) : value;
     }
   }
   return { ...(app !== undefined ? { app } : {}), options: options as PartialOptions, env };

@@ -39,6 +39,11 @@ export interface GopoolOptions {
   keepAliveTimeout: number;
   watch: boolean;
   streamIdleTimeout: number;
+  httpsKey: string;
+  httpsCert: string;
+  httpsPassphrase: string;
+  http2: boolean;
+  requestLogging: boolean;
 }
 
 type Kind = 'int' | 'string' | 'bool';
@@ -58,6 +63,8 @@ export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions>
   choices?: readonly string[];
   /** Must the string start with "/"? */
   urlPath?: boolean;
+  /** A file's path: in a config file, relative to the config file's folder (as its `app`). */
+  filePath?: boolean;
 }
 
 /** The CPUs this process may use: the cgroup CPU quota, at most os.availableParallelism() (cpu-count.ts). */
@@ -149,7 +156,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int(
     'cheapRouteMs',
     'cheap-route-ms',
-    'a runOn "auto" route whose handler measures under this many ms of synchronous time runs inline on the thread that accepted its connection, heavier ones on worker threads (0: always on worker threads)',
+    'a runOn "auto" route that costs its thread under this many ms of CPU per request (its synchronous run plus its continuations after awaits, measured on pool threads) runs inline on the ingress thread that accepted it, costlier ones on pool threads (0: always on pool threads)',
     '1',
     () => 1,
     0,
@@ -235,6 +242,33 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     '30000',
     () => 30000,
     0,
+  ),
+  {
+    ...str(
+      'httpsKey',
+      'https-key',
+      'TLS private key file (PEM); with https-cert, every accepting thread serves HTTPS. Both files are read when a master starts, so `gopool reload` serves renewed ones',
+      'none',
+      () => '',
+    ),
+    filePath: true,
+  },
+  {
+    ...str('httpsCert', 'https-cert', 'TLS certificate file (PEM), the intermediate certificates after it (a fullchain.pem)', 'none', () => ''),
+    filePath: true,
+  },
+  str('httpsPassphrase', 'https-passphrase', 'passphrase of an encrypted https-key (better in the environment than on the command line)', 'none', () => ''),
+  bool(
+    'http2',
+    'http2',
+    'serve HTTP/2: with https-key and https-cert, h2 for clients that offer it (ALPN) and HTTP/1.1 for the others; without them, cleartext h2c for clients with prior knowledge only (no HTTP/1.1)',
+    false,
+  ),
+  bool(
+    'requestLogging',
+    'request-logging',
+    'log fastify\'s "incoming request" and "request completed" lines, with the request id (reqId) handlers log with, on every thread that accepts connections',
+    false,
   ),
 ];
 

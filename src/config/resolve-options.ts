@@ -1,4 +1,4 @@
-import { ERR_MIN_ABOVE_MAX, ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT } from '../errors';
+import { ERR_HTTPS_INCOMPLETE, ERR_MIN_ABOVE_MAX, ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT } from '../errors';
 import { OPTION_KEYS, OPTION_SPECS, type GopoolOptions, type OptionSpec } from './options';
 
 export type PartialOptions = Partial<GopoolOptions>;
@@ -36,6 +36,12 @@ export function resolveOptions(layers: OptionLayers): GopoolOptions {
     if (!chosen.has('maxQueue')) resolved.maxQueue = resolved.cpus * 1000;
   }
   if (resolved.minThreads > resolved.maxThreads) throw new ERR_MIN_ABOVE_MAX(resolved.minThreads, resolved.maxThreads);
+  if ((resolved.httpsKey === '') !== (resolved.httpsCert === '')) {
+    const [given, missing] = resolved.httpsKey
+      ? ['httpsKey (--https-key)', 'httpsCert (--https-cert)']
+      : ['httpsCert (--https-cert)', 'httpsKey (--https-key)'];
+    throw new ERR_HTTPS_INCOMPLETE(given, missing);
+  }
   return resolved;
 }
 

@@ -8,9 +8,10 @@ import type { TaskResult } from './task';
 /**
  * Runs one handler and always ends in a TaskResult, never a rejection: a throw becomes an
  * error result for the accepting thread's error handler, an unsendable value a 500.
- * Synchronous handlers return synchronously so a thread can answer them without an extra turn
- * of its event loop; a returned stream resolves once its first chunk is there
- * (dispatch/stream-result.ts). `crossing`: the result will be posted to another thread (errors
+ * A handler that answered synchronously gets its result returned, so that a thread can answer
+ * it without an extra turn of its event loop; otherwise this returns undefined and `later` is
+ * called with the result (a returned stream, once its first chunk is there:
+ * dispatch/stream-result.ts). `crossing`: the result will be posted to another thread (errors
  * are packed as data then, streams become ports).
  */
 export function executeRoute(
@@ -18,7 +19,8 @@ export function executeRoute(
   request: HandlerRequest & RequestContext,
   serializerFor: SerializerFor | undefined,
   crossing: boolean,
-): TaskResult | Promise<TaskResult> {
+  later: (result: TaskResult) => void,
+): TaskResult | undefined {
   let value: unknown;
   try {
     value = route.handler(request);
@@ -26,12 +28,22 @@ export function executeRoute(
     return thrownResult(err, crossing);
   }
   if (isThenable(value)) {
-    return Promise.resolve(value).then(
-      (resolved) => finish(resolved, route, request, serializerFor, crossing),
-      (err: unknown) => thrownResult(err, crossing),
+    // Promise.resolve: a thenable that calls back synchronously still answers after this returns.
+    Promise.resolve(value).then(
+      (resolved) => settle(finish(resolved, route, request, serializerFor, crossing), later),
+      (err: unknown) => later(thrownResult(err, crossing)),
     );
+    return undefined;
   }
-  return finish(value, route, request, serializerFor, crossing);
+  const result = finish(value, route, request, serializerFor, crossing);
+  if (!(result instanceof Promise)) return result;
+  void result.then(later);
+  return undefined;
+}
+
+function settle(result: TaskResult | Promise<TaskResult>, later: (result: TaskResult) => void): void {
+  if (result instanceof Promise) void result.then(later);
+  else later(result);
 }
 
 function finish(
@@ -42,7 +54,8 @@ function finish(
   crossing: boolean,
 ): TaskResult | Promise<TaskResult> {
   try {
-    const stream = streamReply(value);
+    // Plain data (the common case) is serialized at once; a stream, bare or in a reply(), is sent as it comes.
+    const stream = typeof value === 'object' && value !== null ? streamReply(value) : undefined;
     if (stream) return streamResult(stream.body, stream.status, stream.headers, request, crossing);
     return toTaskResult(value, serializerFor);
   } catch (err) {

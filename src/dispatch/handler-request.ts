@@ -37,18 +37,10 @@ const OWN_FIELDS = new Set([
  * `signal`: most handlers use neither, and a request should not pay for them.
  */
 export class RequestContext implements TaskRequest {
-  method = '';
-  url = '';
-  params: Record<string, string> = {};
-  query: unknown = undefined;
-  body: unknown = undefined;
-  headers: Record<string, unknown> = {};
-  id = '';
-  ip = '';
   // Declared, not defined: absent unless set (a spread request shows only what it has).
   declare cookies?: Record<string, string | undefined>;
   declare stream?: StreamHandle;
-  declare ctx?: GopoolContext;
+  ctx: GopoolContext | undefined = undefined;
   // Private fields: neither cloned to another thread nor seen by a handler that spreads its request.
   #controller: AbortController | undefined;
   #logger: FastifyBaseLogger | undefined;
@@ -60,6 +52,17 @@ export class RequestContext implements TaskRequest {
   #serverOfThread: (() => FastifyInstance) | undefined;
   /** The client: watched from the first time the handler reads `signal`. */
   #client: Cancellation | undefined;
+
+  constructor(
+    public method = '',
+    public url = '',
+    public params: Record<string, string> = {},
+    public query: unknown = undefined,
+    public body: unknown = undefined,
+    public headers: Record<string, unknown> = {},
+    public id = '',
+    public ip = '',
+  ) {}
 
   /** Adds what requestGetter picked; gopool's own fields keep their values. */
   addExtra(extra: Record<string, unknown>): void {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext, HandlerRequest } from '../api/types';
 import { ERR_HANDLER_CRASHED, ERR_TIMEOUT } from '../errors';
+import { AwaitingRun, AwaitingRuns } from './awaiting-runs';
 import { executeRoute } from './execute-route';
 import { type RequestContext, requestContext } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
@@ -22,13 +23,8 @@ export class InlineDispatcher implements Dispatcher {
   syncWatch: SyncWatch | undefined;
   /** The app's fastify on this thread, for a request that did not bring fastify's own (one handed over from another thread). */
   server: (() => FastifyInstance) | undefined;
-  /**
-   * Handlers awaiting something, for a crash that cannot say whose it was (crashedWhileRunning):
-   * a linked list through the runs themselves. A Set that every request joins and leaves kept
-   * each request's objects alive across minor garbage collections (measured with
-   * --trace-gc-nvp: they were copied and promoted instead of dying young).
-   */
-  private readonly awaiting = new AwaitingRuns();
+  /** Handlers awaiting something: their timeouts, and a crash that cannot say whose it was (crashedWhileRunning). */
+  private readonly awaiting = new AwaitingRuns((run, timeout) => run.fail(new ERR_TIMEOUT(timeout)));
 
   constructor(
     routes: RouteDefinition[],
@@ -66,32 +62,14 @@ export class InlineDispatcher implements Dispatcher {
     const handled = request.attach(this.ctx, this.log, client, this.server) as RequestContext & HandlerRequest;
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout, client);
-    const outcome = executeRoute(route, handled, this.serializers.for(route), false);
+    const run = new AwaitingRun(routeKey, request, done);
+    const outcome = executeRoute(route, handled, this.serializers.for(route), false, (result) => {
+      if (this.awaiting.remove(run)) done(result); // else timed out or blamed for a crash: answered already
+    });
     this.syncWatch?.leave();
     this.onSyncTime?.(routeKey, performance.now() - started);
-    if (!(outcome instanceof Promise)) {
-      done(outcome);
-      return;
-    }
-    const run: AwaitingRun = {
-      routeKey,
-      prev: undefined,
-      next: undefined,
-      linked: false,
-      fail: (err: Error) => {
-        clearTimeout(timer);
-        this.awaiting.remove(run);
-        request.abort(err);
-        done(undefined, err);
-      },
-    };
-    const timer = setTimeout(() => run.fail(new ERR_TIMEOUT(timeout)), timeout);
-    this.awaiting.add(run);
-    void outcome.then((result) => {
-      if (!this.awaiting.remove(run)) return; // timed out or blamed for a crash: answered already
-      clearTimeout(timer);
-      done(result);
-    });
+    if (outcome !== undefined) done(outcome);
+    else this.awaiting.add(run, timeout);
   }
 
   /**
@@ -102,46 +80,8 @@ export class InlineDispatcher implements Dispatcher {
   crashedWhileRunning(): string | undefined {
     const run = this.awaiting.only();
     if (run === undefined) return undefined;
+    this.awaiting.remove(run);
     run.fail(new ERR_HANDLER_CRASHED(run.routeKey));
     return run.routeKey;
-  }
-}
-
-interface AwaitingRun {
-  routeKey: string;
-  fail: (err: Error) => void;
-  prev: AwaitingRun | undefined;
-  next: AwaitingRun | undefined;
-  linked: boolean;
-}
-
-/** A doubly linked list of the runs awaiting on this thread. */
-class AwaitingRuns {
-  private head: AwaitingRun | undefined;
-  private size = 0;
-
-  add(run: AwaitingRun): void {
-    run.next = this.head;
-    if (this.head) this.head.prev = run;
-    this.head = run;
-    run.linked = true;
-    this.size++;
-  }
-
-  /** False if it was not in the list (answered already). */
-  remove(run: AwaitingRun): boolean {
-    if (!run.linked) return false;
-    if (run.prev) run.prev.next = run.next;
-    else this.head = run.next;
-    if (run.next) run.next.prev = run.prev;
-    run.prev = run.next = undefined;
-    run.linked = false;
-    this.size--;
-    return true;
-  }
-
-  /** The one run awaiting, if exactly one is. */
-  only(): AwaitingRun | undefined {
-    return this.size === 1 ? this.head : undefined;
   }
 }

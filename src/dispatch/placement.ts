@@ -95,6 +95,7 @@ export class Placement<H extends Here = Here> {
   }
 
   where(route: RouteDefinition): Target {
+    if (this.targets.role === 'single') return 'here';
     const key = route.key;
     let state = this.states.get(key);
     if (state === undefined) this.states.set(key, (state = { away: false, count: 0, probedAt: this.now() }));

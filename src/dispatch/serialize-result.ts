@@ -16,10 +16,9 @@ export type SerializerFor = (status: number) => ((value: unknown) => string) | u
 export function toTaskResult(value: unknown, serializerFor?: SerializerFor): TaskResult {
   if (isReply(value)) {
     const status = replyStatus(value.status, value.body);
-    return { status, headers: checkHeaders(value.headers), ...encodeBody(value.body, status, serializerFor) };
+    return encodeBody(value.body, status, checkHeaders(value.headers), serializerFor);
   }
-  const status = value === undefined ? 204 : 200;
-  return { status, headers: null, ...encodeBody(value, status, serializerFor) };
+  return encodeBody(value, value === undefined ? 204 : 200, null, serializerFor);
 }
 
 /**
@@ -42,17 +41,19 @@ function replyStatus(status: number | undefined, body: unknown): number {
   return chosen;
 }
 
-function encodeBody(value: unknown, status: number, serializerFor: SerializerFor | undefined): Pick<TaskResult, 'kind' | 'body'> {
-  if (value === undefined) return { kind: BodyKind.Empty, body: null };
-  if (typeof value === 'string') return { kind: BodyKind.Text, body: value };
-  if (ArrayBuffer.isView(value)) return { kind: BodyKind.Binary, body: exactBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
-  if (value instanceof ArrayBuffer) return { kind: BodyKind.Binary, body: new Uint8Array(value.slice(0)) };
+/** The result of one body, of one shape whatever its kind (one object literal: no spread on the request path). */
+function encodeBody(value: unknown, status: number, headers: ResponseHeaders | null, serializerFor: SerializerFor | undefined): TaskResult {
+  if (value === undefined) return { status, kind: BodyKind.Empty, headers, body: null };
+  if (typeof value === 'string') return { status, kind: BodyKind.Text, headers, body: value };
+  if (ArrayBuffer.isView(value))
+    return { status, kind: BodyKind.Binary, headers, body: exactBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
+  if (value instanceof ArrayBuffer) return { status, kind: BodyKind.Binary, headers, body: new Uint8Array(value.slice(0)) };
   if (typeof value === 'function' || typeof value === 'symbol') throw new ERR_RESULT_TYPE(typeof value);
   if (isStreamLike(value)) throw new ERR_RESULT_STREAM();
   const serialize = serializerFor?.(status);
   const json = serialize ? serialize(value) : JSON.stringify(value); // throws on BigInt and cycles, with a clear message
   if (json === undefined) throw new ERR_RESULT_EMPTY_JSON();
-  return { kind: BodyKind.Json, body: json };
+  return { status, kind: BodyKind.Json, headers, body: json };
 }
 
 /**

@@ -17,11 +17,12 @@ export async function appServer(definition: AppDefinition, options: GopoolOption
     let bare: FastifyInstance | undefined;
     return () => (bare ??= (require('fastify') as typeof import('fastify')).default({ logger: false }) as unknown as FastifyInstance);
   }
-  const app = createFastify(options, log, { role: 'pool' });
+  const app = createFastify(options, log, { role: 'pool', appCode: true });
   let scope: FastifyInstance = app;
   await mountApp(app, {
     definition,
     options,
+    log,
     onAppScope: (appScope) => {
       scope = appScope;
     },

@@ -1,52 +1,69 @@
-import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { threadId } from 'node:worker_threads';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
-import { stampArrival } from './arrival';
-import { refuseMalformed } from './refuse-malformed';
+import { createHttpServer, type Protocol } from './http-server';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
+import { FORWARDED_ID_HEADER } from './threads/protocol';
+import type { TlsFiles } from './tls-files';
 import { parseTrustProxy } from './trust-proxy';
 import { trackUpgrades } from './upgraded-sockets';
 
+export type FastifyRole = 'master' | 'ingress' | 'single' | 'pool';
+
 /**
- * An HTTP front: the master's, or an ingress thread's. Request logging ("incoming request",
- * "request completed") is off: two log lines per request would be the bottleneck under load.
+ * An HTTP front: an ingress thread's or single mode's, which accept connections (HTTPS and
+ * HTTP/2 as the options say, http-server.ts); the master's, which answers the requests ingress
+ * threads forward to it; a pool thread's, which never serves.
+ *
+ * Request logging ("incoming request", "request completed") is off unless `requestLogging`
+ * asks for it: two log lines per request would be the bottleneck under load. It is done by
+ * the thread that accepted the connection, for every request it answers or forwards (it sees
+ * the client's address and the whole time); the master, whose requests are all forwarded,
+ * logs none of its own, and its handlers log with the id the ingress thread gave the request.
  *
  * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
- * made on first use (ingress/request-logger.ts). Ingress threads give fastify no logger of its
- * own, only that factory: with a logger fastify puts two listeners on every response for the
- * "request completed" line that is switched off anyway. `fastify.log` is then silent there;
- * the master keeps it for what plugins log while they load.
+ * made on first use (ingress/request-logger.ts). Without request logging, ingress threads give
+ * fastify no logger of its own, only that factory: with a logger fastify puts two listeners on
+ * every response for the "request completed" line that is switched off anyway. `fastify.log`
+ * is then silent there; the master keeps it for what plugins log while they load.
  */
-export function createFastify(options: GopoolOptions, log: FastifyBaseLogger, { role }: { role: 'master' | 'ingress' | 'single' | 'pool' }): FastifyInstance {
+export function createFastify(
+  options: GopoolOptions,
+  log: FastifyBaseLogger,
+  { role, tls, appCode }: { role: FastifyRole; tls?: TlsFiles | undefined; appCode: boolean },
+): FastifyInstance {
   const http = log.child({ component: 'http' });
   const timeouts = serverTimeouts(options);
-  const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (_parent, bindings, childOptions) => new RequestLogger(http, bindings, childOptions);
+  const accepts = role === 'ingress' || role === 'single';
+  // Threads that serve the public port count their requests themselves (metrics), from when they arrived.
+  const protocol: Protocol = accepts ? { tls, http2: options.http2, stamp: options.metrics } : { http2: false, stamp: false };
+  const logsRequests = accepts && options.requestLogging;
+  const hasLogger = role === 'master' || (role === 'single' && appCode) || logsRequests;
+  // With a logger, fastify's parent carries its req/res serializers (what "incoming request" shows).
+  const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (parent, bindings, childOptions) =>
+    new RequestLogger(hasLogger ? parent : http, bindings, childOptions);
   const app = Fastify({
-    ...(role === 'ingress' || role === 'pool' ? { logger: false } : { loggerInstance: http as FastifyBaseLogger }),
-    childLoggerFactory,
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: requestIds(),
-    ...(options.requestIdHeader ? { requestIdHeader: options.requestIdHeader } : {}),
+    ...(hasLogger ? { loggerInstance: http as FastifyBaseLogger } : { logger: false }),
+    ...(appCode || hasLogger ? { childLoggerFactory } : {}),
+    logController: new LogController({ disableRequestLogging: !logsRequests }),
+    genReqId: role === 'master' ? forwardedIds() : requestIds(),
+    // The master's requests come from ingress threads, with the id they chose (header or not).
+    ...(options.requestIdHeader && role !== 'master' ? { requestIdHeader: options.requestIdHeader } : {}),
     // A number of hops is fastify's (proxy-addr's) too, though its types omit it.
     trustProxy: parseTrustProxy(options.trustProxy) as FastifyServerOptions['trustProxy'],
     bodyLimit: options.bodyLimit,
     // Slow clients are dropped (408) on every accepting thread.
     ...timeouts,
-    // Requests that HTTP/1.1 says to refuse are refused before fastify routes them.
+    // For fastify's own account of the server (its listening line, `listeningOrigin`): the server is the factory's.
+    ...(protocol.tls ? { https: true } : {}),
     serverFactory: (handler) => {
-      const server = createServer(timeouts.http, (req, res) => {
-        stampArrival(req);
-        if (!refuseMalformed(req, res)) handler(req, res);
-      });
-      // What fastify sets on a server it creates itself.
-      server.keepAliveTimeout = timeouts.keepAliveTimeout;
-      server.requestTimeout = timeouts.requestTimeout;
+      const server = createHttpServer(handler as Parameters<typeof createHttpServer>[0], protocol, timeouts);
       trackUpgrades(server);
-      return server;
+      return server as ReturnType<NonNullable<FastifyServerOptions['serverFactory']>>;
     },
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
@@ -65,10 +82,25 @@ function requestIds(): () => string {
   };
 }
 
+/**
+ * The master's ids: the one the ingress thread that forwarded the request gave it (in a header
+ * the thread sets over whatever the client sent, removed here), so that the thread's request
+ * log lines and a master handler's own lines carry the same `reqId`.
+ */
+function forwardedIds(): (req: IncomingMessage) => string {
+  const generated = requestIds();
+  return (req) => {
+    const id = req.headers[FORWARDED_ID_HEADER];
+    if (typeof id !== 'string' || id === '') return generated();
+    delete req.headers[FORWARDED_ID_HEADER];
+    return id;
+  };
+}
+
 /** The URL a client uses, from what the socket is really bound to (port 0 becomes a number). */
-export function boundUrl(app: FastifyInstance): { url: string; port: number } {
+export function boundUrl(app: FastifyInstance, secure: boolean): { url: string; port: number } {
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new ERR_NOT_TCP();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${host}:${address.port}`, port: address.port };
+  return { url: `${secure ? 'https' : 'http'}://${host}:${address.port}`, port: address.port };
 }

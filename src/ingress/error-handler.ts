@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResponseHeaders } from '../api/types';
 
 /** Production hides 5xx messages from clients (unless the error says `expose: true`). */
@@ -9,10 +9,14 @@ const production = process.env.NODE_ENV === 'production';
  * gopool's default error handler, for every error of a request to the app's routes: thrown by
  * a handler (on whichever thread it ran), by a hook, by fastify (400 invalid JSON or schema,
  * 413, 415), or gopool's own (504 timeout, 503 queue full). The body is fastify's shape,
- * `{ statusCode, code, error, message }`; the stack goes to the log, never to the client. An
- * app's `gopool.setErrorHandler` replaces it and sees the same errors.
+ * `{ statusCode, code, error, message }`; the stack goes to the thread's log with the request
+ * id, never to the client. An app's `gopool.setErrorHandler` replaces it and sees the same errors.
  */
-export function defaultErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+export function defaultErrorHandler(log: FastifyBaseLogger) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => answerError(log, error, request, reply);
+}
+
+function answerError(log: FastifyBaseLogger, error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as {
     statusCode?: unknown;
     status?: unknown;
@@ -25,8 +29,8 @@ export function defaultErrorHandler(error: unknown, request: FastifyRequest, rep
   if (status >= 500) {
     // gopool's own answers (504 timeout, 503 queue full) are expected under load: a line, no stack.
     if (typeof err.code === 'string' && err.code.startsWith('GOPOOL_ERR_') && err.code !== 'GOPOOL_ERR_RESULT_NOT_SENDABLE')
-      request.log.warn({ code: err.code, statusCode: status }, String(err.message));
-    else request.log.error({ err: error }, typeof err.message === 'string' ? err.message : 'request failed');
+      log.warn({ reqId: request.id, code: err.code, statusCode: status }, String(err.message));
+    else log.error({ reqId: request.id, err: error }, typeof err.message === 'string' ? err.message : 'request failed');
   }
   const expose = typeof err.expose === 'boolean' ? err.expose : status < 500 || !production;
   const name = STATUS_CODES[status] ?? 'Error';

@@ -1,5 +1,5 @@
 import { sinceArrival } from './arrival';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions } from 'fastify';
 import type { HeaderGetter, RequestGetter } from '../api/types';
 import { FASTIFY_ROUTE_OPTIONS, type RouteDefinition } from '../api/route-registry';
 import type { Readable } from 'node:stream';
@@ -26,6 +26,8 @@ export interface GopoolRoutesOptions {
   streamIdleTimeout: number;
   /** What a handler threw on another thread is rebuilt as its class here. */
   errorClasses: ErrorClasses;
+  /** The thread's logger. */
+  log: FastifyBaseLogger;
   /**
    * Told of every result the handlers send (where metrics are counted per thread; errors are
    * counted by the caller's onError hook). Called here rather than from an onResponse hook,
@@ -58,7 +60,7 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
 function mountRoute(app: FastifyInstance, route: RouteDefinition, options: GopoolRoutesOptions): void {
   const timeout = route.options.timeout ?? options.defaultTimeout;
   const { headerGetter, requestGetter, placement, onAnswered } = options;
-  const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout };
+  const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout, log: options.log };
   const streamed = route.options.body === 'stream';
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
     sendResult(reply, result, streams, options.errorClasses);
@@ -141,15 +143,16 @@ function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?
 
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
 function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): RequestContext {
-  const request = new RequestContext().useServer(req.server);
-  request.method = req.method;
-  request.url = req.url;
-  request.params = req.params as Record<string, string>;
-  request.query = req.query;
-  request.body = body;
-  request.headers = headerGetter ? headerGetter(req.headers) : NO_HEADERS;
-  request.id = req.id;
-  request.ip = req.ip;
+  const request = new RequestContext(
+    req.method,
+    req.url,
+    req.params as Record<string, string>,
+    req.query,
+    body,
+    headerGetter ? headerGetter(req.headers) : NO_HEADERS,
+    req.id,
+    req.ip,
+  ).useServer(req.server);
   const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
   if (cookies !== undefined) request.cookies = cookies;
   if (requestGetter) request.addExtra(requestGetter(req));

@@ -1,5 +1,5 @@
 import { sinceArrival } from './arrival';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
 import { ErrorClasses } from '../dispatch/error-classes';
@@ -8,12 +8,15 @@ import { defaultErrorHandler } from './error-handler';
 import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
 import { formBodies, parsesForms } from './form-body';
 import { jsonBodyParser } from './json-body';
+import { appParserArgs } from './app-parsers';
 
 export interface MountAppArgs {
   definition: AppDefinition;
   options: GopoolOptions;
+  /** The thread's logger, for what gopool logs of a request. */
+  log: FastifyBaseLogger;
   /** gopool's routes, where this thread accepts their requests (not on the master). */
-  routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses'>;
+  routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses' | 'log'>;
   /** Counts answered requests (ingress threads: metrics are tallied per thread). */
   onAnswered?: NonNullable<GopoolRoutesOptions['onAnswered']>;
   /** The master's own routes: a child scope for the app's `onMaster`. */
@@ -30,12 +33,12 @@ export interface MountAppArgs {
  * `onMaster`. Monitoring lives beside it, outside the app's hooks.
  */
 export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promise<void> {
-  const { definition, options, onAnswered, masterScope, routes, onAppScope } = args;
+  const { definition, options, onAnswered, masterScope, routes, onAppScope, log } = args;
   await app.register(async function gopoolDefaults(defaults: FastifyInstance) {
     // gopool's defaults one scope above the app's, so that the app's own error handler and
     // JSON parser replace them without fastify's warning about overriding in the same scope;
     // an app error handler that passes an error on (`reply.send(error)`) reaches this one.
-    defaults.setErrorHandler(defaultErrorHandler);
+    defaults.setErrorHandler(defaultErrorHandler(log));
     // A body over the limit is answered 413 before it is all read. fastify then closes the
     // connection, and a client still sending gets a reset instead of the 413: read on and
     // discard the rest instead (bounded in time, body-stream.ts), keeping the connection.
@@ -56,15 +59,21 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
       if (definition.setup.some(parsesForms)) scope.removeContentTypeParser('application/x-www-form-urlencoded');
       onAppScope?.(scope);
       const countMissing = onAnswered ? countNotFound(onAnswered) : undefined;
-      definition.applyTo(
-        scope,
-        countMissing &&
-          ((handler) =>
+      definition.applyTo(scope, (call) => {
+        if (call.method === 'addContentTypeParser') return appParserArgs(scope, call.args, options.jsonDepthLimit);
+        const last = call.args.length - 1;
+        if (countMissing && call.method === 'setNotFoundHandler' && typeof call.args[last] === 'function') {
+          const handler = call.args[last] as (...args: unknown[]) => unknown;
+          return [
+            ...call.args.slice(0, last),
             function countedNotFound(this: unknown, ...args: unknown[]) {
               countMissing(args[0] as FastifyRequest, args[1] as FastifyReply);
               return handler.apply(this, args);
-            }),
-      );
+            },
+          ];
+        }
+        return call.args;
+      });
       if (!definition.setup.some((call) => call.method === 'setNotFoundHandler')) {
         // fastify's own answer, in the app's scope: counted (its default handler cannot be
         // wrapped, and one set at the root would forbid the app's), and under the app's hooks,
@@ -83,6 +92,7 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
             streamIdleTimeout: options.streamIdleTimeout,
             routes: definition.routes.list(),
             errorClasses: new ErrorClasses(() => definition.functions()),
+            log,
             ...(countEach ? { onAnswered: countEach } : {}),
           }),
         );
@@ -106,7 +116,7 @@ function countNotFound(onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']
  * undefined when a hook counts every answer instead.
  */
 function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>) {
-  if (definition.setup.length > 0 || definition.routes.list().some(hasRouteHooks)) {
+  if (definition.hasAppCode) {
     // The app's hooks may answer a request before its handler (401, a cached reply...):
     // count every answer, at its end.
     scope.addHook('onResponse', (req, reply, done) => {
@@ -134,8 +144,4 @@ function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswe
 function parsesJson(contentType: unknown): boolean {
   const types = Array.isArray(contentType) ? contentType : [contentType];
   return types.some((type) => typeof type === 'string' && type.trim().toLowerCase() === 'application/json');
-}
-
-function hasRouteHooks(route: { options: Record<string, unknown> }): boolean {
-  return ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'onSend', 'onResponse', 'onError'].some((hook) => route.options[hook] !== undefined);
 }

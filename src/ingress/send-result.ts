@@ -32,7 +32,7 @@ export function sendResult(reply: FastifyReply, result: TaskResult, stream: Stre
     return;
   }
   reply.code(result.status);
-  if (result.headers) reply.headers(result.headers);
+  if (result.headers) reply.headers(reply.request.raw.httpVersionMajor === 2 ? withoutConnectionHeaders(result.headers) : result.headers);
   const type = CONTENT_TYPES[result.kind];
   if (type !== undefined && !reply.hasHeader('content-type')) reply.header('content-type', type);
   if (result.kind === BodyKind.Stream) {
@@ -43,6 +43,19 @@ export function sendResult(reply: FastifyReply, result: TaskResult, stream: Stre
   if (body === null) reply.send();
   else if (typeof body === 'string') reply.send(body);
   else reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
+/**
+ * HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2): Node drops them from a response
+ * with a warning, so those a handler set (`gopool.sse` sets `connection: keep-alive` for
+ * HTTP/1.1) are left out here on HTTP/2 requests.
+ */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+function withoutConnectionHeaders(headers: NonNullable<TaskResult['headers']>): NonNullable<TaskResult['headers']> {
+  const out: NonNullable<TaskResult['headers']> = {};
+  for (const [name, value] of Object.entries(headers)) if (!CONNECTION_HEADERS.has(name.toLowerCase())) out[name] = value;
+  return out;
 }
 
 /**

@@ -4,10 +4,13 @@ import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
 import type { ChunkSource } from '../dispatch/chunk-source';
 import { openStream } from '../dispatch/stream-port';
 import type { TaskResult } from '../dispatch/task';
+import { resetResponse } from './http-server';
 
 export interface StreamSettings {
   /** The route, for the log and the errors. */
   route: string;
+  /** The thread's logger (request.log may be fastify's silent one on a lean ingress thread). */
+  log: FastifyBaseLogger;
   /** Milliseconds the source may keep the client waiting for a chunk (0: no limit). */
   idleMs: number;
 }
@@ -100,13 +103,10 @@ class StreamBody extends Readable {
 /** Sends a Stream result: its status and headers now, its chunks as the client takes them. */
 export function sendStream(reply: FastifyReply, result: TaskResult, settings: StreamSettings): void {
   const source = openStream(result.stream!, () => new ERR_STREAM_CUT(settings.route));
-  const body = new StreamBody(source, settings, reply.log);
+  const body = new StreamBody(source, settings, settings.log.child({ reqId: reply.request.id }));
   // A stream cut midway ends its connection with a reset, not a clean close: after a close,
   // some clients (undici's fetch on a Connection: close response) take the cut body for whole.
-  body.onFailed = () => {
-    const socket = reply.raw.socket;
-    if (socket && !socket.destroyed) socket.resetAndDestroy();
-  };
+  body.onFailed = () => resetResponse(reply.raw);
   // Whatever ends the response (a HEAD request's answer without a body, a client that left
   // before fastify piped anything) ends the stream too.
   reply.raw.once('close', () => {

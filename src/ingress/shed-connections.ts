@@ -1,27 +1,30 @@
-import type { Server } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { type AnyRequest, type AnyResponse, type HttpServer, isHttp2, openConnections, requestSocketEvent } from './http-server';
 
 /**
  * Kept-alive connections stay with whichever thread accepted them: clients such as load
  * balancers and benchmark tools open their connections once. When a new ingress thread
- * starts, the busy ones ask their clients to reconnect, politely: each connection open now
- * gets `Connection: close` on its next response (closing an idle one outright would race a
- * client that is just sending on it). The reconnects are spread by the kernel over every
- * listener, and the idle new thread is the quickest to take them.
+ * starts, the busy ones ask their clients to reconnect, politely: each HTTP/1 connection open
+ * now gets `Connection: close` on its next response (closing an idle one outright would race a
+ * client that is just sending on it), each HTTP/2 session a GOAWAY after its next answer.
+ * The reconnects are spread by the kernel over every listener, and the idle new thread is the
+ * quickest to take them.
  */
 export class ConnectionShedder {
   private readonly sockets = new Set<Socket>();
-  private readonly marked = new WeakSet<Socket>();
+  private readonly marked = new WeakSet<object>();
 
-  constructor(server: Server) {
-    server.on('connection', (socket: Socket) => {
+  constructor(private readonly server: HttpServer) {
+    // The socket HTTP/1 requests see: under TLS the TLS socket, not the TCP one under it.
+    server.on(requestSocketEvent(server), (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    server.prependListener('request', (req, res) => {
-      if (this.marked.has(req.socket)) {
+    server.prependListener('request', (req: AnyRequest, res: AnyResponse) => {
+      if (!isHttp2(req) && this.marked.has(req.socket)) {
         this.marked.delete(req.socket);
-        res.shouldKeepAlive = false;
+        (res as ServerResponse).shouldKeepAlive = false;
       }
     });
   }
@@ -29,6 +32,7 @@ export class ConnectionShedder {
   /** Every connection open now closes after its next response. */
   shedAll(): void {
     for (const socket of this.sockets) this.marked.add(socket);
+    openConnections(this.server)?.shed();
   }
 
   get connections(): number {

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { HttpServer } from './http-server';
 
 /**
  * Connections an `upgrade` listener took over from the HTTP server (WebSockets, through
@@ -13,11 +13,11 @@ import type { FastifyInstance } from 'fastify';
  * upgrade request to the 'upgrade' listeners if there are any, and answers it as a plain
  * request otherwise, which a lone listener of ours would change.
  */
-const upgradedOf = new WeakMap<Server, Set<Socket>>();
+const upgradedOf = new WeakMap<HttpServer, Set<Socket>>();
 /** Every connection an upgrade request came on, whichever server took it. */
 const cameWithUpgrade = new WeakSet<Socket>();
 
-export function trackUpgrades(server: Server): void {
+export function trackUpgrades(server: HttpServer): void {
   const upgraded = new Set<Socket>();
   upgradedOf.set(server, upgraded);
   const note = (_req: unknown, socket: Socket): void => {
@@ -36,7 +36,7 @@ export function trackUpgrades(server: Server): void {
 }
 
 /** The upgraded connections of a server still open (none if it was not tracked). */
-export function upgradedConnections(server: Server): number {
+export function upgradedConnections(server: HttpServer): number {
   return upgradedOf.get(server)?.size ?? 0;
 }
 

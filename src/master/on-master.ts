@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppCallbacks, GopoolContext } from '../api/types';
 import { ERR_CTX_NOT_CLONEABLE, ERR_ON_MASTER } from '../errors';
+import type { Logger } from '../runtime/logger';
+import { onMasterApp } from './on-master-app';
 
 /** A route the master answers itself (added in onMaster): ingress threads hand these over. */
 export interface MasterRoute {
@@ -12,13 +14,20 @@ export interface MasterRoute {
  * The master's own scope, a child of the app's: the user's `onMaster` runs in it, so routes,
  * hooks and plugins it adds concern the master's own routes only (ingress threads never see
  * them; they hand those routes' requests to the master). Every route added there is noted in
- * `masterRoutes`.
+ * `masterRoutes`. Calls on it that would have reached the app's routes log a warning that says
+ * what to use instead (on-master-app.ts).
  *
  * `onWebSocketRoute`, in pool mode, is told of each WebSocket route (@fastify/websocket's
  * `websocket: true` or `wsHandler`) added there: the master accepts no connection, and what an
  * ingress thread hands over is a request (inject), which cannot carry an upgrade.
  */
-export function onMasterScope(gopool: AppCallbacks, ctx: GopoolContext, masterRoutes: MasterRoute[], onWebSocketRoute?: (route: MasterRoute) => void) {
+export function onMasterScope(
+  gopool: AppCallbacks,
+  ctx: GopoolContext,
+  masterRoutes: MasterRoute[],
+  log: Logger,
+  onWebSocketRoute?: (route: MasterRoute) => void,
+) {
   return async function masterScope(scope: FastifyInstance): Promise<void> {
     scope.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -29,7 +38,7 @@ export function onMasterScope(gopool: AppCallbacks, ctx: GopoolContext, masterRo
     });
     if (gopool.onMaster === undefined) return;
     if (typeof gopool.onMaster !== 'function') throw new ERR_ON_MASTER('must be a function');
-    await gopool.onMaster({ app: scope, ctx });
+    await gopool.onMaster({ app: onMasterApp(scope, log), ctx });
   };
 }
 

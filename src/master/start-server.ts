@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import { topics } from '../api/topics';
-import type { AppCallbacks, GopoolContext, RunningServer } from '../api/types';
+import type { AppCallbacks, GopoolContext, RunningServer, ThreadLifecycleArgs } from '../api/types';
 import { cpuCount } from '../config/cpu-count';
 import type { GopoolOptions } from '../config/options';
 import { InlineDispatcher } from '../dispatch/inline-dispatcher';
@@ -13,14 +13,16 @@ import { ERR_NOT_TCP } from '../errors';
 import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
+import type { TlsFiles } from '../ingress/tls-files';
 import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
-import type { InjectRequest, InjectResponse } from '../ingress/threads/protocol';
+import { FORWARDED_ID_HEADER, type InjectRequest, type InjectResponse } from '../ingress/threads/protocol';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
 import { startMonitorPort } from '../monitoring/monitor-port';
 import type { Logger } from '../runtime/logger';
+import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../runtime/thread-share';
 import type { TcpHandle } from '../supervision/listen-socket';
 import { checkCloneable, type MasterRoute, onMasterScope, webSocketOnMasterWarning } from './on-master';
 
@@ -29,6 +31,8 @@ interface CommonArgs {
   definition: AppDefinition;
   options: GopoolOptions;
   log: Logger;
+  /** The key and certificate read at this start (ingress/tls-files.ts): HTTPS on the public port. */
+  tls?: TlsFiles | undefined;
 }
 
 export interface SingleArgs extends CommonArgs {
@@ -52,23 +56,28 @@ export interface Server extends RunningServer {
  * Single mode: this thread accepts the connections and runs every handler itself, with the
  * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
-export async function startSingle({ gopool, definition, options, log, listen }: SingleArgs): Promise<Server> {
+export async function startSingle({ gopool, definition, options, log, listen, tls }: SingleArgs): Promise<Server> {
   topics().log = log;
-  const app = createFastify(options, log, { role: 'single' });
+  const app = createFastify(options, log, { role: 'single', tls, appCode: definition.hasAppCode || gopool.onMaster !== undefined });
   const metrics = new Metrics(options.name, 'single');
-  if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
   const here = new InlineDispatcher(definition.routes.list(), ctx, log, new ResponseSerializers(definition.sharedSchemas));
   await mountApp(app, {
     definition,
     options,
+    log,
     routes: {
       placement: new Placement({ role: 'single', cheapRouteMs: options.cheapRouteMs, here }),
       headerGetter: gopool.headerGetter,
       requestGetter: gopool.requestGetter,
       defaultTimeout: options.timeout,
     },
-    masterScope: onMasterScope(gopool, ctx, []),
+    // Counted where the handlers answer (an onResponse hook would cost every request); onMaster's own routes by a hook of their scope.
+    ...(options.metrics ? { onAnswered: (method: string, path: string, status: number, ms: number) => metrics.recordRequest(method, path, status, ms) } : {}),
+    masterScope: async (scope) => {
+      if (options.metrics) recordRequests(scope, metrics);
+      await onMasterScope(gopool, ctx, [], log)(scope);
+    },
   });
   if (options.infoUrl) {
     const endpoints = monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken });
@@ -78,9 +87,9 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
     });
   }
   await app.ready(); // runs onMaster: ctx is built
-  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'single', cpus: options.cpus });
+  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart(lifecycleArgs(ctx, 'single', options.cpus, 1));
   await listen(app, options);
-  const { url, port } = boundUrl(app);
+  const { url, port } = boundUrl(app, tls !== undefined);
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving';
   metrics.start(undefined, url);
@@ -98,7 +107,7 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
         await monitor?.close();
         await drainHttpServer(app.server, options.gracePeriod);
         await app.close();
-        await stopHook(gopool, ctx, 'single', options, log);
+        await stopHook(gopool, lifecycleArgs(ctx, 'single', options.cpus, 1), log);
         topics().release();
         metrics.stop();
       })();
@@ -115,9 +124,9 @@ export async function startSingle({ gopool, definition, options, log, listen }: 
  * app's set-up, `onMaster`'s routes and the monitoring endpoints; ingress threads forward
  * requests for those routes to it.
  */
-export async function startMaster({ gopool, definition, options, log, appFile, descriptors }: MasterArgs): Promise<Server> {
+export async function startMaster({ gopool, definition, options, log, appFile, descriptors, tls }: MasterArgs): Promise<Server> {
   topics().log = log;
-  const app = createFastify(options, log, { role: 'master' });
+  const app = createFastify(options, log, { role: 'master', appCode: true });
   const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
   const ctx: GopoolContext = {};
@@ -128,7 +137,8 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   await mountApp(app, {
     definition,
     options,
-    masterScope: onMasterScope(gopool, ctx, masterRoutes, (route) => log.warn({ route: `${route.method} ${route.url}` }, webSocketOnMasterWarning(route))),
+    log,
+    masterScope: onMasterScope(gopool, ctx, masterRoutes, log, (route) => log.warn({ route: `${route.method} ${route.url}` }, webSocketOnMasterWarning(route))),
     onAppScope: (scope) => {
       appScope = scope;
     },
@@ -139,27 +149,21 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   checkCloneable(ctx);
   // This thread runs the handlers of runOn "master" routes itself.
   const runsHandlers = routes.some((route) => route.options.runOn === 'master');
-  if (runsHandlers && typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role: 'master', cpus: options.cpus });
+  if (runsHandlers && typeof gopool.onThreadStart === 'function')
+    await gopool.onThreadStart(lifecycleArgs(ctx, 'master', options.cpus, handlerThreadCount(options, routes)));
   const pool = routes.some((route) => route.options.runOn !== 'master')
     ? createPool(definition, options, log, appFile, ctx, options.metrics ? metrics : undefined)
     : undefined;
-  if (pool) {
-    try {
-      await pool.start();
-    } catch (err) {
-      await pool.close(0);
-      throw err; // the pool's GOPOOL_ERR_THREADS_FAILED, with the thread's reason
-    }
-  }
   const first = await descriptors();
-  const { url, port } = handleUrl(first);
-  const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors });
-  try {
-    await ingress.start();
-  } catch (err) {
-    await ingress.close(0);
-    await pool?.close(0);
-    throw err; // GOPOOL_ERR_THREADS_FAILED: the first ingress thread could not listen
+  const { url, port } = handleUrl(first, tls !== undefined);
+  const ingress = createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors, tls });
+  // The first pool thread and the first ingress thread load the app at the same time: the
+  // master is ready (and a restarted one serves) the sooner.
+  const started = await Promise.allSettled([pool?.start(), ingress.start()]);
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
+    await Promise.all([ingress.close(0), pool?.close(0)]);
+    throw failed.reason; // GOPOOL_ERR_THREADS_FAILED, with the thread's reason
   }
   let state: 'serving' | 'draining' = 'serving';
   metrics.ready = () => state === 'serving' && ingress.listening > 0 && (pool?.canServe() ?? true);
@@ -180,7 +184,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
         await ingress.close(options.gracePeriod);
         await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
-        if (runsHandlers) await stopHook(gopool, ctx, 'master', options, log);
+        if (runsHandlers) await stopHook(gopool, lifecycleArgs(ctx, 'master', options.cpus, handlerThreadCount(options, routes)), log);
         topics().release();
         metrics.stop();
       })();
@@ -189,22 +193,22 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   };
 }
 
-async function stopHook(gopool: AppCallbacks, ctx: GopoolContext, role: 'master' | 'single', options: GopoolOptions, log: Logger): Promise<void> {
+async function stopHook(gopool: AppCallbacks, args: ThreadLifecycleArgs, log: Logger): Promise<void> {
   if (typeof gopool.onThreadStop !== 'function') return;
   try {
-    await gopool.onThreadStop({ ctx, role, cpus: options.cpus });
+    await gopool.onThreadStop(args);
   } catch (err) {
     log.error({ err }, 'onThreadStop failed');
   }
 }
 
 /** The URL clients use, from the address the daemon's socket is bound to (port 0 becomes a number). */
-function handleUrl(handle: TcpHandle): { url: string; port: number } {
+function handleUrl(handle: TcpHandle, secure: boolean): { url: string; port: number } {
   const address: { address?: string; port?: number; family?: string } = {};
   handle.getsockname(address);
   if (typeof address.address !== 'string' || typeof address.port !== 'number') throw new ERR_NOT_TCP();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${host}:${address.port}`, port: address.port };
+  return { url: `${secure ? 'https' : 'http'}://${host}:${address.port}`, port: address.port };
 }
 
 /** One hook for every request this thread answers, monitoring's own excepted. */
@@ -256,15 +260,29 @@ interface IngressArgs {
   /** The descriptor the master got first: the first ingress thread's. */
   first: TcpHandle;
   descriptors: () => Promise<TcpHandle>;
+  tls: TlsFiles | undefined;
 }
 
-function createIngress({ definition, options, log, appFile, ctx, app, pool, here, masterRoutes, metrics, first, descriptors }: IngressArgs): IngressThreads {
+function createIngress({
+  definition,
+  options,
+  log,
+  appFile,
+  ctx,
+  app,
+  pool,
+  here,
+  masterRoutes,
+  metrics,
+  first,
+  descriptors,
+  tls,
+}: IngressArgs): IngressThreads {
   let spare: TcpHandle | undefined = first;
   return new IngressThreads({
     threadFile: join(__dirname, '..', 'ingress', 'threads', 'ingress-main.js'),
-    data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes },
-    // More accepting threads than CPUs could only share the same cores; one always accepts.
-    max: Math.max(1, Math.min(options.ingressThreads, options.cpus)),
+    data: { appFile, ctx, options, routeKeys: definition.routes.list().map((route) => route.key), masterRoutes, tls },
+    max: ingressThreadsMax(options),
     min: Math.max(1, Math.min(options.minIngressThreads, options.ingressThreads, options.cpus)),
     idleTimeout: options.idleTimeout,
     stuckAfter: Math.max(options.timeout, 5000),
@@ -297,6 +315,7 @@ const NOT_INJECTED = new Set(['content-length', 'transfer-encoding', 'connection
 async function injectIntoMaster(app: FastifyInstance, request: InjectRequest): Promise<InjectResponse> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) if (value !== undefined && !NOT_INJECTED.has(name)) headers[name] = value;
+  headers[FORWARDED_ID_HEADER] = request.id;
   const response = await app.inject({
     method: request.method as 'GET',
     url: request.url,

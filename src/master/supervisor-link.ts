@@ -11,13 +11,15 @@ export class SupervisorLink extends EventEmitter {
   /** Descriptors asked for and not yet received; the daemon answers in order. */
   private readonly pendingHandles: Array<{ resolve: (handle: TcpHandle) => void; reject: (err: Error) => void }> = [];
   private statsProvider: (() => MasterStats) | undefined;
+  /** The daemon asked this master to drain, or is gone (also before anyone listened for 'drain'). */
+  drainAsked = false;
   /** The daemon's pid, start time and restart count, once it has sent them. */
   onDaemonInfo: ((info: { pid: number; startedAt: number; restarts: number }) => void) | undefined;
 
   constructor() {
     super();
     process.on('message', (message: ToMaster, handle?: unknown) => this.onMessage(message, handle));
-    process.on('disconnect', () => this.emit('drain'));
+    process.on('disconnect', () => this.askDrain());
   }
 
   requestHandle(host: string, port: number): Promise<TcpHandle> {
@@ -47,6 +49,17 @@ export class SupervisorLink extends EventEmitter {
     this.statsProvider = provider;
   }
 
+  /** Calls `drain` once the daemon asks (at once if it asked already, while the server was starting). */
+  onDrain(drain: () => void): void {
+    if (this.drainAsked) drain();
+    else this.once('drain', drain);
+  }
+
+  private askDrain(): void {
+    this.drainAsked = true;
+    this.emit('drain');
+  }
+
   private send(message: ToDaemon): void {
     if (process.connected) process.send!(message);
   }
@@ -60,7 +73,7 @@ export class SupervisorLink extends EventEmitter {
         this.pendingHandles.shift()?.reject(rebuildError(message.code, message.message));
         return;
       case 'drain':
-        this.emit('drain');
+        this.askDrain();
         return;
       case 'stats?':
         if (this.statsProvider) this.send({ t: 'stats', id: message.id, stats: this.statsProvider() });

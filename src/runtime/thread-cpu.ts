@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -32,4 +32,13 @@ export function threadCpuClock(): () => number {
     return () => performance.eventLoopUtilization().active;
   }
   return read;
+}
+
+/** The calling thread's id in the operating system (Linux: `/proc/thread-self`), or 0 where there is none. For monitoring: which thread of the process is which. */
+export function osThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
+  } catch {
+    return 0;
+  }
 }

@@ -11,7 +11,9 @@ import { topics } from '../api/topics';
 import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
 import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
+import type { GopoolOptions } from '../config/options';
 import { loadApp } from './load-app';
+import { handlerThreadCount, lifecycleArgs } from './thread-share';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 
 export interface ThreadApp {
@@ -32,7 +34,7 @@ export async function loadThreadApp(
   masterRouteKeys: string[],
   ctx: GopoolContext,
   role: 'pool' | 'ingress',
-  cpus: number,
+  options: Pick<GopoolOptions, 'ingressThreads' | 'cpus' | 'maxThreads'>,
   log: Logger,
 ): Promise<ThreadApp> {
   process.on('unhandledRejection', (reason) => {
@@ -49,7 +51,8 @@ export async function loadThreadApp(
   const missing = masterRouteKeys.filter((key) => !known.has(key));
   if (missing.length > 0) throw new ERR_THREAD_ROUTES_DIFFER(missing.join(', '));
   definition.freeze('the thread started');
-  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart({ ctx, role, cpus });
+  const args = lifecycleArgs(ctx, role, options.cpus, handlerThreadCount(options, routes));
+  if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart(args);
   let stopping: Promise<void> | undefined;
   return {
     definition,
@@ -57,7 +60,7 @@ export async function loadThreadApp(
     stop() {
       stopping ??= (async () => {
         try {
-          if (typeof gopool.onThreadStop === 'function') await gopool.onThreadStop({ ctx, role, cpus });
+          if (typeof gopool.onThreadStop === 'function') await gopool.onThreadStop(args);
         } catch (err) {
           log.error({ err }, 'onThreadStop failed');
         }

@@ -125,6 +125,8 @@ export class Daemon {
 
   private onMasterReady(master: MasterProcess): void {
     if (master !== this.master) return; // a reload candidate: reload() takes it from here
+    // A stop asked for while the master was still starting: it drains as soon as it can; its ready changes nothing.
+    if (this.machine.is('stopping')) return;
     const wasStarting = this.machine.is('starting');
     this.machine.to('online');
     this.log.info({ masterPid: master.pid, url: master.url }, wasStarting ? `online at ${master.url}` : 'master restarted and online');

@@ -15,7 +15,7 @@ export interface MasterLaunch {
   spec: MasterSpec;
   env: NodeJS.ProcessEnv;
   execArgv: string[];
-  /** Background mode: the master's output goes into this file instead of the daemon's stdout. */
+  /** Background mode: the master's output goes into this file instead of the daemon's stdout and stderr. */
   logFile?: RotatingLogFile;
   log: DaemonLog;
 }
@@ -38,13 +38,14 @@ export class MasterProcess {
     onMessage: (master: MasterProcess, message: ToDaemon) => void,
     onExit: (master: MasterProcess, code: number | null, signal: NodeJS.Signals | null) => void,
   ) {
-    const background = launch.logFile !== undefined;
+    // The master's output passes through here in the foreground too: its console lines get
+    // the same timestamp as in the log file of background mode.
     this.child = fork(MASTER_ENTRY, [], {
       env: { ...launch.env, [MASTER_SPEC_ENV]: JSON.stringify(launch.spec) },
       execArgv: launch.execArgv,
-      stdio: background ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    if (launch.logFile) pipeMasterOutput(this.child.stdout!, this.child.stderr!, launch.logFile);
+    pipeMasterOutput(this.child.stdout!, this.child.stderr!, launch.logFile);
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.on('message', (message: ToDaemon) => {
       if (message.t === 'ready') {

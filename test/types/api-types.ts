@@ -2,7 +2,7 @@
 // by test/programs/package.test.ts as a consumer of the installed tarball, under every module
 // resolution). A line marked @ts-expect-error must fail to compile, or tsc reports the marker as
 // unused: a type that decays to `any` fails the check.
-import gopoolDefault, { gopool, HttpError, reply, sse, type HandlerRequest, type RunningServer, type SseEvent, type UploadedFile } from 'gopool';
+import gopoolDefault, { gopool, HttpError, jsonParser, reply, sse, type HandlerRequest, type RunningServer, type SseEvent, type UploadedFile } from 'gopool';
 
 declare module 'gopool' {
   interface GopoolContext {
@@ -83,6 +83,22 @@ gopool.onMaster = async ({ app, ctx }) => {
   app.get('/master/ping', async () => ({ ok: true }));
 };
 gopool.headerGetter = (headers) => ({ auth: headers.authorization });
+
+// A per-process budget: each thread's share.
+gopool.onThreadStart = ({ share, handlerThreads, role }) => {
+  const max: number = share(10);
+  const threads: number = handlerThreads;
+  // @ts-expect-error: a budget is a number
+  share('10');
+  return { max, threads, role };
+};
+
+// gopool's own JSON parser, declared again with options; an app's own parser, as in fastify.
+gopool.addContentTypeParser('application/json', gopool.jsonParser({ emptyBody: {} }));
+gopool.addContentTypeParser(['application/vnd.api+json'], jsonParser());
+gopool.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, String(body).split(',')));
+// @ts-expect-error: jsonParser takes an options object
+gopool.jsonParser('{}');
 
 async function start(): Promise<void> {
   const server: RunningServer | undefined = await gopool.startWithThreadsPool({ port: 0, maxThreads: 2 });

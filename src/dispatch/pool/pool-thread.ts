@@ -38,6 +38,8 @@ export type ThreadState = 'starting' | 'ready' | 'retiring';
 export interface PoolThread {
   worker: Worker;
   state: ThreadState;
+  /** Its id in the operating system, once it said (monitoring). */
+  tid: number;
   /** Tasks sent to this thread and not yet done. */
   running: Map<number, Task>;
   /**

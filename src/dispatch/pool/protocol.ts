@@ -19,7 +19,7 @@ export const enum ToThread {
 }
 
 export const enum ToMaster {
-  /** [Ready]: the app file is loaded and every route the master knows exists here too. */
+  /** [Ready, tid]: the app file is loaded and every route the master knows exists here too; tid: the thread's OS id. */
   Ready = 1,
   /**
    * [Progress, [[id, syncMs, result | null, asyncMs], ...]]: for each task, how long its
@@ -44,7 +44,7 @@ export type ProgressEntry = [id: number, syncMs: number, result: TaskResult | nu
 export type MessageToThread = [ToThread.Tasks, TaskEntry[]] | [ToThread.Retire] | [ToThread.Abort, number, string, string] | [ToThread.Interrupted];
 
 export type MessageToMaster =
-  | [ToMaster.Ready]
+  | [ToMaster.Ready, number]
   | [ToMaster.Progress, ProgressEntry[]]
   | [ToMaster.Fatal, string]
   | [ToMaster.Heap, number, number]

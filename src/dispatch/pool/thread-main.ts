@@ -11,7 +11,7 @@ import { parentPort, workerData, type TransferListItem } from 'node:worker_threa
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
-import { threadCpuClock } from '../../runtime/thread-cpu';
+import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
@@ -131,11 +131,18 @@ function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskE
   const mark = clock.start();
   const started = performance.now();
   syncWatch.enter(key, Infinity, undefined);
-  const outcome = executeRoute(route, request, serializers.for(route), true);
+  // Called after this returned, once the handler settled.
+  const later = (result: TaskResult): void => {
+    if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
+    // Settled within this turn: one entry with the result, no separate "awaiting" report.
+    awaiting.delete(id);
+    report(id, syncMs, result, restOf(key, mark));
+  };
+  const outcome = executeRoute(route, request, serializers.for(route), true, later);
   syncWatch.leave();
   const syncMs = performance.now() - started;
   clock.ran(syncMs);
-  if (!(outcome instanceof Promise)) {
+  if (outcome !== undefined) {
     report(id, syncMs, outcome, restOf(key, mark));
     // A heavy handler's result goes out now, not at the end of the turn: the master may have
     // sent this thread its next heavy task already, which would run first and hold it back.
@@ -145,12 +152,6 @@ function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskE
   awaiting.set(id, syncMs);
   inFlight.set(id, { request, routeKey: key, mark });
   scheduleFlush();
-  void outcome.then((result) => {
-    if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
-    // Settled within this turn: one entry with the result, no separate "awaiting" report.
-    awaiting.delete(id);
-    report(id, syncMs, result, restOf(key, mark));
-  });
 }
 
 /**
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
   let thread: ThreadApp;
   let server: () => FastifyInstance;
   try {
-    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.options.cpus, log);
+    thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'pool', data.options, log);
     server = await appServer(thread.definition, data.options, log);
   } catch (err) {
     post([ToMaster.Fatal, err instanceof Error ? err.message : String(err)]);
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
         return;
     }
   });
-  post([ToMaster.Ready]);
+  post([ToMaster.Ready, osThreadId()]);
   reportHeap((used, total) => post([ToMaster.Heap, used, total]));
 }
 

@@ -53,6 +53,8 @@ export interface ThreadPoolOptions {
 /** One thread, as monitoring sees it. */
 export interface ThreadSnapshot {
   threadId: number;
+  /** The thread's id in the operating system (0 until it said, or where there is none): which thread of `ps -L` it is. */
+  tid: number;
   /** `pool`: runs tasks from the central queue; `ingress`: accepts connections itself. */
   role: 'pool' | 'ingress';
   /** Requests it answered. */
@@ -233,6 +235,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
       threadId: t.worker.threadId,
+      tid: t.tid,
       role: 'pool' as const,
       state: t.state,
       running: t.running.size - t.overdue,
@@ -416,6 +419,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     const thread: PoolThread = {
       worker,
       state: 'starting',
+      tid: 0,
       running: new Map(),
       inSync: [],
       syncCost: 0,
@@ -446,6 +450,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         return;
       case ToMaster.Ready:
         thread.state = 'ready';
+        thread.tid = message[1];
         this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
         this.emit('thread-ready', thread.worker.threadId);
         this.feed(thread);

@@ -17,6 +17,7 @@ import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
+import { osThreadId } from '../../runtime/thread-cpu';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const { app, thread } = served;
   const shedder = new ConnectionShedder(app.server);
   link.onShed = () => shedder.shedAll();
-  link.post([FromIngress.Listening]);
+  link.post([FromIngress.Listening, osThreadId()]);
   const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
   link.onDrain = (graceMs) => {
     clearInterval(heap);
@@ -70,9 +71,9 @@ function flushTally(): void {
 }
 
 async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
-  const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options.cpus, log);
+  const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options, log);
   const gopool = gopoolInstance();
-  const app = createFastify(data.options, log, { role: 'ingress' });
+  const app = createFastify(data.options, log, { role: 'ingress', tls: data.tls, appCode: thread.definition.hasAppCode });
   let counts: RequestTally | undefined;
   if (data.options.metrics) {
     counts = tally = new RequestTally();
@@ -104,6 +105,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   await mountApp(app, {
     definition: thread.definition,
     options: data.options,
+    log,
     routes: { placement, headerGetter: gopool.headerGetter, requestGetter: gopool.requestGetter, defaultTimeout: data.options.timeout },
     ...(counts ? { onAnswered: counts.record.bind(counts) } : {}),
   });
@@ -114,6 +116,18 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
 
 /** Hop-by-hop and length headers: this thread's own server sets them for its connection. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+/**
+ * A request's headers as the master's fastify takes them: HTTP/2's pseudo-headers (`:path`,
+ * `:authority`...) are no header names to an HTTP/1 request, and `:authority` is its `host`.
+ */
+function forwardedHeaders(headers: FastifyRequest['headers']): InjectRequest['headers'] {
+  const out: InjectRequest['headers'] = {};
+  for (const [name, value] of Object.entries(headers)) if (name.charCodeAt(0) !== 0x3a) out[name] = value;
+  const authority = headers[':authority'];
+  if (out.host === undefined && typeof authority === 'string') out.host = authority;
+  return out;
+}
 
 /**
  * Routes only the master has (added in onMaster; monitoring on the public port) are handed to
@@ -141,12 +155,12 @@ async function forwardToMaster(scope: FastifyInstance): Promise<void> {
 
 async function forward(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = req.body instanceof Uint8Array ? req.body : undefined;
-  const request: InjectRequest = { method: req.method, url: req.url, headers: req.headers, body };
+  const request: InjectRequest = { id: req.id, method: req.method, url: req.url, headers: forwardedHeaders(req.headers), body };
   let response: InjectResponse;
   try {
     response = await link.inject(request);
   } catch (err) {
-    req.log.error({ err }, 'the master could not answer a forwarded request');
+    log.error({ reqId: req.id, err }, 'the master could not answer a forwarded request');
     throw new ERR_MASTER_UNREACHABLE();
   }
   for (const [name, value] of Object.entries(response.headers)) {

@@ -67,6 +67,8 @@ type State = 'starting' | 'listening' | 'draining';
 
 interface IngressThread {
   worker: Worker;
+  /** Its id in the operating system, once it said (monitoring). */
+  tid: number;
   state: State;
   /** The master's copy of the descriptor: closed here only if the thread never listened on it. */
   handle: TcpHandle;
@@ -153,6 +155,7 @@ export class IngressThreads {
   threadSnapshots(): Array<ThreadSnapshot & { worker: Worker }> {
     return this.threads.map((t) => ({
       threadId: t.worker.threadId,
+      tid: t.tid,
       role: 'ingress' as const,
       state: t.state === 'listening' ? ('ready' as const) : t.state === 'starting' ? ('starting' as const) : ('retiring' as const),
       running: t.inFlight,
@@ -326,6 +329,7 @@ export class IngressThreads {
     const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
     const thread: IngressThread = {
       worker,
+      tid: 0,
       state: 'starting',
       handle,
       listened: false,
@@ -439,6 +443,7 @@ export class IngressThreads {
         return;
       case FromIngress.Listening:
         thread.listened = true;
+        thread.tid = message[1];
         if (thread.state === 'starting') thread.state = 'listening';
         this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
         if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);

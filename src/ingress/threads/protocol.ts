@@ -10,6 +10,7 @@ import type { GopoolOptions } from '../../config/options';
 import type { TaskRequest, TaskResult } from '../../dispatch/task';
 import type { MasterRoute } from '../../master/on-master';
 import type { TallyEntry } from '../../monitoring/request-tally';
+import type { TlsFiles } from '../tls-files';
 
 export const enum ToIngress {
   /** [Results, [[id, result, failure, message, cost], ...]]: answers to Dispatch entries. */
@@ -29,7 +30,7 @@ export const enum ToIngress {
 }
 
 export const enum FromIngress {
-  /** [Listening]: the app is loaded and the thread accepts connections. */
+  /** [Listening, tid]: the app is loaded and the thread accepts connections; tid: its OS id. */
   Listening = 1,
   /** [Fatal, message]: the thread could not start. */
   Fatal = 2,
@@ -61,6 +62,8 @@ export type ResultEntry = [id: number, result: TaskResult | null, errorCode: str
 export type RequestsEntry = TallyEntry;
 
 export interface InjectRequest {
+  /** The request's id on the thread that accepted it (its log lines' reqId). */
+  id: string;
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
@@ -84,7 +87,7 @@ export type MessageToIngress =
   | [ToIngress.PoolReady, boolean];
 
 export type MessageFromIngress =
-  | [FromIngress.Listening]
+  | [FromIngress.Listening, number]
   | [FromIngress.Fatal, string]
   | [FromIngress.Dispatch, DispatchEntry[]]
   | [FromIngress.Inject, number, InjectRequest]
@@ -108,4 +111,12 @@ export interface IngressData {
   syncBuffer: SharedArrayBuffer;
   /** Its own descriptor of the daemon's listening socket. */
   fd: number;
+  /** The key and certificate the master read at its start, for HTTPS. */
+  tls?: TlsFiles | undefined;
 }
+
+/**
+ * The header an ingress thread puts the request's id in when it forwards a request to the
+ * master (over whatever the client sent under that name); the master takes its id from it.
+ */
+export const FORWARDED_ID_HEADER = 'x-gopool-request-id';

@@ -41,6 +41,17 @@ describe('checkConfig', () => {
     assert.throws(() => checkConfig('/c.js', raw, 'staging'), { code: 'GOPOOL_ERR_CONFIG_NO_ENV' });
   });
 
+  test("file paths (httpsKey, httpsCert) are relative to the config file's folder, as app is", () => {
+    const config = checkConfig(
+      '/srv/api/gopool.config.js',
+      { httpsKey: 'tls/privkey.pem', httpsCert: '/etc/tls/fullchain.pem', env_production: { httpsKey: '../k.pem' } },
+      'production',
+    );
+    assert.equal(config.options.httpsKey, '/srv/k.pem');
+    assert.equal(config.options.httpsCert, '/etc/tls/fullchain.pem');
+    assert.equal(checkConfig('/srv/api/gopool.config.js', { httpsKey: 'tls/privkey.pem' }, undefined).options.httpsKey, '/srv/api/tls/privkey.pem');
+  });
+
   test('a bad field is one error naming the file and the field', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ port: 70000 }, /^config file \/c\.js: port must be at most 65535, got 70000$/],

@@ -45,6 +45,15 @@ test('each layer is checked, and the error names its source with a code', () => 
   assert.throws(() => resolveOptions({ cli: { minThreads: 4, maxThreads: 2 } }), { code: 'GOPOOL_ERR_MIN_ABOVE_MAX' });
 });
 
+test('HTTPS wants both a key and a certificate, from any layers', () => {
+  const both = resolveOptions({ config: { httpsKey: '/k.pem' }, env: { GOPOOL_HTTPS_CERT: '/c.pem', GOPOOL_HTTP2: 'true' } });
+  assert.deepEqual([both.httpsKey, both.httpsCert, both.http2], ['/k.pem', '/c.pem', true]);
+  assert.throws(() => resolveOptions({ env: { GOPOOL_HTTPS_CERT: '/c.pem' } }), {
+    code: 'GOPOOL_ERR_HTTPS_INCOMPLETE',
+    message: 'HTTPS needs both a key and a certificate: httpsCert (--https-cert) was given, httpsKey (--https-key) was not',
+  });
+});
+
 test('parseValue: integers, booleans, choices, ranges, url paths', () => {
   const spec = (key: string) => OPTION_SPECS.find((s) => s.key === key)!;
   assert.equal(parseValue(spec('port'), '8080', '--port'), 8080);

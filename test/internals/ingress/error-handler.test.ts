@@ -17,7 +17,7 @@ async function answerTo(
     },
   };
   const app = Fastify({ logger: { level: 'info', stream } });
-  app.setErrorHandler(defaultErrorHandler);
+  app.setErrorHandler(defaultErrorHandler(app.log));
   setup?.(app);
   app.get('/', async () => {
     throw thrown;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { jsonBodyParser, nestingDepth } from '../../../dist/ingress/json-body';
+import { jsonBodyParser, nestingDepth, nestingDepthOfBytes, valueDepth } from '../../../dist/ingress/json-body';
 
 test('nestingDepth counts arrays and objects, not brackets inside strings', () => {
   assert.equal(nestingDepth('1', 10), 0);
@@ -15,6 +15,48 @@ test('nestingDepth counts arrays and objects, not brackets inside strings', () =
 test('nestingDepth stops counting past the limit', () => {
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   assert.equal(nestingDepth(deep, 128), 129);
+});
+
+test('nestingDepthOfBytes counts the same over UTF-8 bytes, multi-byte characters included', () => {
+  for (const text of ['1', '{"a":[1,{"b":2}]}', '{"text":"[[[{{{"}', '{"q":"a \\" [[[ b"}', '["é€😀", [{"ü":["[", 1]}]]']) {
+    assert.equal(nestingDepthOfBytes(Buffer.from(text), 10), nestingDepth(text, 10), text);
+  }
+  assert.equal(nestingDepthOfBytes(Buffer.from('['.repeat(10_000)), 128), 129);
+});
+
+test('valueDepth measures a parsed value without recursion, up to the limit', () => {
+  assert.equal(valueDepth('text', 10), 0);
+  assert.equal(valueDepth(null, 10), 0);
+  assert.equal(valueDepth({ a: [1, { b: 2 }] }, 10), 3);
+  assert.equal(valueDepth(new Map([['k', [[1]]]]), 10), 3);
+  assert.equal(valueDepth(Buffer.alloc(4), 10), 1, 'bytes are a leaf');
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  assert.equal(valueDepth(deep, 128), 129);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(valueDepth(cyclic, 128), 1, 'an object met twice counts once');
+});
+
+test('emptyBody: an empty JSON body parses to a copy of it, others as before', async () => {
+  const app = Fastify();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app, 4, { emptyBody: { none: [] } }));
+  const seen: unknown[] = [];
+  app.post('/', async (req) => {
+    seen.push(req.body);
+    return { got: req.body };
+  });
+  const post = (payload?: string) =>
+    app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, ...(payload === undefined ? {} : { payload }) });
+  try {
+    assert.deepEqual((await post()).json(), { got: { none: [] } });
+    assert.deepEqual((await post()).json(), { got: { none: [] } });
+    assert.notEqual(seen[0], seen[1], 'a copy for each request');
+    assert.equal((await post('[[[[["five"]]]]]')).json().code, 'GOPOOL_ERR_JSON_TOO_DEEP');
+  } finally {
+    await app.close();
+  }
 });
 
 /** A real fastify with gopool's JSON parser, echoing what it parsed; `post` sends it a JSON text. */

@@ -38,10 +38,11 @@ test('logFiles 0 keeps no old file', async () => {
   assert.deepEqual(readdirSync(dir), ['app.log']);
 });
 
-test('non-JSON lines get a timestamp and their tag; JSON lines pass as they are', () => {
+test("other lines get a timestamp and their tag; gopool's own (JSON, the one-line start failure) pass as they are", () => {
   const at = new Date('2026-01-02T03:04:05.678Z');
   assert.equal(stampLine('hello', '[stderr] ', at), '2026-01-02T03:04:05.678Z [stderr] hello\n');
   assert.equal(stampLine('{"msg":"x"}', '', at), '{"msg":"x"}\n');
+  assert.equal(stampLine('gopool: port 80 is taken', '[stderr] ', at), 'gopool: port 80 is taken\n', "gopool's one-line start failure");
 });
 
 test("a master's output is copied line by line: lines split across chunks are whole, a last line without newline is kept", async () => {
