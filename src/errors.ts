@@ -150,6 +150,21 @@ export const ERR_THREADS_FAILED = usage<[reason: string]>('GOPOOL_ERR_THREADS_FA
   fix: 'The message says why. The app file is loaded in every thread: its top level must run there too.',
 });
 
+// ---- publish / subscribe (thrown where the app calls them) -----------------------------------
+
+export const ERR_TOPIC_ARGUMENT = usage<[call: string, problem: string]>('GOPOOL_ERR_TOPIC_ARGUMENT', 'gopool.%s(): %s', {
+  when: '`gopool.publish()` or `gopool.subscribe()` got a topic that is not a non-empty string, or `subscribe` a listener that is not a function.',
+  fix: "Name topics with strings (`'chat'`, `'room:42'`) and pass a function to call with each message.",
+});
+export const ERR_PUBLISH_NOT_CLONEABLE = usage<[topic: string, reason: string]>(
+  'GOPOOL_ERR_PUBLISH_NOT_CLONEABLE',
+  'the message published to %s cannot be copied to the other threads (only structured-cloneable data can: no functions, sockets or class instances with private state): %s',
+  {
+    when: 'The data given to `gopool.publish()` holds something the structured clone cannot copy into another thread. Nothing was delivered, on any thread.',
+    fix: 'Publish plain data (objects, arrays, strings, numbers, Dates, Maps, typed arrays): the id of a connection or a record rather than the object itself.',
+  },
+);
+
 // ---- options (flags, environment, config file, code) -------------------------------------
 
 export const ERR_OPTION_INVALID = usage<[where: string, problem: string]>('GOPOOL_ERR_OPTION_INVALID', '%s %s', {
@@ -526,6 +541,8 @@ export const ERROR_CODES = [
   ERR_CTX_NOT_CLONEABLE,
   ERR_THREAD_ROUTES_DIFFER,
   ERR_THREADS_FAILED,
+  ERR_TOPIC_ARGUMENT,
+  ERR_PUBLISH_NOT_CLONEABLE,
   ERR_TIMEOUT,
   ERR_QUEUE_FULL,
   ERR_THREAD_EXIT,

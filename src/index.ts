@@ -25,6 +25,7 @@ export type {
   RunOn,
   ResponseHeaders,
   ThreadLifecycleArgs,
+  TopicListener,
 } from './api/types';
 export type { GopoolOptions } from './config/options';
 export default gopool;

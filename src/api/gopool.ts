@@ -5,6 +5,7 @@ import { definitionOf, type SetupMethod } from './app-definition';
 import { jsonParser } from './json-parser';
 import { HttpError, httpError, reply } from './reply';
 import { sse } from './sse';
+import { topics } from './topics';
 import type { SetupMethods } from './setup-types';
 import type {
   AppCallbacks,
@@ -17,6 +18,7 @@ import type {
   RouteOptions,
   RunningServer,
   ThreadLifecycleArgs,
+  TopicListener,
 } from './types';
 
 export interface RouteShorthand {
@@ -85,6 +87,32 @@ export class Gopool implements AppCallbacks {
    * `gopool.addContentTypeParser('application/json', gopool.jsonParser({ emptyBody: {} }))`.
    */
   readonly jsonParser = jsonParser;
+
+  /**
+   * Sends `data` to every subscriber of `topic` on every thread of this process (the ingress
+   * threads' WebSocket connections, the pool threads, the master; this thread's own subscribers
+   * too), as a structured clone, in the background: it returns at once. Throws
+   * GOPOOL_ERR_PUBLISH_NOT_CLONEABLE, having sent nothing, if `data` cannot be cloned. One
+   * process only: several processes or machines need a broker (Redis pub/sub) between them.
+   */
+  publish(topic: string, data: unknown): void {
+    topics().publish(topic, data);
+  }
+
+  /**
+   * Calls `listener` with each message published to `topic` from any thread of this process,
+   * from now on, on this thread. Returns the function that ends the subscription (call it when
+   * the WebSocket connection closes). Subscriptions end by themselves when the thread stops,
+   * and never keep a thread alive.
+   */
+  subscribe<T = unknown>(topic: string, listener: TopicListener<T>): () => void {
+    return topics().subscribe(topic, listener);
+  }
+
+  /** How many subscriptions this thread holds, to `topic` or to any topic. */
+  subscriptions(topic?: string): number {
+    return topics().subscriptions(topic);
+  }
 
   /** Starts the daemon, the master and the elastic thread pool (in the roles where that applies). */
   startWithThreadsPool(options: PartialOptions = {}): Promise<RunningServer | undefined> {

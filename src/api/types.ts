@@ -172,6 +172,14 @@ export interface ThreadLifecycleArgs {
   share(budget: number): number;
 }
 
+/**
+ * Called with each message published to a topic it subscribed to (`gopool.subscribe`), from
+ * whichever thread of the process published it. `data` is this thread's copy: the listeners of
+ * one thread share it, so read it without changing it. What it throws (or rejects with) is
+ * logged; it never reaches the publisher.
+ */
+export type TopicListener<T = unknown> = (data: T) => unknown;
+
 export type HeaderGetter = (headers: IncomingHttpHeaders) => Record<string, unknown>;
 /** Picks fields of the fastify request, after its hooks ran, to hand to the handler. */
 export type RequestGetter = (request: FastifyRequest) => Record<string, unknown>;

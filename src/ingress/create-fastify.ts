@@ -10,6 +10,7 @@ import { serverTimeouts } from './server-timeouts';
 import { FORWARDED_ID_HEADER } from './threads/protocol';
 import type { TlsFiles } from './tls-files';
 import { parseTrustProxy } from './trust-proxy';
+import { trackUpgrades } from './upgraded-sockets';
 
 export type FastifyRole = 'master' | 'ingress' | 'single' | 'pool';
 
@@ -59,8 +60,11 @@ export function createFastify(
     ...timeouts,
     // For fastify's own account of the server (its listening line, `listeningOrigin`): the server is the factory's.
     ...(protocol.tls ? { https: true } : {}),
-    serverFactory: (handler) =>
-      createHttpServer(handler as Parameters<typeof createHttpServer>[0], protocol, timeouts) as ReturnType<NonNullable<FastifyServerOptions['serverFactory']>>,
+    serverFactory: (handler) => {
+      const server = createHttpServer(handler as Parameters<typeof createHttpServer>[0], protocol, timeouts);
+      trackUpgrades(server);
+      return server as ReturnType<NonNullable<FastifyServerOptions['serverFactory']>>;
+    },
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { type AnyRequest, type AnyResponse, type HttpServer, isHttp2, openConnections } from './http-server';
+import { upgradedConnections } from './upgraded-sockets';
 
 /** A connection idle this long after draining began is closed; busy ones finish first. */
 const IDLE_GRACE_MS = 1000;
@@ -13,7 +14,9 @@ const CHECK_EVERY_MS = 100;
  * - answers every further HTTP/1 request with `Connection: close`, so clients reconnect
  *   elsewhere rather than have a kept-alive connection closed under them; an HTTP/2 session
  *   gets a GOAWAY after its next answer (open-connections.ts);
- * - closes connections that stay idle, and after `graceMs` whatever is left.
+ * - closes connections that stay idle, and after `graceMs` whatever is left;
+ * - is done when only upgraded connections (WebSockets) are left: they are no longer the HTTP
+ *   server's, and the app's close ends them as their plugin does (upgraded-sockets.ts).
  * Node's own http.Server.close() closes idle keep-alive connections at once, which races
  * clients that are just sending on them; that is why this bypasses it.
  */
@@ -34,20 +37,21 @@ export function drainHttpServer(server: HttpServer, graceMs: number): Promise<vo
   };
   return new Promise((resolve) => {
     const started = Date.now();
+    const done = (): void => {
+      clearInterval(timer);
+      resolve();
+    };
     const timer = setInterval(() => {
       const elapsed = Date.now() - started;
       if (elapsed >= graceMs) closeAll();
       else if (elapsed >= IDLE_GRACE_MS) closeIdle();
+      if (upgradedConnections(server) > 0) server.getConnections((err, count) => !err && count <= upgradedConnections(server) && done());
     }, CHECK_EVERY_MS);
     if (!server.listening) {
-      clearInterval(timer);
-      resolve();
+      done();
       return;
     }
     // net.Server's close: stop accepting, call back once every connection has ended.
-    net.Server.prototype.close.call(server, () => {
-      clearInterval(timer);
-      resolve();
-    });
+    net.Server.prototype.close.call(server, done);
   });
 }

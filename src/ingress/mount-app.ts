@@ -74,10 +74,13 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
         }
         return call.args;
       });
-      if (countMissing && !definition.setup.some((call) => call.method === 'setNotFoundHandler')) {
-        // fastify's own answer, counted: its default handler cannot be wrapped, and one set at the root would forbid the app's.
+      if (!definition.setup.some((call) => call.method === 'setNotFoundHandler')) {
+        // fastify's own answer, in the app's scope: counted (its default handler cannot be
+        // wrapped, and one set at the root would forbid the app's), and under the app's hooks,
+        // as a fastify app's 404s are: @fastify/websocket's among them, which ends the
+        // connection of an upgrade request for no route.
         scope.setNotFoundHandler((req, reply) => {
-          countMissing(req, reply);
+          countMissing?.(req, reply);
           reply.code(404).send({ message: `Route ${req.method}:${req.url} not found`, error: 'Not Found', statusCode: 404 });
         });
       }

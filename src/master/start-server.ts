@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
+import { topics } from '../api/topics';
 import type { AppCallbacks, GopoolContext, RunningServer, ThreadLifecycleArgs } from '../api/types';
 import { cpuCount } from '../config/cpu-count';
 import type { GopoolOptions } from '../config/options';
@@ -13,6 +14,7 @@ import { boundUrl, createFastify } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
 import type { TlsFiles } from '../ingress/tls-files';
+import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import { FORWARDED_ID_HEADER, type InjectRequest, type InjectResponse } from '../ingress/threads/protocol';
@@ -22,7 +24,7 @@ import { startMonitorPort } from '../monitoring/monitor-port';
 import type { Logger } from '../runtime/logger';
 import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../runtime/thread-share';
 import type { TcpHandle } from '../supervision/listen-socket';
-import { checkCloneable, type MasterRoute, onMasterScope } from './on-master';
+import { checkCloneable, type MasterRoute, onMasterScope, webSocketOnMasterWarning } from './on-master';
 
 interface CommonArgs {
   gopool: AppCallbacks;
@@ -55,6 +57,7 @@ export interface Server extends RunningServer {
  * app's set-up, gopool's routes and `onMaster` on one fastify.
  */
 export async function startSingle({ gopool, definition, options, log, listen, tls }: SingleArgs): Promise<Server> {
+  topics().log = log;
   const app = createFastify(options, log, { role: 'single', tls, appCode: definition.hasAppCode || gopool.onMaster !== undefined });
   const metrics = new Metrics(options.name, 'single');
   const ctx: GopoolContext = {};
@@ -76,7 +79,13 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
       await onMasterScope(gopool, ctx, [], log)(scope);
     },
   });
-  if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
+  if (options.infoUrl) {
+    const endpoints = monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken });
+    await app.register(async (scope) => {
+      endAnsweredUpgrades(scope);
+      await scope.register(endpoints);
+    });
+  }
   await app.ready(); // runs onMaster: ctx is built
   if (typeof gopool.onThreadStart === 'function') await gopool.onThreadStart(lifecycleArgs(ctx, 'single', options.cpus, 1));
   await listen(app, options);
@@ -99,6 +108,7 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
         await drainHttpServer(app.server, options.gracePeriod);
         await app.close();
         await stopHook(gopool, lifecycleArgs(ctx, 'single', options.cpus, 1), log);
+        topics().release();
         metrics.stop();
       })();
       return closing;
@@ -115,6 +125,7 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
  * requests for those routes to it.
  */
 export async function startMaster({ gopool, definition, options, log, appFile, descriptors, tls }: MasterArgs): Promise<Server> {
+  topics().log = log;
   const app = createFastify(options, log, { role: 'master', appCode: true });
   const metrics = new Metrics(options.name, 'pool');
   if (options.metrics) recordRequests(app, metrics);
@@ -127,7 +138,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
     definition,
     options,
     log,
-    masterScope: onMasterScope(gopool, ctx, masterRoutes, log),
+    masterScope: onMasterScope(gopool, ctx, masterRoutes, log, (route) => log.warn({ route: `${route.method} ${route.url}` }, webSocketOnMasterWarning(route))),
     onAppScope: (scope) => {
       appScope = scope;
     },
@@ -174,6 +185,7 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
         await app.close(); // runs the onClose hooks of the app's plugins
         await pool?.close(Math.max(0, deadline - Date.now()));
         if (runsHandlers) await stopHook(gopool, lifecycleArgs(ctx, 'master', options.cpus, handlerThreadCount(options, routes)), log);
+        topics().release();
         metrics.stop();
       })();
       return closing;

@@ -1,11 +1,13 @@
 /**
  * What every gopool thread that runs handlers (pool or ingress) does first, in the thread
  * itself: load the user's app file, check it registered what the master has, run the app's
- * `onThreadStart`; and, when the thread retires, its `onThreadStop`.
+ * `onThreadStart`; and, when the thread retires, its `onThreadStop` (then its subscriptions to
+ * topics end).
  */
 import type { AppDefinition } from '../api/app-definition';
 import { definitionOf } from '../api/app-definition';
 import { gopoolInstance } from '../api/instance';
+import { topics } from '../api/topics';
 import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
 import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
@@ -40,6 +42,7 @@ export async function loadThreadApp(
     // request on this thread for a failure no client is waiting on: log it instead.
     log.error({ err: reason }, 'unhandled promise rejection in a thread (work a handler did not await)');
   });
+  topics().log = log;
   await loadApp(appFile);
   const gopool = gopoolInstance();
   const definition = definitionOf(gopool);
@@ -61,6 +64,8 @@ export async function loadThreadApp(
         } catch (err) {
           log.error({ err }, 'onThreadStop failed');
         }
+        // After onThreadStop, which may still publish: the thread's subscriptions end here.
+        topics().release();
       })();
       return stopping;
     },

@@ -108,3 +108,18 @@ async function start(): Promise<void> {
   throw new HttpError(404, 'not found');
 }
 void start;
+
+// Publish / subscribe across the threads of the process.
+const unsubscribe: () => void = gopool.subscribe<{ text: string }>('chat', (message) => {
+  const text: string = message.text;
+  // @ts-expect-error: the message is typed by the subscription's generic
+  const wrongText: number = message.text;
+  void wrongText;
+  void text;
+});
+unsubscribe();
+gopool.publish('chat', { text: 'hello' });
+const here: number = gopool.subscriptions('chat') + gopool.subscriptions();
+void here;
+// @ts-expect-error: a topic is a string
+gopool.publish(42, { text: 'hello' });

@@ -22,6 +22,7 @@ import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
 import { mountApp } from '../mount-app';
+import { endAnsweredUpgrades } from '../upgraded-sockets';
 import { ConnectionShedder } from '../shed-connections';
 import { MasterLink } from './master-link';
 import { FromIngress, type IngressData, type InjectRequest, type InjectResponse } from './protocol';
@@ -134,6 +135,9 @@ function forwardedHeaders(headers: FastifyRequest['headers']): InjectRequest['he
  * parsers on them. Their own scope, outside the app's, so nothing runs twice.
  */
 async function forwardToMaster(scope: FastifyInstance): Promise<void> {
+  // An upgrade request for one of these (a WebSocket route added in onMaster) gets the master's
+  // plain answer: a request handed over cannot carry an upgrade.
+  endAnsweredUpgrades(scope);
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const routes = new Map<string, Set<string>>();
