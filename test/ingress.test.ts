@@ -100,10 +100,10 @@ describe('ingress threads', () => {
     }
   });
 
-  test("the master's own nursery is capped like the threads' (young-generation-mb 3: semi-spaces of 1 MB)", async () => {
+  test("the master's own nursery is capped like the threads' (young-generation-mb 16 by default: semi-spaces of 5 MB)", async () => {
     const { pid } = await info(app);
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+    assert.ok(argv.includes('--max-semi-space-size=5'), argv.join(' '));
   });
 
   test('routes added in onMaster, monitoring and unknown paths are answered through any thread', async () => {

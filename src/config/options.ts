@@ -171,9 +171,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int(
     'youngGenerationMb',
     'young-generation-mb',
-    "young-generation (nursery) size of each thread in MB, the master's main thread included; V8 grows it to tens of MB per thread under load (0: V8 default)",
-    '3',
-    () => 3,
+    "young-generation (nursery) size of each thread in MB at most, the master's main thread included; V8 starts it small and grows it to this under load, where a smaller one costs CPU in garbage collection (0: V8 default)",
+    '16',
+    () => 16,
     0,
     1024,
   ),
