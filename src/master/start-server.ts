@@ -300,13 +300,14 @@ function createIngress({
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
     cpus: cpuCount(),
-    // Load of another kind: pool threads idle for a second make room at once.
-    onScaleUp: pool ? () => pool.trimIdle(TRIM_IDLE_AFTER_MS) : undefined,
+    // The load is the accepting threads': pool threads idle for a second meanwhile retire at
+    // once rather than after idleTimeout (their memory, and the probes they would take).
+    onBusy: pool ? () => pool.trimIdle(TRIM_IDLE_AFTER_MS) : undefined,
     log,
   });
 }
 
-/** How long a pool thread must have been idle to retire early when ingress threads start. */
+/** How long a pool thread must have been idle to retire early while the accepting threads are busy. */
 const TRIM_IDLE_AFTER_MS = 1000;
 
 /** Headers that describe the thread's connection or the original body's framing, not the request. */

@@ -584,9 +584,9 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   }
 
   /**
-   * The load changed kind (threads that accept connections are starting): threads idle for
-   * `idleForMs` retire now instead of at idle-timeout, so that the process does not hold both
-   * kinds of threads for the load it had before.
+   * The load is the accepting threads' (they are busy, running its routes inline): threads
+   * idle for `idleForMs` retire now instead of at idle-timeout, so that the process does not
+   * hold both kinds of threads for a load that needs one.
    */
   trimIdle(idleForMs: number): void {
     const now = Date.now();

@@ -58,8 +58,11 @@ export interface IngressThreadsOptions {
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
   /** The CPUs the process really has (config/cpu-count.ts): their saturation stops scaling up. */
   cpus: number;
-  /** Told when a thread starts for the load (the pool trims its idle threads then). */
-  onScaleUp?: (() => void) | undefined;
+  /**
+   * Told on every check (TICK_MS) that finds the accepting threads busy: the load is theirs,
+   * and the pool trims the threads it no longer uses.
+   */
+  onBusy?: (() => void) | undefined;
   log: Logger;
 }
 
@@ -220,13 +223,11 @@ export class IngressThreads {
     }
     if (acceptors > 0 && sum / acceptors > SCALE_UP_AT) {
       this.quietSince = 0;
+      this.options.onBusy?.();
       // With every CPU busy (CPU-heavy handlers on the pool) the accepting threads look busy
       // because they wait for a core, not because they are too few: another would only share
       // the same cores, and cost its memory.
-      if (this.canGrow(now) && cpuBusy < SATURATED) {
-        this.options.onScaleUp?.();
-        void this.spawn();
-      }
+      if (this.canGrow(now) && cpuBusy < SATURATED) void this.spawn();
       return;
     }
     const fitsOnFewer = live > this.options.min && acceptors > 1 && sum < SCALE_DOWN_BELOW * (acceptors - 1);
