@@ -572,7 +572,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = null;
     thread.state = 'retiring';
-    void this.life.retire(thread.worker, () => thread.worker.postMessage([ToThread.Retire]));
+    void this.life.retire(thread.worker, () => this.post(thread, [ToThread.Retire]));
   }
 
   /**
