@@ -2,7 +2,7 @@
  * Which handler a thread is running synchronously right now, written where the master can
  * read it without the thread's help (a SharedArrayBuffer): a handler stuck in synchronous code
  * (an endless loop) never lets its thread answer a message, so the master must see it from
- * outside, interrupt it (dispatch/interrupt-thread.ts), and then this thread answers the
+ * outside, interrupt it (threads/interrupt-thread.ts), and then this thread answers the
  * request that was running.
  *
  * Slot: [started at (ms since the epoch; 0 while nothing runs), timeout (ms), route index,

@@ -1,5 +1,5 @@
 import type { RunningServer } from '../api/types';
-import { threadOutputForwarded } from '../dispatch/pool/thread-output';
+import { threadOutputForwarded } from '../threads/thread-output';
 import type { Logger } from '../runtime/logger';
 
 /** How long a stopped master waits for the last lines its threads wrote. */

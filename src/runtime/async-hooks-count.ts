@@ -1,7 +1,7 @@
 /**
  * How many async_hooks are enabled on this thread (an AsyncLocalStorage on a Node before 24,
  * an APM agent), kept up to date by counting the calls to AsyncHook's enable() and disable(). The master reads it before it interrupts a stuck
- * handler (dispatch/interrupt-thread.ts): unwinding a promise continuation while hooks are on
+ * handler (threads/interrupt-thread.ts): unwinding a promise continuation while hooks are on
  * leaves node's async-id stack unbalanced, and node aborts the whole process on that. With
  * hooks on, the stuck thread is terminated instead.
  */

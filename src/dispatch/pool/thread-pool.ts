@@ -14,13 +14,12 @@ import {
 } from '../../errors';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
-import { interruptThread } from '../interrupt-thread';
 import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
 import { CentralQueue } from './central-queue';
 import { RouteCosts } from './route-costs';
 import { TurnBatches } from '../turn-batches';
 import { dropStream, streamTransfers } from '../stream-port';
-import { startThread } from './thread-output';
+import { ThreadLife } from '../../threads/thread-life';
 import { SYNC_BUDGET_MS, type PoolThread, type Task, type ThreadState } from './pool-thread';
 import { accepts, heavyThreads, hold, release, takesNext, threadFor } from './thread-choice';
 import { blockedAfterTimeout } from './overdue-watch';
@@ -86,8 +85,6 @@ export interface PoolStats {
   threadsReplaced: number;
 }
 
-/** Time a retiring thread may keep running the background work its handlers started. */
-const RETIRE_GRACE_MS = 30_000;
 /** At least this long for each thread's onThreadStop when the pool closes. */
 const STOP_HOOK_MS = 3000;
 /** How often the watchdog looks for threads whose event loop is blocked past a timeout. */
@@ -99,9 +96,6 @@ const WATCHDOG_INTERVAL_MS = 500;
  * thread takes several times longer than this wait, so a heavy burst loses little.
  */
 const GROW_AFTER_MS = 10;
-/** Back-off after a thread fails to start, so a broken app file does not spin. */
-const SPAWN_BACKOFF_MIN_MS = 100;
-const SPAWN_BACKOFF_MAX_MS = 10_000;
 
 /**
  * The elastic pool of worker threads with one central FIFO queue.
@@ -122,17 +116,23 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   private readonly queue = new CentralQueue<Task>(SYNC_BUDGET_MS);
   private nextId = 1;
   private closing = false;
-  private spawnBlockedUntil = 0;
-  private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private spawnRetry: NodeJS.Timeout | null = null;
   private growTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private readonly costs = new RouteCosts();
   private readonly outbox = new TurnBatches<PoolThread, TaskEntry>((thread, batch) => this.sendBatch(thread, batch));
   private readonly counters = { completed: 0, failed: 0, timedOut: 0, rejected: 0, cancelled: 0, threadsStarted: 0, threadsReplaced: 0, interrupted: 0 };
+  private readonly life: ThreadLife;
 
   constructor(private readonly options: ThreadPoolOptions) {
     super();
+    this.life = new ThreadLife({
+      file: options.threadFile,
+      maxThreadMemory: options.maxThreadMemory,
+      youngGenerationMb: options.youngGenerationMb,
+      log: options.log,
+      name: 'thread',
+    });
   }
 
   /**
@@ -299,7 +299,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   // ---- placement -------------------------------------------------------------------------
 
   private canGrow(): boolean {
-    return !this.closing && this.liveCount() < this.options.maxThreads && Date.now() >= this.spawnBlockedUntil;
+    return !this.closing && this.liveCount() < this.options.maxThreads && this.life.backoff.waitMs(Date.now()) === 0;
   }
 
   /**
@@ -410,12 +410,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private spawn(): PoolThread {
     const syncBuffer = syncWatchBuffer();
-    const worker = startThread(
-      this.options.threadFile,
-      { ...this.options.threadData, syncBuffer },
-      this.options.maxThreadMemory,
-      this.options.youngGenerationMb,
-    );
+    const worker = this.life.start({ ...this.options.threadData, syncBuffer });
     const thread: PoolThread = {
       worker,
       state: 'starting',
@@ -451,7 +446,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
       case ToMaster.Ready:
         thread.state = 'ready';
         thread.tid = message[1];
-        this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+        this.life.backoff.started();
         this.emit('thread-ready', thread.worker.threadId);
         this.feed(thread);
         return;
@@ -541,11 +536,12 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   /** Keeps min-threads alive and makes sure queued work has a thread coming. */
   private replenish(): void {
     if (this.closing) return;
-    if (Date.now() < this.spawnBlockedUntil) {
+    const wait = this.life.backoff.waitMs(Date.now());
+    if (wait > 0) {
       this.spawnRetry ??= setTimeout(() => {
         this.spawnRetry = null;
         this.replenish();
-      }, this.spawnBlockedUntil - Date.now());
+      }, wait);
       return;
     }
     while (this.liveCount() < this.options.minThreads) this.spawn();
@@ -554,8 +550,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
   }
 
   private blockSpawning(): void {
-    this.spawnBlockedUntil = Date.now() + this.spawnBackoff;
-    this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
+    this.life.backoff.failed(Date.now());
     // No thread can serve the queue now: answer it rather than let every request time out.
     if (!this.threads.some((t) => t.state === 'ready')) {
       for (const task of this.queue.drain()) this.fail(task, new ERR_NO_THREAD());
@@ -576,11 +571,8 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.running.size > 0 || thread.streaming || thread.state !== 'ready' || this.liveCount() <= this.options.minThreads) return;
     if (thread.idleTimer) clearTimeout(thread.idleTimer);
     thread.idleTimer = null;
-    // Retire gently: the thread exits when its event loop is empty, so background work a
-    // handler started (a log flush, a webhook) still completes, within a bound.
     thread.state = 'retiring';
-    thread.worker.postMessage([ToThread.Retire]);
-    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+    void this.life.retire(thread.worker, () => this.post(thread, [ToThread.Retire]));
   }
 
   /**
@@ -636,7 +628,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   /**
    * A thread whose state is in doubt (stuck in a handler, or an exception nothing caught) takes
-   * no more work and is replaced. A stuck one is interrupted first (dispatch/interrupt-thread.ts):
+   * no more work and is replaced. A stuck one is interrupted first (threads/thread-life.ts):
    * the handlers it was awaiting for other requests then finish before it exits. Terminated
    * only if the interrupt fails.
    */
@@ -648,20 +640,11 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     this.counters.threadsReplaced++;
     this.replenish();
     if (interrupt) {
-      const safe = safeToInterrupt(thread.syncBuffer);
-      if (!safe || !(await interruptThread(thread.worker.threadId))) {
-        this.options.log.warn(
-          { thread: thread.worker.threadId },
-          `terminating thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`,
-        );
-        void thread.worker.terminate();
-        return;
-      }
+      if (!(await this.life.interruptOrTerminate(thread.worker, { safe: safeToInterrupt(thread.syncBuffer) }))) return;
       this.counters.interrupted++;
       this.post(thread, [ToThread.Interrupted]);
     }
-    this.post(thread, [ToThread.Retire]);
-    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+    await this.life.retire(thread.worker, () => this.post(thread, [ToThread.Retire]));
   }
 
   private post(thread: PoolThread, message: MessageToThread): void {

@@ -11,11 +11,10 @@ import { TurnBatches } from '../../dispatch/turn-batches';
 import { packThrown } from '../../dispatch/thrown-error';
 import { streamTransfers } from '../../dispatch/stream-port';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
-import { startThread } from '../../dispatch/pool/thread-output';
-import { interruptThread } from '../../dispatch/interrupt-thread';
 import { overdueSyncRun, safeToInterrupt, syncWatchBuffer } from '../../dispatch/sync-watch';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
+import { ThreadLife } from '../../threads/thread-life';
 import type { TcpHandle } from '../../supervision/listen-socket';
 import { ERR_THREADS_FAILED } from '../../errors';
 import {
@@ -108,14 +107,10 @@ const SCALE_DOWN_BELOW = 0.35;
  * Retiring still takes `idleTimeout` of continuous quiet.
  */
 const TICK_MS = 250;
-/** A drained thread whose handlers left background work running gets this long to finish it. */
-const RETIRE_GRACE_MS = 30_000;
 /** Event-loop utilization of a tick window at which the loop counts as blocked throughout it. */
 const BLOCKED_UTILIZATION = 0.99;
 /** How long past `stuckAfter` a silent thread may stay so before it is terminated after all. */
 const UNSTUCK_WITHIN_MS = 5000;
-const SPAWN_BACKOFF_MIN_MS = 1000;
-const SPAWN_BACKOFF_MAX_MS = 60_000;
 
 export class IngressThreads {
   private readonly threads: IngressThread[] = [];
@@ -124,8 +119,6 @@ export class IngressThreads {
   private cpuThenAt = Date.now();
   private quietSince = 0;
   private spawning = false;
-  private spawnBlockedUntil = 0;
-  private spawnBackoff = SPAWN_BACKOFF_MIN_MS;
   private closing = false;
   /** What the threads were last told of the pool (a new thread is told when it listens). */
   private poolReady = false;
@@ -135,8 +128,17 @@ export class IngressThreads {
   /** Routes whose handlers got stuck or crashed a thread: never inline again, on any thread. */
   private readonly pinned = new Set<string>();
   readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
+  private readonly life: ThreadLife;
 
-  constructor(private readonly options: IngressThreadsOptions) {}
+  constructor(private readonly options: IngressThreadsOptions) {
+    this.life = new ThreadLife({
+      file: options.threadFile,
+      maxThreadMemory: options.maxThreadMemory,
+      youngGenerationMb: options.youngGenerationMb,
+      log: options.log,
+      name: 'ingress thread',
+    });
+  }
 
   /**
    * Starts the minimum, then follows the load. Rejects if the first thread cannot listen (the
@@ -241,9 +243,7 @@ export class IngressThreads {
       const newest = [...this.threads].reverse().find((t) => t.state === 'listening');
       if (newest) {
         this.counters.retired++;
-        void this.drain(newest, this.options.gracePeriod).then(() => {
-          setTimeout(() => void newest.worker.terminate(), RETIRE_GRACE_MS).unref();
-        });
+        void this.life.retire(newest.worker, () => this.drain(newest, this.options.gracePeriod));
       }
     }
   }
@@ -277,24 +277,16 @@ export class IngressThreads {
     if (routeKey) this.pin(routeKey);
     this.options.log.warn({ thread: thread.worker.threadId, route: routeKey }, `replacing ingress thread ${thread.worker.threadId}: ${why}`);
     if (interrupt) {
-      const safe = safeToInterrupt(thread.syncBuffer);
-      if (safe && (await interruptThread(thread.worker.threadId))) {
-        this.counters.interrupted++;
-        this.post(thread, [ToIngress.Interrupted]);
-      } else {
-        this.options.log.warn(
-          { thread: thread.worker.threadId },
-          `terminating ingress thread ${thread.worker.threadId}: ${safe ? 'it could not be interrupted' : 'it cannot be interrupted safely while async_hooks are enabled on it'}`,
-        );
+      if (!(await this.life.interruptOrTerminate(thread.worker, { safe: safeToInterrupt(thread.syncBuffer) }))) {
         this.counters.crashed++;
-        void thread.worker.terminate();
         return;
       }
+      this.counters.interrupted++;
+      this.post(thread, [ToIngress.Interrupted]);
     }
     const drained = this.drain(thread, this.options.gracePeriod);
     if (this.canGrow(Date.now())) void this.spawn();
-    await drained;
-    setTimeout(() => void thread.worker.terminate(), RETIRE_GRACE_MS).unref();
+    await this.life.retire(thread.worker, () => drained);
   }
 
   private pin(routeKey: string): void {
@@ -305,7 +297,7 @@ export class IngressThreads {
 
   private canGrow(now: number): boolean {
     const live = this.threads.filter((t) => t.state !== 'draining').length;
-    return !this.closing && !this.spawning && live < this.options.max && now >= this.spawnBlockedUntil;
+    return !this.closing && !this.spawning && live < this.options.max && this.life.backoff.waitMs(now) === 0;
   }
 
   /** Starts one thread; resolves once it listens (undefined) or failed to (why). */
@@ -327,7 +319,7 @@ export class IngressThreads {
     }
     const syncBuffer = syncWatchBuffer();
     const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], syncBuffer };
-    const worker = startThread(this.options.threadFile, data, this.options.maxThreadMemory, this.options.youngGenerationMb);
+    const worker = this.life.start(data);
     const thread: IngressThread = {
       worker,
       tid: 0,
@@ -374,8 +366,7 @@ export class IngressThreads {
   private blockSpawning(why: string): void {
     const waiting = this.listening === 0 ? '; new connections wait in the listening socket meanwhile' : '';
     this.options.log.error(`an ingress thread could not start: ${why}${waiting}`);
-    this.spawnBlockedUntil = Date.now() + this.spawnBackoff;
-    this.spawnBackoff = Math.min(this.spawnBackoff * 2, SPAWN_BACKOFF_MAX_MS);
+    this.life.backoff.failed(Date.now());
   }
 
   private onExit(thread: IngressThread): void {
@@ -394,7 +385,7 @@ export class IngressThreads {
   }
 
   private replenishSoon(): void {
-    const wait = Math.max(0, this.spawnBlockedUntil - Date.now());
+    const wait = this.life.backoff.waitMs(Date.now());
     setTimeout(() => {
       if (!this.closing && this.live() < this.options.min && this.canGrow(Date.now())) void this.spawn();
     }, wait).unref();
@@ -446,7 +437,7 @@ export class IngressThreads {
         thread.listened = true;
         thread.tid = message[1];
         if (thread.state === 'starting') thread.state = 'listening';
-        this.spawnBackoff = SPAWN_BACKOFF_MIN_MS;
+        this.life.backoff.started();
         if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);
         // Share the kept-alive connections with the newcomer.
         for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed]);

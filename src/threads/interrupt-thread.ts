@@ -7,7 +7,7 @@
  *
  * Resolves false when it could not (no inspector in this Node build, no answer in time); the
  * caller then terminates the thread. Callers first check that no async_hooks are enabled on the
- * thread (sync-watch.ts, `safeToInterrupt`): unwinding a promise continuation with hooks on
+ * thread (dispatch/sync-watch.ts, `safeToInterrupt`): unwinding a promise continuation with hooks on
  * leaves node's async-id stack unbalanced, which aborts the process.
  */
 import { Session } from 'node:inspector/promises';
