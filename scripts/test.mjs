@@ -29,7 +29,8 @@ import { ensureSystemPackages } from './system-packages.mjs';
 // sd_notify, python3 receives those on a unix datagram socket; curl is a real client of the
 // streams (test/streams.test.ts) and of HTTPS and HTTP/2 (test/tls.test.ts), whose self-signed
 // certificates openssl makes; postgresql counts the connections a per-process budget allows
-// (test/programs/db-budget.test.ts).
+// (test/programs/db-budget.test.ts) and stores the articles of docs/fastify-apps.md's example
+// (test/programs/docs-fastify-apps.test.ts).
 const SYSTEM_NEEDS = [
   { what: 'promtool', present: () => spawnSync('promtool', ['--version']).status === 0, apt: 'prometheus' },
   { what: 'chromium', present: () => existsSync('/usr/bin/chromium'), apt: 'chromium' },
