@@ -14,7 +14,7 @@ import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../thread-start';
 import { appServer } from '../../ingress/app-server';
 import type { FastifyInstance } from 'fastify';
 import { executeRoute } from '../execute-route';

@@ -14,7 +14,7 @@ import { ResponseSerializers } from '../../dispatch/response-serializers';
 import { SyncWatch } from '../../dispatch/sync-watch';
 import { RequestTally } from '../../monitoring/request-tally';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../../dispatch/thread-start';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { osThreadId } from '../../runtime/thread-cpu';

@@ -1,0 +1,74 @@
+/**
+ * What each route's handler costs its thread per request, in milliseconds, learned from what
+ * the threads measure: the synchronous run (every request, wherever it runs) and the rest of
+ * the thread's CPU time the request takes after its awaits (measured on pool threads:
+ * dispatch/pool/task-clock.ts). A route never measured has no cost: each reader says what that
+ * means for it (the pool sends it alone, placement sends it to the pool to be measured there).
+ */
+interface Cost {
+  sync: number;
+  syncSamples: number;
+  async: number;
+  asyncSamples: number;
+}
+
+export class RouteCosts {
+  private readonly costs = new Map<string, Cost>();
+
+  /** Synchronous run plus the rest: the thread's time per request, once both were measured. */
+  expected(routeKey: string): number | undefined {
+    const cost = this.costs.get(routeKey);
+    return cost === undefined || cost.asyncSamples === 0 ? undefined : cost.sync + cost.async;
+  }
+
+  /** The synchronous run alone: what sending the task promises of a thread right away. */
+  expectedSync(routeKey: string): number | undefined {
+    const cost = this.costs.get(routeKey);
+    return cost === undefined || cost.syncSamples === 0 ? undefined : cost.sync;
+  }
+
+  /** The rest alone: what keeps the thread busy after the handler first awaited (-1: not measured). */
+  expectedAsync(routeKey: string): number {
+    const cost = this.costs.get(routeKey);
+    return cost === undefined || cost.asyncSamples === 0 ? -1 : cost.async;
+  }
+
+  record(routeKey: string, syncMs: number): void {
+    const cost = this.entry(routeKey);
+    cost.sync = average(cost.sync, syncMs, ++cost.syncSamples);
+  }
+
+  recordAsync(routeKey: string, asyncMs: number): void {
+    const cost = this.entry(routeKey);
+    cost.async = average(cost.async, asyncMs, ++cost.asyncSamples);
+  }
+
+  /** Takes the cost measured on another thread (the pool's estimate of both parts) as the current one. */
+  set(routeKey: string, syncMs: number, asyncMs: number): void {
+    const cost = this.entry(routeKey);
+    cost.sync = syncMs;
+    cost.syncSamples = Math.max(cost.syncSamples, 1);
+    this.setAsync(routeKey, asyncMs);
+  }
+
+  /** Takes the pool's estimate of the rest, keeping this thread's own measure of the synchronous run. */
+  setAsync(routeKey: string, asyncMs: number): void {
+    const cost = this.entry(routeKey);
+    cost.async = asyncMs;
+    cost.asyncSamples = Math.max(cost.asyncSamples, 1);
+  }
+
+  private entry(routeKey: string): Cost {
+    let cost = this.costs.get(routeKey);
+    if (cost === undefined) this.costs.set(routeKey, (cost = { sync: 0, syncSamples: 0, async: 0, asyncSamples: 0 }));
+    return cost;
+  }
+}
+
+/**
+ * A plain average over the first samples (a cold thread's first calls are slow: one must not
+ * dominate), then exponentially weighted, so recent behaviour counts most.
+ */
+function average(mean: number, value: number, samples: number): number {
+  return samples === 1 ? value : mean + (value - mean) * Math.max(0.2, 1 / samples);
+}
