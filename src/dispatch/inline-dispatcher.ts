@@ -63,7 +63,7 @@ export class InlineDispatcher implements Dispatcher {
     const started = this.onSyncTime ? performance.now() : 0;
     this.syncWatch?.enter(routeKey, timeout, cancel);
     const run = new AwaitingRun(routeKey, request, done);
-    const outcome = executeRoute(route, handled, this.serializers.for(route), false, (result) => {
+    const outcome = executeRoute(route, handled, this.serializers.for(route), { crossing: false }, (result) => {
       if (this.awaiting.remove(run)) done(result); // else timed out or blamed for a crash: answered already
     });
     this.syncWatch?.leave();
