@@ -33,12 +33,11 @@ test('bind errors are coded', async () => {
 });
 
 // The daemon binds through node's internal net._createServerHandle (what the cluster module uses
-// for a shared handle), because no public API can: net.Server.listen() binds and listens in one
-// call, and a socket that listens in the daemon, which never accepts, would take connections
-// into a backlog while no master serves (refusing them is what a stopped app should do), and
-// a handle that is only bound cannot be had from net.Server at all. It is internal, so any
-// node major may drop or change it: this test runs on every major the package promises
-// (CI) and says what broke.
+// for a shared handle), because no public API can: net.Server.listen() binds, listens and
+// accepts in the calling process, and the daemon must accept nothing (its masters do); nothing
+// public gives a socket that is bound but not yet listening, whose bind error the daemon can
+// report before any master starts. It is internal, so any node major may drop or change it:
+// this test runs on every major the package promises (CI) and says what broke.
 test("node's net._createServerHandle still binds a handle the daemon can send to a master", { timeout: 30_000 }, async () => {
   const create = (net as unknown as { _createServerHandle?: unknown })._createServerHandle;
   assert.equal(
