@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { executeRoute } from '../../../dist/dispatch/execute-route';
-import { unpackThrown } from '../../../dist/dispatch/thrown-error';
-import type { RouteDefinition } from '../../../dist/api/route-registry';
-import type { HandlerRequest } from '../../../dist/api/types';
-import type { RequestContext } from '../../../dist/dispatch/handler-request';
-import type { ResultDestination, TaskResult } from '../../../dist/dispatch/task';
+import { executeRoute } from '../../../src/dispatch/execute-route';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
+import type { RouteDefinition } from '../../../src/api/route-registry';
+import type { HandlerRequest } from '../../../src/api/types';
+import type { RequestContext } from '../../../src/dispatch/handler-request';
+import type { ResultDestination, TaskResult } from '../../../src/dispatch/task';
 import { BodyKind } from '../../../src/dispatch/task';
 
 const route = (handler: RouteDefinition['handler']): RouteDefinition => ({ key: 'GET /t', methods: ['GET'], path: '/t', options: {}, handler });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reply } from '../../../dist/api/reply';
-import { thrownResult, toTaskResult, unsendableResult } from '../../../dist/dispatch/serialize-result';
-import { unpackThrown } from '../../../dist/dispatch/thrown-error';
+import { reply } from '../../../src/api/reply';
+import { thrownResult, toTaskResult, unsendableResult } from '../../../src/dispatch/serialize-result';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
 import { BodyKind } from '../../../src/dispatch/task';
 
 test('plain data is JSON with 200; undefined is an empty 204', () => {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
-import { bindListenSocket, DaemonSocket } from '../../../dist/supervision/listen-socket';
+import { bindListenSocket, DaemonSocket } from '../../../src/supervision/listen-socket';
 
 test('the daemon socket binds once, hands the same descriptor out, and binds the same port again after a close', () => {
   const socket = new DaemonSocket();
