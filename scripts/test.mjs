@@ -7,7 +7,8 @@
 //   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
 //
-// Where tests live:
+// Where tests live (test/internals/ import src/, or dist/ for a module that starts a built file by
+// path; end-to-end tests start the built CLI and reach gopool only through require('gopool')):
 //   test/internals/**/*.test.ts  unit tests of pure modules, mirroring src/ (seconds; every major)
 //   test/*.test.ts               end to end: real processes, sockets, clients (every major)
 //   test/programs/*.test.ts      end to end against real programs (nginx, prometheus, chromium,

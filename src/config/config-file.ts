@@ -75,14 +75,14 @@ function readJavaScript(file: string): Promise<unknown> {
 /** Checks what a config file exported and applies the environment section. */
 export function checkConfig(file: string, raw: unknown, envName: string | undefined, nodeEnv?: string): LoadedConfig {
   if (!isObject(raw)) throw new ERR_CONFIG_INVALID(file, 'the export', 'must be an object of options');
-  const top = checkSection(file, raw, '', true);
+  const top = checkSection(file, raw);
   const wanted = envName ?? nodeEnv;
   let section: ReturnType<typeof checkSection> | undefined;
   for (const key of Object.keys(raw)) {
     if (!key.startsWith('env_')) continue;
     const value = raw[key];
     if (!isObject(value)) throw new ERR_CONFIG_INVALID(file, key, 'must be an object of options (and "env")');
-    const checked = checkSection(file, value, `${key}.`, false);
+    const checked = checkSection(file, value, key);
     if (key === `env_${wanted}`) section = checked;
   }
   if (envName !== undefined && !section) throw new ERR_CONFIG_NO_ENV(file, `env_${envName}`, envName);
@@ -96,12 +96,10 @@ export function checkConfig(file: string, raw: unknown, envName: string | undefi
   };
 }
 
-function checkSection(
-  file: string,
-  raw: Record<string, unknown>,
-  prefix: string,
-  top: boolean,
-): { app?: string; options: PartialOptions; env: Record<string, string> } {
+/** The file's top level, or (`envSection`: its key) one of its `env_<name>` sections. */
+function checkSection(file: string, raw: Record<string, unknown>, envSection?: string): { app?: string; options: PartialOptions; env: Record<string, string> } {
+  const top = envSection === undefined;
+  const prefix = top ? '' : `${envSection}.`;
   const options: Record<string, unknown> = {};
   let env: Record<string, string> = {};
   let app: string | undefined;

@@ -67,8 +67,13 @@ export interface OptionSpec<K extends keyof GopoolOptions = keyof GopoolOptions>
   filePath?: boolean;
 }
 
-/** The CPUs this process may use: the cgroup CPU quota, at most os.availableParallelism() (cpu-count.ts). */
-const cpus = (): number => cpuCount();
+/**
+ * The CPUs this process may use: the cgroup CPU quota, at most os.availableParallelism()
+ * (cpu-count.ts); the default of `cpus` and of the counts that follow it. Named apart from the
+ * option, which is what to plan for and may be set above or below this
+ * (config/resolve-options.ts makes the counts follow a given `cpus`).
+ */
+const detectedCpus = (): number => cpuCount();
 
 function int<K extends keyof GopoolOptions>(
   key: K,
@@ -130,7 +135,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     'cpus',
     'CPUs to plan for: the defaults of max-threads, ingress-threads and max-queue follow it, and at most this many threads run CPU-heavy work or accept connections at once',
     'CPU count (detected: the cgroup CPU quota, at most the CPUs the process may run on)',
-    cpus,
+    detectedCpus,
     1,
     1024,
   ),
@@ -139,7 +144,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     'max-threads',
     'worker threads at most; above the CPU count they serve handlers that wait on I/O, while CPU-heavy work runs on at most CPU-count threads at once',
     'CPU count',
-    cpus,
+    detectedCpus,
     1,
     1024,
   ),
@@ -148,7 +153,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     'ingress-threads',
     'threads at most that accept connections (the master never does) and run cheap routes themselves; more start under load, retire when idle, never more than the CPU count',
     'CPU count',
-    cpus,
+    detectedCpus,
     1,
     1024,
   ),
@@ -162,7 +167,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     0,
     1000,
   ),
-  int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => cpus() * 1000, 0),
+  int('maxQueue', 'max-queue', 'requests waiting for a thread at most; beyond it the client gets 503', 'CPU count × 1000', () => detectedCpus() * 1000, 0),
   int('idleTimeout', 'idle-timeout', 'milliseconds an idle thread above min-threads lives before it retires', '15000', () => 15000, 1),
   int('concurrency', 'concurrency', 'requests one thread runs at once while its handlers await I/O', '64', () => 64, 1, 100000),
   int('bodyLimit', 'body-limit', 'largest request body in bytes; a larger one gets 413', '1048576', () => 1048576, 1),

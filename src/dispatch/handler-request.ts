@@ -50,8 +50,8 @@ export class RequestContext implements TaskRequest {
   /** The fastify instance of the app on the thread that runs the handler (its plugins' decorations). */
   #server: FastifyInstance | undefined;
   #serverOfThread: (() => FastifyInstance) | undefined;
-  /** The client: watched from the first time the handler reads `signal`. */
-  #client: Cancellation | undefined;
+  /** Tells when the client goes away: watched from the first time the handler reads `signal`. */
+  #cancel: Cancellation | undefined;
 
   constructor(
     public method = '',
@@ -81,11 +81,11 @@ export class RequestContext implements TaskRequest {
     return (this.#server ??= this.#serverOfThread!());
   }
 
-  attach(ctx: GopoolContext, log: FastifyBaseLogger, client: Cancellation | undefined, server: () => FastifyInstance = noServer): this {
+  attach(ctx: GopoolContext, log: FastifyBaseLogger, cancel: Cancellation | undefined, server: () => FastifyInstance = noServer): this {
     this.#serverOfThread = server;
     this.ctx = ctx;
     this.#parentLog = log;
-    this.#client = client;
+    this.#cancel = cancel;
     // A raw body stream: its other end is the thread that accepted the request (or this one).
     if (this.stream !== undefined) this.body = webStreamOf(openStream(this.stream, () => new ERR_CLIENT_GONE()));
     return this;
@@ -99,9 +99,9 @@ export class RequestContext implements TaskRequest {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#abortedWith !== undefined) this.#controller.abort(this.#abortedWith);
-      else if (this.#client) {
-        this.#client.onCancel = () => this.abort(new ERR_CLIENT_GONE());
-        this.#client.watch();
+      else if (this.#cancel) {
+        this.#cancel.onCancel = () => this.abort(new ERR_CLIENT_GONE());
+        this.#cancel.watch();
       }
     }
     return this.#controller.signal;
@@ -125,10 +125,10 @@ export function handlerRequest(
   task: TaskRequest,
   ctx: GopoolContext,
   log: FastifyBaseLogger,
-  client?: Cancellation,
+  cancel?: Cancellation,
   server?: () => FastifyInstance,
 ): HandlerRequest & RequestContext {
-  return requestContext(task).attach(ctx, log, client, server) as RequestContext & HandlerRequest;
+  return requestContext(task).attach(ctx, log, cancel, server) as RequestContext & HandlerRequest;
 }
 
 function noServer(): FastifyInstance {

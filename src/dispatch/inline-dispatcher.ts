@@ -55,15 +55,15 @@ export class InlineDispatcher implements Dispatcher {
     route: RouteDefinition,
     request: RequestContext,
     timeout: number,
-    client: Cancellation | undefined,
+    cancel: Cancellation | undefined,
     done: (result: TaskResult | undefined, err?: Error) => void,
   ): void {
     const routeKey = route.key;
-    const handled = request.attach(this.ctx, this.log, client, this.server) as RequestContext & HandlerRequest;
+    const handled = request.attach(this.ctx, this.log, cancel, this.server) as RequestContext & HandlerRequest;
     const started = this.onSyncTime ? performance.now() : 0;
-    this.syncWatch?.enter(routeKey, timeout, client);
+    this.syncWatch?.enter(routeKey, timeout, cancel);
     const run = new AwaitingRun(routeKey, request, done);
-    const outcome = executeRoute(route, handled, this.serializers.for(route), false, (result) => {
+    const outcome = executeRoute(route, handled, this.serializers.for(route), { crossing: false }, (result) => {
       if (this.awaiting.remove(run)) done(result); // else timed out or blamed for a crash: answered already
     });
     this.syncWatch?.leave();

@@ -21,7 +21,7 @@
  */
 import type { RouteDefinition } from '../api/route-registry';
 import type { RunOn } from '../api/types';
-import { RouteCosts } from './pool/route-costs';
+import { RouteCosts } from './route-costs';
 import type { Dispatcher } from './task';
 
 export type AcceptingRole = 'ingress' | 'single';

@@ -3,7 +3,7 @@ import type { ResponseHeaders } from '../api/types';
 import { ERR_REPLY_HEADERS, ERR_REPLY_STATUS, ERR_RESULT_EMPTY_JSON, ERR_RESULT_NOT_SENDABLE, ERR_RESULT_STREAM, ERR_RESULT_TYPE } from '../errors';
 import { isStreamLike } from './chunk-source';
 import { packThrown } from './thrown-error';
-import { BodyKind, type TaskResult } from './task';
+import { BodyKind, type ResultDestination, type TaskResult } from './task';
 
 /** A route's response schema compiled for one status, or undefined when it has none for it. */
 export type SerializerFor = (status: number) => ((value: unknown) => string) | undefined;
@@ -81,15 +81,15 @@ function statusOf(err: unknown): number {
 }
 
 /**
- * A thrown error as a result. `crossing`: it will be posted to another thread, so it is packed
- * as data; otherwise the original object goes to the error handler as it is.
+ * A thrown error as a result. Crossing to another thread, it is packed as data; otherwise the
+ * original object goes to the error handler as it is.
  */
-export function thrownResult(err: unknown, crossing: boolean): TaskResult {
-  return { status: statusOf(err), kind: BodyKind.Error, headers: null, body: null, error: crossing ? packThrown(err) : err };
+export function thrownResult(err: unknown, to: ResultDestination): TaskResult {
+  return { status: statusOf(err), kind: BodyKind.Error, headers: null, body: null, error: to.crossing ? packThrown(err) : err };
 }
 
 /** The handler returned something that cannot leave the thread: a 500 naming the route and why. */
-export function unsendableResult(err: unknown, routeKey: string, crossing: boolean): TaskResult {
+export function unsendableResult(err: unknown, routeKey: string, to: ResultDestination): TaskResult {
   const reason = err instanceof Error ? err.message : String(err);
-  return thrownResult(new ERR_RESULT_NOT_SENDABLE(routeKey, reason), crossing);
+  return thrownResult(new ERR_RESULT_NOT_SENDABLE(routeKey, reason), to);
 }

@@ -3,7 +3,7 @@ import { chunksOf, startingWith, type ChunkSource } from './chunk-source';
 import type { RequestContext } from './handler-request';
 import { thrownResult } from './serialize-result';
 import { LocalStream } from './stream-port';
-import { BodyKind, type TaskResult } from './task';
+import { BodyKind, type ResultDestination, type TaskResult } from './task';
 
 const EMPTY: ChunkSource = { next: () => Promise.resolve(null), cancel: () => undefined };
 
@@ -15,7 +15,7 @@ const EMPTY: ChunkSource = { next: () => Promise.resolve(null), cancel: () => un
  * error before the first chunk is the handler's error (its status, the error handler); after
  * it, the accepting thread ends the response (send-stream.ts).
  *
- * `crossing`: the result goes to another thread, so the stream becomes a port there; the
+ * Crossing to another thread (`to.crossing`), the stream becomes a port there; the
  * handler's signal aborts when that end cancels (its client left, the stream stalled).
  */
 export function streamResult(
@@ -23,13 +23,13 @@ export function streamResult(
   status: number,
   headers: ResponseHeaders | null,
   request: RequestContext,
-  crossing: boolean,
+  to: ResultDestination,
 ): Promise<TaskResult> {
   let source: ChunkSource;
   try {
     source = chunksOf(value);
   } catch (err) {
-    return Promise.resolve(thrownResult(err, crossing));
+    return Promise.resolve(thrownResult(err, to));
   }
   const signal = request.signal;
   return new Promise<TaskResult>((resolve) => {
@@ -39,7 +39,7 @@ export function streamResult(
       settled = true;
       const reason = signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
       source.cancel(reason);
-      resolve(thrownResult(reason, crossing));
+      resolve(thrownResult(reason, to));
     };
     if (signal.aborted) {
       onAbort();
@@ -52,13 +52,13 @@ export function streamResult(
         if (settled) return; // aborted meanwhile: cancelled already
         settled = true;
         const body = new LocalStream(first === null ? EMPTY : startingWith(first, source), (reason) => request.abort(reason));
-        resolve({ status, kind: BodyKind.Stream, headers, body: null, stream: crossing ? body.toPort() : body });
+        resolve({ status, kind: BodyKind.Stream, headers, body: null, stream: to.crossing ? body.toPort() : body });
       },
       (err: unknown) => {
         signal.removeEventListener('abort', onAbort);
         if (settled) return;
         settled = true;
-        resolve(thrownResult(err, crossing));
+        resolve(thrownResult(err, to));
       },
     );
   });

@@ -21,16 +21,16 @@ export class SyncWatch {
   private readonly slot: Float64Array;
   private readonly index: Map<string, number>;
   private routeKey: string | undefined;
-  private handle: Cancellation | undefined;
+  private cancel: Cancellation | undefined;
 
   constructor(buffer: SharedArrayBuffer, routeKeys: readonly string[]) {
     this.slot = new Float64Array(buffer);
     this.index = new Map(routeKeys.map((key, i) => [key, i] as const));
   }
 
-  enter(routeKey: string, timeout: number, handle: Cancellation | undefined): void {
+  enter(routeKey: string, timeout: number, cancel: Cancellation | undefined): void {
     this.routeKey = routeKey;
-    this.handle = handle;
+    this.cancel = cancel;
     this.slot[1] = timeout;
     this.slot[2] = this.index.get(routeKey) ?? -1;
     this.slot[0] = Date.now();
@@ -44,19 +44,19 @@ export class SyncWatch {
   leave(): void {
     this.slot[0] = 0;
     this.routeKey = undefined;
-    this.handle = undefined;
+    this.cancel = undefined;
   }
 
   /**
    * After the master interrupted this thread: the run the interrupt cut short (its `leave()`
    * never came), or undefined if the thread was stuck elsewhere (after an await).
    */
-  takeInterrupted(): { routeKey: string; handle: Cancellation | undefined; ranMs: number } | undefined {
+  takeInterrupted(): { routeKey: string; cancel: Cancellation | undefined; ranMs: number } | undefined {
     const started = this.slot[0]!;
     const routeKey = this.routeKey;
-    const handle = this.handle;
+    const cancel = this.cancel;
     this.leave();
-    return started > 0 && routeKey !== undefined ? { routeKey, handle, ranMs: Date.now() - started } : undefined;
+    return started > 0 && routeKey !== undefined ? { routeKey, cancel, ranMs: Date.now() - started } : undefined;
   }
 }
 

@@ -48,6 +48,14 @@ export interface TaskResult {
   stream?: StreamHandle;
 }
 
+/**
+ * Where a result is going: `crossing`, posted to another thread (a thrown error is packed as
+ * data, a stream becomes a port), or used on the thread that made it (the objects as they are).
+ */
+export interface ResultDestination {
+  crossing: boolean;
+}
+
 /** A thread that runs handlers for requests another thread accepted: the pool's, or the master. */
 export interface Dispatcher {
   /**

@@ -7,7 +7,6 @@ import { reportRequestTimeouts } from '../monitoring/client-timeouts';
 import { createHttpServer, type Protocol } from './http-server';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
-import { FORWARDED_ID_HEADER } from './threads/protocol';
 import type { TlsFiles } from './tls-files';
 import { parseTrustProxy } from './trust-proxy';
 import { trackUpgrades } from './upgraded-sockets';
@@ -81,6 +80,13 @@ function requestIds(): () => string {
     return prefix + next.toString(36);
   };
 }
+
+/**
+ * The header that carries the id an ingress thread gave a request it forwards to the master:
+ * the master sets it (over whatever the client sent under that name) on the request it injects
+ * into its fastify, which takes its id from it.
+ */
+export const FORWARDED_ID_HEADER = 'x-gopool-request-id';
 
 /**
  * The master's ids: the one the ingress thread that forwarded the request gave it (in a header

@@ -1,14 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppCallbacks, GopoolContext } from '../api/types';
 import { ERR_CTX_NOT_CLONEABLE, ERR_ON_MASTER } from '../errors';
+import type { MasterRoute } from '../ingress/threads/protocol';
 import type { Logger } from '../runtime/logger';
 import { onMasterApp } from './on-master-app';
-
-/** A route the master answers itself (added in onMaster): ingress threads hand these over. */
-export interface MasterRoute {
-  method: string;
-  url: string;
-}
 
 /**
  * The master's own scope, a child of the app's: the user's `onMaster` runs in it, so routes,

@@ -10,21 +10,21 @@ import { Placement } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
 import { ResponseSerializers } from '../dispatch/response-serializers';
 import { ERR_NOT_TCP } from '../errors';
-import { boundUrl, createFastify } from '../ingress/create-fastify';
+import { boundUrl, createFastify, FORWARDED_ID_HEADER } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
 import type { TlsFiles } from '../ingress/tls-files';
 import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
-import { FORWARDED_ID_HEADER, type InjectRequest, type InjectResponse } from '../ingress/threads/protocol';
+import type { InjectRequest, InjectResponse, MasterRoute } from '../ingress/threads/protocol';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
-import { startMonitorPort } from '../monitoring/monitor-port';
+import { startMonitorPort } from './monitor-port';
 import type { Logger } from '../runtime/logger';
-import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../runtime/thread-share';
+import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../dispatch/thread-share';
 import type { TcpHandle } from '../supervision/listen-socket';
-import { checkCloneable, type MasterRoute, onMasterScope, webSocketOnMasterWarning } from './on-master';
+import { checkCloneable, onMasterScope, webSocketOnMasterWarning } from './on-master';
 
 interface CommonArgs {
   gopool: AppCallbacks;

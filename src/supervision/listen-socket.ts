@@ -20,6 +20,10 @@ interface NetInternals {
  * Once a master has called listen(), the socket stays in LISTEN state for as long as the
  * daemon holds it: while a master restarts, new connections wait in the kernel's backlog
  * instead of being refused.
+ *
+ * `_createServerHandle` is internal to node (no public API gives a bound socket that does not
+ * listen yet): test/internals/supervision/listen-socket.test.ts fails on a node major that
+ * drops or changes it.
  */
 export function bindListenSocket(host: string, port: number): { handle: TcpHandle; port: number } {
   const family = net.isIPv6(host) ? 6 : 4;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as errors from '../../dist/errors';
+import * as errors from '../../src/errors';
 
 const ROOT = join(__dirname, '..', '..');
 type Coded = Error & { code: string; statusCode: number };

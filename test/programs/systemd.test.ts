@@ -13,7 +13,7 @@ import { CLI, FIXTURES, run, runToEnd, tempHome, whenListening } from '../helper
 
 const APP = join(FIXTURES, 'pool-app.js');
 
-async function verify(unit: string, user: boolean): Promise<{ code: number | null; output: string }> {
+async function verify(unit: string, { user }: { user: boolean }): Promise<{ code: number | null; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gopool-unit-'));
   const file = join(dir, 'gopool-api.service');
   writeFileSync(file, unit);
@@ -26,7 +26,7 @@ describe('systemd unit', () => {
     const unit = await runToEnd(process.execPath, [CLI, 'startup', 'systemd', APP, '--name', 'api', '--port', '8080', '--grace-period', '20000']);
     assert.equal(unit.code, 0, unit.output);
     assert.match(unit.output, /^TimeoutStopSec=30$/m, 'above the grace period');
-    const result = await verify(`${unit.output}\n`, false);
+    const result = await verify(`${unit.output}\n`, { user: false });
     assert.equal(result.code, 0, result.output);
     assert.equal(result.output.trim(), '', 'no warning either');
   });
@@ -35,14 +35,14 @@ describe('systemd unit', () => {
     const unit = await runToEnd(process.execPath, [CLI, 'startup', 'systemd', APP, '--user', '--name', 'api'], { env: { GOPOOL_HOME: '/srv/gopool home' } });
     assert.equal(unit.code, 0, unit.output);
     assert.match(unit.output, /^Environment="GOPOOL_HOME=\/srv\/gopool home"$/m);
-    const result = await verify(`${unit.output}\n`, true);
+    const result = await verify(`${unit.output}\n`, { user: true });
     assert.equal(result.code, 0, result.output);
     assert.equal(result.output.trim(), '');
   });
 
   test('a broken unit fails the same check (the check is real)', async () => {
     const unit = await runToEnd(process.execPath, [CLI, 'startup', 'systemd', APP, '--name', 'api']);
-    const result = await verify(`${unit.output.replace('Type=notify', 'Type=bogus')}\n`, false);
+    const result = await verify(`${unit.output.replace('Type=notify', 'Type=bogus')}\n`, { user: false });
     assert.match(result.output, /Failed to parse service type/);
   });
 });

@@ -16,7 +16,7 @@ export interface StartArgs {
   env: string | undefined;
 }
 
-function launchOf(args: StartArgs, background: boolean): DaemonLaunch {
+function launchOf(args: StartArgs, { background }: { background: boolean }): DaemonLaunch {
   return {
     ...(args.app !== undefined ? { appFile: resolve(args.app) } : {}),
     ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}),
@@ -29,7 +29,7 @@ function launchOf(args: StartArgs, background: boolean): DaemonLaunch {
 
 /** Foreground: this process is the daemon (for containers and systemd). */
 export async function startForeground(args: StartArgs): Promise<number> {
-  return runDaemon(launchOf(args, false));
+  return runDaemon(launchOf(args, { background: false }));
 }
 
 /**
@@ -37,7 +37,7 @@ export async function startForeground(args: StartArgs): Promise<number> {
  * return. Its output and the app's go to the instance's log file.
  */
 export async function startBackground(args: StartArgs): Promise<void> {
-  const launch = launchOf(args, true);
+  const launch = launchOf(args, { background: true });
   // Read here too, so that a bad config file or option is reported before anything detaches.
   const { name } = await resolveSettings(launch);
   ensureHome();

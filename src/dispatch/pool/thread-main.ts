@@ -14,7 +14,7 @@ import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../thread-start';
 import { appServer } from '../../ingress/app-server';
 import type { FastifyInstance } from 'fastify';
 import { executeRoute } from '../execute-route';
@@ -138,7 +138,7 @@ function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskE
     awaiting.delete(id);
     report(id, syncMs, result, restOf(key, mark));
   };
-  const outcome = executeRoute(route, request, serializers.for(route), true, later);
+  const outcome = executeRoute(route, request, serializers.for(route), { crossing: true }, later);
   syncWatch.leave();
   const syncMs = performance.now() - started;
   clock.ran(syncMs);
@@ -165,7 +165,7 @@ function resumeCutBatch(app: Served): void {
   const rest = batch.slice(next + 1);
   batch = [];
   log.error({ route: key, ranMs: cut?.ranMs }, `the handler of ${key} ran synchronously past its timeout and was stopped`);
-  report(id, cut?.ranMs ?? 0, thrownResult(new ERR_HANDLER_INTERRUPTED(key, cut?.ranMs ?? 0), true), -1);
+  report(id, cut?.ranMs ?? 0, thrownResult(new ERR_HANDLER_INTERRUPTED(key, cut?.ranMs ?? 0), { crossing: true }), -1);
   if (rest.length > 0) runTasks(app, rest);
 }
 
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
       inFlight.delete(id);
       awaiting.delete(id);
       clock.end(mark);
-      report(id, 0, thrownResult(new ERR_HANDLER_CRASHED(routeKey), true), -1);
+      report(id, 0, thrownResult(new ERR_HANDLER_CRASHED(routeKey), { crossing: true }), -1);
     }
     log.error({ err }, 'an exception nothing caught; this thread will be replaced');
     post([ToMaster.Faulted, err instanceof Error ? err.message : String(err)]);

@@ -16,7 +16,7 @@ import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task'
 import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
 import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
 import { CentralQueue } from './central-queue';
-import { RouteCosts } from './route-costs';
+import { RouteCosts } from '../route-costs';
 import { TurnBatches } from '../turn-batches';
 import { dropStream, streamTransfers } from '../stream-port';
 import { ThreadLife } from '../../threads/thread-life';

@@ -14,7 +14,7 @@ import { ResponseSerializers } from '../../dispatch/response-serializers';
 import { SyncWatch } from '../../dispatch/sync-watch';
 import { RequestTally } from '../../monitoring/request-tally';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap, type ThreadApp } from '../../runtime/thread-start';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../../dispatch/thread-start';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { osThreadId } from '../../runtime/thread-cpu';
@@ -92,7 +92,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
     const cut = syncWatch.takeInterrupted();
     if (!cut) return;
     log.error({ route: cut.routeKey, ranMs: cut.ranMs }, `the handler of ${cut.routeKey} ran synchronously past its timeout and was stopped`);
-    cut.handle?.fail?.(new ERR_HANDLER_INTERRUPTED(cut.routeKey, cut.ranMs));
+    cut.cancel?.fail?.(new ERR_HANDLER_INTERRUPTED(cut.routeKey, cut.ranMs));
   };
   // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
   // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and

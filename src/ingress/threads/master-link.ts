@@ -26,8 +26,8 @@ export class MasterLink {
   private nextId = 1;
   private readonly dispatched = new Map<number, Pending<TaskResult> & { routeKey: string }>();
   private readonly injected = new Map<number, Pending<InjectResponse>>();
-  /** One destination, the master: keyed by `true`. */
-  private readonly outbox = new TurnBatches<true, DispatchEntry>((_, batch) => this.sendBatch(batch));
+  /** One destination: the master. */
+  private readonly outbox = new TurnBatches<'master', DispatchEntry>((_, batch) => this.sendBatch(batch));
   /** Called with the pool's measured cost of a route (its synchronous run, the rest), from every answer. */
   onCost: ((routeKey: string, syncMs: number, asyncMs: number) => void) | undefined;
   /** Called when the pool gains its first ready thread or loses its last. */
@@ -67,7 +67,7 @@ export class MasterLink {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.dispatched.set(id, { resolve, reject, routeKey });
-      this.outbox.add(true, [id, routeKey, request, timeout, target]);
+      this.outbox.add('master', [id, routeKey, request, timeout, target]);
       if (cancel) {
         cancel.onCancel = () => {
           if (this.dispatched.has(id)) this.post([FromIngress.Cancel, id]);

@@ -8,9 +8,14 @@
  */
 import type { GopoolOptions } from '../../config/options';
 import type { TaskRequest, TaskResult } from '../../dispatch/task';
-import type { MasterRoute } from '../../master/on-master';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { TlsFiles } from '../tls-files';
+
+/** A route the master answers itself (added in onMaster): ingress threads hand these over. */
+export interface MasterRoute {
+  method: string;
+  url: string;
+}
 
 export const enum ToIngress {
   /** [Results, [[id, result, failure, message, cost], ...]]: answers to Dispatch entries. */
@@ -114,9 +119,3 @@ export interface IngressData {
   /** The key and certificate the master read at its start, for HTTPS. */
   tls?: TlsFiles | undefined;
 }
-
-/**
- * The header an ingress thread puts the request's id in when it forwards a request to the
- * master (over whatever the client sent under that name); the master takes its id from it.
- */
-export const FORWARDED_ID_HEADER = 'x-gopool-request-id';

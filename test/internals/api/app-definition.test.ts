@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { AppDefinition, definitionOf, SETUP_METHODS } from '../../../dist/api/app-definition';
+import { AppDefinition, definitionOf, SETUP_METHODS } from '../../../src/api/app-definition';
 
 test("the set-up calls are replayed on a fastify instance in the user's order", async () => {
   const definition = new AppDefinition();

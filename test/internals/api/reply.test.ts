@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HttpError, httpError, isReply, reply } from '../../../dist/api/reply';
+import { HttpError, httpError, isReply, reply } from '../../../src/api/reply';
 
 test('reply() describes a response; it is recognized by its brand, as another copy of gopool would make it', () => {
   const r = reply({ id: 1 }, { status: 201, headers: { location: '/items/1' } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RouteRegistry } from '../../../dist/api/route-registry';
+import { RouteRegistry } from '../../../src/api/route-registry';
 
 const handler = () => null;
 

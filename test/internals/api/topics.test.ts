@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { Topics } from '../../../dist/api/topics';
+import { Topics } from '../../../src/api/topics';
 import { until } from '../../helpers/http';
 import { ROOT } from '../../helpers/processes';
 
+// A real worker thread loads the built file: it runs JavaScript, without the test's TypeScript loader.
 const TOPICS = join(ROOT, 'dist', 'api', 'topics.js');
 
 /** A worker thread running `body` with `topics` (its thread's) in scope; it posts what it wants to tell. */

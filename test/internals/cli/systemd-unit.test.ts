@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quote, systemdUnit } from '../../../dist/cli/systemd-unit';
-import { resolveOptions } from '../../../dist/config/resolve-options';
+import { quote, systemdUnit } from '../../../src/cli/systemd-unit';
+import { resolveOptions } from '../../../src/config/resolve-options';
 
 const base = {
   name: 'api',

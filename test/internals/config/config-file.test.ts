@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+// dist/, not src/: loadConfigFile runs the built config/config-child.js in a process of its own.
 import { checkConfig, findConfigFile, loadConfigFile } from '../../../dist/config/config-file';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'gopool-config-'));

@@ -16,7 +16,7 @@ import {
   parseMountInfo,
   parseProcCgroup,
   tightestQuota,
-} from '../../../dist/config/cpu-count';
+} from '../../../src/config/cpu-count';
 
 describe('parsing the cgroup files', () => {
   test('cgroup v2 cpu.max', () => {

@@ -2,8 +2,8 @@
 // and the README: these checks keep its rows consistent with each other.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OPTION_KEYS, OPTION_SPECS } from '../../../dist/config/options';
-import { defaults, parseValue, valueProblem } from '../../../dist/config/resolve-options';
+import { OPTION_KEYS, OPTION_SPECS } from '../../../src/config/options';
+import { defaults, parseValue, valueProblem } from '../../../src/config/resolve-options';
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

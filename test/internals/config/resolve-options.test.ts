@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OPTION_SPECS } from '../../../dist/config/options';
-import { checkLayer, defaults, masterOverrides, parseValue, resolveOptions } from '../../../dist/config/resolve-options';
+import { OPTION_SPECS } from '../../../src/config/options';
+import { checkLayer, defaults, masterOverrides, parseValue, resolveOptions } from '../../../src/config/resolve-options';
 
 test('precedence: flag > environment > config file > code > default', () => {
   const code = { maxThreads: 1, timeout: 1, idleTimeout: 1, concurrency: 1 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AwaitingRun, AwaitingRuns, type Clock } from '../../../dist/dispatch/awaiting-runs';
+import { AwaitingRun, AwaitingRuns, type Clock } from '../../../src/dispatch/awaiting-runs';
 
 /** A clock the test moves by hand; timers fire when it passes their time. */
 function manualClock() {

@@ -1,23 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { executeRoute } from '../../../dist/dispatch/execute-route';
-import { unpackThrown } from '../../../dist/dispatch/thrown-error';
-import type { RouteDefinition } from '../../../dist/api/route-registry';
-import type { HandlerRequest } from '../../../dist/api/types';
-import type { RequestContext } from '../../../dist/dispatch/handler-request';
-import type { TaskResult } from '../../../dist/dispatch/task';
+import { executeRoute } from '../../../src/dispatch/execute-route';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
+import type { RouteDefinition } from '../../../src/api/route-registry';
+import type { HandlerRequest } from '../../../src/api/types';
+import type { RequestContext } from '../../../src/dispatch/handler-request';
+import type { ResultDestination, TaskResult } from '../../../src/dispatch/task';
 import { BodyKind } from '../../../src/dispatch/task';
 
 const route = (handler: RouteDefinition['handler']): RouteDefinition => ({ key: 'GET /t', methods: ['GET'], path: '/t', options: {}, handler });
 const REQUEST = {} as HandlerRequest & RequestContext;
 
 /** Runs the handler: its result returned at once, or the one given to `later`. */
-async function run(handler: RouteDefinition['handler'], crossing = false): Promise<{ sync: boolean; result: TaskResult }> {
+async function run(handler: RouteDefinition['handler'], to: ResultDestination = { crossing: false }): Promise<{ sync: boolean; result: TaskResult }> {
   let later: (result: TaskResult) => void = () => undefined;
   const settled = new Promise<TaskResult>((resolve) => {
     later = resolve;
   });
-  const now = executeRoute(route(handler), REQUEST, undefined, crossing, (result) => later(result));
+  const now = executeRoute(route(handler), REQUEST, undefined, to, (result) => later(result));
   return now !== undefined ? { sync: true, result: now } : { sync: false, result: await settled };
 }
 
@@ -38,15 +38,18 @@ test('a throw or a rejection is an error result, never an exception', async () =
   assert.equal(sync.sync, true);
   assert.equal(sync.result.kind, BodyKind.Error);
   assert.equal(sync.result.error, thrown, 'not crossing: the object itself');
-  const rejected = await run(async () => {
-    throw Object.assign(new Error('nope'), { statusCode: 404 });
-  }, true);
+  const rejected = await run(
+    async () => {
+      throw Object.assign(new Error('nope'), { statusCode: 404 });
+    },
+    { crossing: true },
+  );
   assert.equal(rejected.result.status, 404);
   assert.doesNotThrow(() => structuredClone(rejected.result), 'crossing: packed as data');
 });
 
 test('an unsendable value is a 500 naming the route', async () => {
-  const { result } = await run(async () => ({ n: 1n }), true);
+  const { result } = await run(async () => ({ n: 1n }), { crossing: true });
   assert.equal(result.status, 500);
   assert.equal((unpackThrown(result.error) as Error & { code: string }).code, 'GOPOOL_ERR_RESULT_NOT_SENDABLE');
 });

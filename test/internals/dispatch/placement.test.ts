@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Here, Placement, placeRoute } from '../../../dist/dispatch/placement';
-import type { RouteDefinition } from '../../../dist/api/route-registry';
-import type { Dispatcher, TaskRequest, TaskResult } from '../../../dist/dispatch/task';
+import { type Here, Placement, placeRoute } from '../../../src/dispatch/placement';
+import type { RouteDefinition } from '../../../src/api/route-registry';
+import type { Dispatcher, TaskRequest, TaskResult } from '../../../src/dispatch/task';
 
 test('single mode runs everything on its one thread', () => {
   for (const runOn of [undefined, 'auto', 'pool', 'master'] as const) assert.equal(placeRoute(runOn, 'single', 50, 1), 'here', String(runOn));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reply } from '../../../dist/api/reply';
-import { thrownResult, toTaskResult, unsendableResult } from '../../../dist/dispatch/serialize-result';
-import { unpackThrown } from '../../../dist/dispatch/thrown-error';
+import { reply } from '../../../src/api/reply';
+import { thrownResult, toTaskResult, unsendableResult } from '../../../src/dispatch/serialize-result';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
 import { BodyKind } from '../../../src/dispatch/task';
 
 test('plain data is JSON with 200; undefined is an empty 204', () => {
@@ -66,17 +66,17 @@ test('a response schema writes the JSON (and drops what it does not list)', () =
 });
 
 test('a thrown error keeps its 4xx/5xx status; anything else is a 500', () => {
-  assert.equal(thrownResult(Object.assign(new Error('x'), { statusCode: 404 }), false).status, 404);
-  assert.equal(thrownResult(Object.assign(new Error('x'), { status: 503 }), false).status, 503);
-  assert.equal(thrownResult(Object.assign(new Error('x'), { statusCode: 302 }), false).status, 500, 'not an error status');
-  assert.equal(thrownResult('a string', false).status, 500);
+  assert.equal(thrownResult(Object.assign(new Error('x'), { statusCode: 404 }), { crossing: false }).status, 404);
+  assert.equal(thrownResult(Object.assign(new Error('x'), { status: 503 }), { crossing: false }).status, 503);
+  assert.equal(thrownResult(Object.assign(new Error('x'), { statusCode: 302 }), { crossing: false }).status, 500, 'not an error status');
+  assert.equal(thrownResult('a string', { crossing: false }).status, 500);
   const err = new Error('same object');
-  assert.equal(thrownResult(err, false).error, err, 'not crossing: the object itself');
-  assert.doesNotThrow(() => structuredClone(thrownResult(Object.assign(new Error('x'), { fn: () => 1 }), true)), 'crossing: data only');
+  assert.equal(thrownResult(err, { crossing: false }).error, err, 'not crossing: the object itself');
+  assert.doesNotThrow(() => structuredClone(thrownResult(Object.assign(new Error('x'), { fn: () => 1 }), { crossing: true })), 'crossing: data only');
 });
 
 test('an unsendable value is a 500 that names the route and the reason', () => {
-  const result = unsendableResult(new TypeError('Do not know how to serialize a BigInt'), 'GET /big', true);
+  const result = unsendableResult(new TypeError('Do not know how to serialize a BigInt'), 'GET /big', { crossing: true });
   assert.equal(result.status, 500);
   const err = unpackThrown(result.error) as Error & { code: string };
   assert.equal(err.code, 'GOPOOL_ERR_RESULT_NOT_SENDABLE');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { overdueSyncRun, safeToInterrupt, SyncWatch, syncWatchBuffer } from '../../../dist/dispatch/sync-watch';
+import { overdueSyncRun, safeToInterrupt, SyncWatch, syncWatchBuffer } from '../../../src/dispatch/sync-watch';
 
 const ROUTES = ['GET /a', 'GET /spin'];
 
@@ -21,11 +21,11 @@ test('the master sees which handler runs synchronously past its timeout, from th
 
 test('after an interrupt the thread learns which run was cut short, once', () => {
   const watch = new SyncWatch(syncWatchBuffer(), ROUTES);
-  const handle = { onCancel: undefined, watch: () => undefined };
-  watch.enter('GET /a', 100, handle);
+  const cancel = { onCancel: undefined, watch: () => undefined };
+  watch.enter('GET /a', 100, cancel);
   const cut = watch.takeInterrupted();
   assert.equal(cut?.routeKey, 'GET /a');
-  assert.equal(cut?.handle, handle);
+  assert.equal(cut?.cancel, cancel);
   assert.equal(watch.takeInterrupted(), undefined, 'taken');
   watch.enter('GET /a', 100, undefined);
   watch.leave();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { TurnBatches } from '../../../dist/dispatch/turn-batches';
+import { TurnBatches } from '../../../src/dispatch/turn-batches';
 
 test('entries added during a turn go out once per destination, in order, at its end', async () => {
   const sent: Array<[string, number[]]> = [];

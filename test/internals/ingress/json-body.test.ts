@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { jsonBodyParser, nestingDepth, nestingDepthOfBytes, valueDepth } from '../../../dist/ingress/json-body';
+import { jsonBodyParser, nestingDepth, nestingDepthOfBytes, valueDepth } from '../../../src/ingress/json-body';
 
 test('nestingDepth counts arrays and objects, not brackets inside strings', () => {
   assert.equal(nestingDepth('1', 10), 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serverTimeouts } from '../../../dist/ingress/server-timeouts';
+import { serverTimeouts } from '../../../src/ingress/server-timeouts';
 
 test("the options' timeouts, for fastify and for node's http server", () => {
   const t = serverTimeouts({ requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 72_000 });

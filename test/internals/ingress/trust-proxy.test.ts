@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseTrustProxy } from '../../../dist/ingress/trust-proxy';
+import { parseTrustProxy } from '../../../src/ingress/trust-proxy';
 
 test('trustProxy text: off, on, a number of hops, or addresses and ranges', () => {
   assert.equal(parseTrustProxy('false'), false);

@@ -2,7 +2,7 @@
 // the blocking on a blocked one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventLoopDelay } from '../../../dist/monitoring/event-loop-delay';
+import { EventLoopDelay } from '../../../src/monitoring/event-loop-delay';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

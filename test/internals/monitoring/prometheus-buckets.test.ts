@@ -2,13 +2,7 @@
 // least the value. Checked at, just below and just above every bound.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  PROMETHEUS_BOUNDS_MS,
-  PROMETHEUS_BOUNDS_S,
-  PROMETHEUS_SLOTS,
-  PrometheusBuckets,
-  prometheusBucketOf,
-} from '../../../dist/monitoring/prometheus-buckets';
+import { PROMETHEUS_BOUNDS_MS, PROMETHEUS_BOUNDS_S, PROMETHEUS_SLOTS, PrometheusBuckets, prometheusBucketOf } from '../../../src/monitoring/prometheus-buckets';
 
 test('the bounds are the usual ones, in seconds for the exposition', () => {
   assert.deepEqual([...PROMETHEUS_BOUNDS_S], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);

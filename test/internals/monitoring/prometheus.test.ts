@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { Metrics } from '../../../dist/monitoring/metrics';
-import { renderPrometheus } from '../../../dist/monitoring/prometheus';
-import { RequestTally } from '../../../dist/monitoring/request-tally';
+import { Metrics } from '../../../src/monitoring/metrics';
+import { renderPrometheus } from '../../../src/monitoring/prometheus';
+import { RequestTally } from '../../../src/monitoring/request-tally';
 
 function promtool(text: string): void {
   const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

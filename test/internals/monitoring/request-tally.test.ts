@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { RequestTally } from '../../../dist/monitoring/request-tally';
+import { RequestTally } from '../../../src/monitoring/request-tally';
 
 test('one entry per route and method: status classes, buckets, count, sum, durations', () => {
   const tally = new RequestTally();

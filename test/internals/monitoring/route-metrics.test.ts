@@ -2,8 +2,8 @@
 // answered on the master and from ingress threads' tallies.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RequestTally } from '../../../dist/monitoring/request-tally';
-import { RATE_SECONDS, RouteMetrics } from '../../../dist/monitoring/route-metrics';
+import { RequestTally } from '../../../src/monitoring/request-tally';
+import { RATE_SECONDS, RouteMetrics } from '../../../src/monitoring/route-metrics';
 
 test('requests answered on the master and tallied elsewhere add up', () => {
   const route = new RouteMetrics('GET', '/a');

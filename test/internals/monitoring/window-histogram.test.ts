@@ -1,7 +1,7 @@
 // Latency percentiles over the last minute, from perf_hooks histograms of microseconds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { latencyHistogram, microseconds, WindowHistogram } from '../../../dist/monitoring/window-histogram';
+import { latencyHistogram, microseconds, WindowHistogram } from '../../../src/monitoring/window-histogram';
 
 /** Within 1/16 of the exact value: the precision of one significant figure. */
 function near(actual: number, expected: number, what: string): void {

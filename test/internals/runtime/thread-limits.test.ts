@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { masterExecArgv, threadResourceLimits } from '../../../dist/runtime/thread-limits';
+import { masterExecArgv, threadResourceLimits } from '../../../src/runtime/thread-limits';
 
 test("a thread's V8 limits from maxThreadMemory and youngGenerationMb; 0 leaves V8's default", () => {
   assert.deepEqual(threadResourceLimits(256, 6), { resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 6 } });

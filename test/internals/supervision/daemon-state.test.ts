@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DaemonStateMachine } from '../../../dist/supervision/daemon-state';
+import { DaemonStateMachine } from '../../../src/supervision/daemon-state';
 
 test('the moves of a daemon life: start, crash, restart, reload, crash loop, reload, stop', () => {
   const machine = new DaemonStateMachine();

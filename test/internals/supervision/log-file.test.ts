@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { until } from '../../helpers/http';
-import { RotatingLogFile } from '../../../dist/supervision/log-file';
-import { pipeMasterOutput, stampLine } from '../../../dist/supervision/master-output';
+import { RotatingLogFile } from '../../../src/supervision/log-file';
+import { pipeMasterOutput, stampLine } from '../../../src/supervision/master-output';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 

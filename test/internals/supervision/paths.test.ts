@@ -5,8 +5,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkFolder, checkName, ensureHome, instancePaths } from '../../../dist/supervision/paths';
-import { readPidFile, removePidFile, writePidFile } from '../../../dist/supervision/pid-file';
+import { checkFolder, checkName, ensureHome, instancePaths } from '../../../src/supervision/paths';
+import { readPidFile, removePidFile, writePidFile } from '../../../src/supervision/pid-file';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'gopool-home-'));
 const uid = process.getuid!();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exitCause, RestartPolicy } from '../../../dist/supervision/restart-policy';
+import { exitCause, RestartPolicy } from '../../../src/supervision/restart-policy';
 
 test('backoff doubles from 100 ms up to 15 s', () => {
   const policy = new RestartPolicy({ initialDelayMs: 100, maxDelayMs: 15_000, resetAfterMs: 30_000, crashLimit: 1000, crashWindowMs: 60_000 });

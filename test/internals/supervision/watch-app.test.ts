@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isWatched } from '../../../dist/supervision/watch-app';
+import { isWatched } from '../../../src/supervision/watch-app';
 
 test('source files reload; dependencies, version control, logs and editor droppings do not', () => {
   for (const path of ['app.js', 'routes/users.ts', 'gopool.config.js', 'lib/data.json']) assert.equal(isWatched(path), true, path);

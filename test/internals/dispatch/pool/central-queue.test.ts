@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CentralQueue } from '../../../../dist/dispatch/pool/central-queue';
+import { CentralQueue } from '../../../../src/dispatch/pool/central-queue';
 
 interface Task {
   name: string;

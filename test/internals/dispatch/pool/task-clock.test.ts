@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TaskClock } from '../../../../dist/dispatch/pool/task-clock';
+import { TaskClock } from '../../../../src/dispatch/pool/task-clock';
 
 /** A clock the test moves by hand: the thread's CPU time in ms. */
 function manual() {

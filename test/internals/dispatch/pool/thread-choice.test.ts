@@ -2,8 +2,8 @@
 // knows of each: state, tasks sent, their expected synchronous cost, continuations held).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PoolThread, Task } from '../../../../dist/dispatch/pool/pool-thread';
-import { accepts, heavyThreads, hold, isHeavy, release, takesNext, threadFor } from '../../../../dist/dispatch/pool/thread-choice';
+import type { PoolThread, Task } from '../../../../src/dispatch/pool/pool-thread';
+import { accepts, heavyThreads, hold, isHeavy, release, takesNext, threadFor } from '../../../../src/dispatch/pool/thread-choice';
 
 const CPUS = 2;
 const CONCURRENCY = 64;

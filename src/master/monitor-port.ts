@@ -2,8 +2,8 @@ import Fastify from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import { serverTimeouts } from '../ingress/server-timeouts';
 import type { Logger } from '../runtime/logger';
-import { monitoringEndpoints } from './endpoints';
-import type { Metrics } from './metrics';
+import { monitoringEndpoints } from '../monitoring/endpoints';
+import type { Metrics } from '../monitoring/metrics';
 
 /** How long a reloaded master keeps trying for a monitoring port its predecessor still holds. */
 const RETRY_FOR_MS = 30_000;

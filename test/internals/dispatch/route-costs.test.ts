@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RouteCosts } from '../../../../dist/dispatch/pool/route-costs';
+import { RouteCosts } from '../../../src/dispatch/route-costs';
 
 test('a route never measured has no cost, and none until the rest of its thread time is measured too', () => {
   const costs = new RouteCosts();

@@ -12,7 +12,7 @@ import type { RouteDefinition } from '../api/route-registry';
 import type { GopoolContext } from '../api/types';
 import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
 import type { GopoolOptions } from '../config/options';
-import { loadApp } from './load-app';
+import { loadApp } from '../runtime/load-app';
 import { handlerThreadCount, lifecycleArgs } from './thread-share';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 

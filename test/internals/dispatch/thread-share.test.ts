@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RouteDefinition } from '../../../dist/api/route-registry';
-import { handlerThreadCount, lifecycleArgs, shareOf } from '../../../dist/runtime/thread-share';
+import type { RouteDefinition } from '../../../src/api/route-registry';
+import { handlerThreadCount, lifecycleArgs, shareOf } from '../../../src/dispatch/thread-share';
 
 const route = (runOn?: 'auto' | 'pool' | 'master') => ({ options: runOn ? { runOn } : {} }) as unknown as RouteDefinition;
 
