@@ -299,7 +299,7 @@ function createIngress({
     poolReady: () => pool?.hasReadyThread ?? false,
     inject: (request) => injectIntoMaster(app, request),
     onRequests: options.metrics ? (rows) => metrics.recordTally(rows) : undefined,
-    cpus: cpuCount(),
+    detectedCpus: cpuCount(),
     // The load is the accepting threads': pool threads idle for a second meanwhile retire at
     // once rather than after idleTimeout (their memory, and the probes they would take).
     onBusy: pool ? () => pool.trimIdle(TRIM_IDLE_AFTER_MS) : undefined,

@@ -455,7 +455,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
         thread.heapTotal = message[2];
         return;
       case ToMaster.Faulted:
-        void this.recover(thread, `an exception nothing caught: ${message[1]}`, false);
+        void this.recover(thread, `an exception nothing caught: ${message[1]}`, { interrupt: false });
         return;
       case ToMaster.Streaming:
         thread.streaming = message[1];
@@ -601,7 +601,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
     if (thread.inSync[0] === task) {
       // The thread is still inside this handler's synchronous code: nothing else can run on
       // it until that returns, which may be never. Replace it.
-      void this.recover(thread, `the handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`, true);
+      void this.recover(thread, `the handler of ${task.routeKey} ran synchronously past its ${timeout} ms timeout`, { interrupt: true });
       return;
     }
     // Its late result will be dropped. If it had started and was awaiting, it may be stuck in
@@ -619,7 +619,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
 
   private checkOverdueThreads(): void {
     const { blocked, watching } = blockedAfterTimeout(this.threads);
-    for (const thread of blocked) void this.recover(thread, 'its event loop has been blocked since a handler timed out', true);
+    for (const thread of blocked) void this.recover(thread, 'its event loop has been blocked since a handler timed out', { interrupt: true });
     if (!watching && this.watchdog) {
       clearInterval(this.watchdog);
       this.watchdog = null;
@@ -632,7 +632,7 @@ export class ThreadPool extends EventEmitter implements Dispatcher {
    * the handlers it was awaiting for other requests then finish before it exits. Terminated
    * only if the interrupt fails.
    */
-  private async recover(thread: PoolThread, why: string, interrupt: boolean): Promise<void> {
+  private async recover(thread: PoolThread, why: string, { interrupt }: { interrupt: boolean }): Promise<void> {
     if (thread.state === 'retiring') return;
     this.options.log.warn({ thread: thread.worker.threadId, tasks: thread.running.size }, `replacing thread ${thread.worker.threadId}: ${why}`);
     thread.state = 'retiring';

@@ -56,7 +56,7 @@ export interface IngressThreadsOptions {
   inject: (request: InjectRequest) => Promise<InjectResponse>;
   onRequests: ((rows: TallyEntry[]) => void) | undefined;
   /** The CPUs the process really has (config/cpu-count.ts): their saturation stops scaling up. */
-  cpus: number;
+  detectedCpus: number;
   /**
    * Told on every check (TICK_MS) that finds the accepting threads busy: the load is theirs,
    * and the pool trims the threads it no longer uses.
@@ -194,7 +194,7 @@ export class IngressThreads {
       for (const thread of this.threads) if (thread.state === 'listening') this.post(thread, [ToIngress.PoolReady, poolReady]);
     }
     const cpuNow = process.cpuUsage();
-    const cpuBusy = (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.cpus;
+    const cpuBusy = (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.detectedCpus;
     this.cpuThen = cpuNow;
     this.cpuThenAt = now;
     let sum = 0;
@@ -259,18 +259,18 @@ export class IngressThreads {
     thread.busySince = utilization >= BLOCKED_UTILIZATION ? thread.busySince || now - TICK_MS : 0;
     if (overdue) {
       const routeKey = this.options.data.routeKeys[overdue.routeIndex];
-      void this.replace(thread, routeKey, `the handler of ${routeKey} has run synchronously for ${overdue.ranMs} ms, past its timeout`, true);
+      void this.replace(thread, routeKey, `the handler of ${routeKey} has run synchronously for ${overdue.ranMs} ms, past its timeout`, { interrupt: true });
       return true;
     }
     if (thread.busySince !== 0 && now - thread.busySince > this.options.stuckAfter) {
-      void this.replace(thread, undefined, `its event loop has been blocked for ${now - thread.busySince} ms`, true);
+      void this.replace(thread, undefined, `its event loop has been blocked for ${now - thread.busySince} ms`, { interrupt: true });
       return true;
     }
     return false;
   }
 
   /** Interrupts (when asked) and drains a thread whose state is in doubt, and starts another. */
-  private async replace(thread: IngressThread, routeKey: string | undefined, why: string, interrupt: boolean): Promise<void> {
+  private async replace(thread: IngressThread, routeKey: string | undefined, why: string, { interrupt }: { interrupt: boolean }): Promise<void> {
     if (thread.replacing || thread.state !== 'listening') return;
     thread.replacing = true;
     this.counters.replaced++;
@@ -453,7 +453,7 @@ export class IngressThreads {
         thread.cancels.get(message[1])?.onCancel?.();
         return;
       case FromIngress.Faulted:
-        void this.replace(thread, message[1] || undefined, `an exception nothing caught: ${message[2]}`, false);
+        void this.replace(thread, message[1] || undefined, `an exception nothing caught: ${message[2]}`, { interrupt: false });
         return;
     }
   }
