@@ -22,7 +22,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');

@@ -8,10 +8,10 @@
 //   - the server's CPU per request on each (its whole process tree, and by kind of thread:
 //     lib.mjs startCpu).
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
-import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, wrk, writeMarkerBlock } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);

@@ -1,9 +1,9 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 
 export function ensureWrk() {
   if (spawnSync('wrk', ['--version']).error) {

@@ -6,7 +6,7 @@
 //   measured under load as the growth of anonymous memory (heap, stacks, buffers).
 // The projection multiplies these by N cores; it assumes, as both designs do, one worker per
 // core and a load generator elsewhere.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, ensureWrk, freePort, median, processMemoryMb, startServer, stopServer, treePids, wrk } from './lib.mjs';

@@ -7,10 +7,10 @@
 //     (--cpus 16) against a 16-worker cluster, idle (after idle-timeout) and under fib load,
 //     RSS summed and PSS (shared pages counted once in total).
 // Writes bench/results/scale.json and the table in bench/README.md between its markers.
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, treeMemoryMb, treePssMb, wrk, writeMarkerBlock } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, startServer, stopServer, treeMemoryMb, treePssMb, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);

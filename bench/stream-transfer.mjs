@@ -1,9 +1,9 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 // Why streams cross threads on a MessagePort of their own (src/dispatch/stream-port.ts) rather
 // than as a transferred web ReadableStream: 10 MiB in 64 KiB chunks from a worker thread to the
 // main thread, both ways, median of 7 runs each. Needs `npm run build` (it uses dist/).
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createRequire } from 'node:module';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 const { LocalStream, openStream } = require('../dist/dispatch/stream-port.js');

@@ -5,7 +5,7 @@
 // gopool twice: with its defaults (ingress threads accept under load: pool thread -> ingress
 // thread directly) and with the master accepting alone (pool thread -> master).
 // Writes bench/results/streams.json and the table in bench/README.md between its markers.
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, ensureWrk, median, startServer, stopServer, treePids, wrk } from './lib.mjs';

@@ -10,9 +10,9 @@
 // benchmark tables of bench/README.md (between its bench:start/end markers).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { nodeBinary } from '../scripts/node-versions.mjs';
 import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';

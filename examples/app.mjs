@@ -1,6 +1,7 @@
 // The spec example as an ES module.
-import { gopool } from 'gopool';
+
 import { threadId } from 'node:worker_threads';
+import { gopool } from 'gopool';
 
 const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 

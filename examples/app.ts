@@ -1,6 +1,7 @@
 // The spec example in TypeScript, with typed params, query and body.
-import { gopool } from 'gopool';
+
 import { threadId } from 'node:worker_threads';
+import { gopool } from 'gopool';
 
 declare module 'gopool' {
   interface GopoolContext {

@@ -15,12 +15,12 @@
 //   CHAOS_HEADERS_TIMEOUT / CHAOS_REQUEST_TIMEOUT  the server's timeouts in ms (5000 / 8000:
 //                                       shorter than the defaults, so a phase sees them act)
 // Exit code 1 when the server stopped answering normal requests after a phase.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answersNormally, runCase, sendRaw, type CorpusCase, type Outcome } from '../test/helpers/raw-http.ts';
+import { answersNormally, type CorpusCase, type Outcome, runCase, sendRaw } from '../test/helpers/raw-http.ts';
 import { ensureSystemPackages, onPath } from './system-packages.mjs';
 
 const ROOT = join(import.meta.dirname, '..');

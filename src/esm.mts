@@ -8,6 +8,6 @@
 // names in index.js (its exports are the plain assignments and getters tsc emits).
 import { gopool } from './index.js';
 
-export { gopool, Gopool, HttpError, httpError, jsonParser, reply, Reply, sse } from './index.js';
 export type * from './index.js';
+export { Gopool, gopool, HttpError, httpError, jsonParser, Reply, reply, sse } from './index.js';
 export default gopool;

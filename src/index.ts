@@ -1,15 +1,14 @@
 import { gopoolInstance } from './api/instance';
 
 export const gopool = gopoolInstance();
-export { Gopool } from './api/gopool';
 export type { RouteShorthand } from './api/gopool';
-export { jsonParser } from './api/json-parser';
+export { Gopool } from './api/gopool';
 export type { JsonParser, JsonParserOptions } from './api/json-parser';
-export { HttpError, httpError, reply, Reply } from './api/reply';
+export { jsonParser } from './api/json-parser';
 export type { ReplyInit } from './api/reply';
-export { sse } from './api/sse';
+export { HttpError, httpError, Reply, reply } from './api/reply';
 export type { SseEvent, SseOptions } from './api/sse';
-export type { UploadedFile } from './ingress/multipart-body';
+export { sse } from './api/sse';
 export type {
   GopoolContext,
   GopoolRequest,
@@ -18,14 +17,15 @@ export type {
   HeaderGetter,
   OnMasterArgs,
   RequestGetter,
+  ResponseHeaders,
   RouteGeneric,
   RouteHooks,
   RouteOptions,
   RunningServer,
   RunOn,
-  ResponseHeaders,
   ThreadLifecycleArgs,
   TopicListener,
 } from './api/types';
 export type { GopoolOptions } from './config/options';
+export type { UploadedFile } from './ingress/multipart-body';
 export default gopool;

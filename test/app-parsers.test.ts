@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, startApp, type App } from './helpers/processes';
+import { type App, FIXTURES, startApp } from './helpers/processes';
 
 const APP = join(FIXTURES, 'json-parsers-app.js');
 // One ingress thread: the inline route's cost is learned there, once.

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { get } from './helpers/http';
-import { CLI, ROOT, runToEnd, tempHome, whenListening, run } from './helpers/processes';
+import { CLI, ROOT, run, runToEnd, tempHome, whenListening } from './helpers/processes';
 
 let count = 0;
 /** A folder under the repository (so that require('gopool') resolves) with an app and a config file. */

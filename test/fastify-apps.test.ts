@@ -7,7 +7,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, postJson, until } from './helpers/http';
-import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
 
 const APP = join(FIXTURES, 'fastify-app.js');
 const COMMON = ['--info-url', '/_info', '--max-threads', '2', '--trust-proxy', '127.0.0.1'];

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, startApp, logRecords, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, startApp } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 const info = async (app: App) => (await get(`${app.url}/_info`)).json();

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { CLI, FIXTURES, runToEnd, startApp, tempHome, type App } from './helpers/processes';
+import { type App, CLI, FIXTURES, runToEnd, startApp, tempHome } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get } from './helpers/http';
-import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
 
 const APP = join(FIXTURES, 'on-master-app.js');
 const modes: Array<{ name: string; start: () => Promise<App> }> = [

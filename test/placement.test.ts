@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, startApp, type App } from './helpers/processes';
+import { type App, FIXTURES, startApp } from './helpers/processes';
 
 describe('placement by the thread time a route takes, continuations included', () => {
   let app: App;

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, startApp, type App } from './helpers/processes';
+import { type App, FIXTURES, startApp } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;

@@ -1,10 +1,10 @@
 // What handlers receive and how what they return or throw becomes a response,
 // in pool mode (gopool start) and in single mode (node single-app.js).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { get, postJson } from './helpers/http';
-import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
 
 // A small body limit: an oversize body then fits in the socket buffer, so the client reads
 // the 413 instead of racing the server's close while it still writes.

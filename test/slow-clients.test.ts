@@ -4,10 +4,10 @@
 // served meanwhile, and an idle kept-alive connection is not taken for a slow one.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, startApp, type App } from './helpers/processes';
+import { type App, FIXTURES, startApp } from './helpers/processes';
 
 const REQUEST_TIMEOUT = 1500;
 const HEADERS_TIMEOUT = 800;

@@ -1,9 +1,9 @@
 // The example of SPEC.md section 2 runs as written, in CommonJS, ESM and TypeScript.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
 import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { get, postJson } from './helpers/http';
-import { ROOT, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, ROOT, run, startApp, whenListening } from './helpers/processes';
 
 const variants: Array<[string, () => Promise<App>]> = [
   ['CommonJS via gopool start', () => startApp(join(ROOT, 'examples', 'app.js'))],

@@ -1,9 +1,9 @@
 // Invalid options and missing or broken app files: one clear line, non-zero exit, no stack.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import { CLI, FIXTURES, runToEnd } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');

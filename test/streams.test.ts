@@ -5,15 +5,15 @@
 // leaves, errors midway, the timeout to the first byte, a stalled stream; form posts,
 // multipart uploads to pooled handlers, raw body streams, 413 before the body is read.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
 import { readSlowly, upload } from './helpers/streaming';
 
 const APP = join(FIXTURES, 'streams-app.js');

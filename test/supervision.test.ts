@@ -1,13 +1,13 @@
 // The daemon, against real processes under load: master crashes, reloads, stops, crash loops,
 // background mode and its management commands.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { get, until } from './helpers/http';
 import { steadyLoad, summarize } from './helpers/load';
-import { CLI, FIXTURES, ROOT, logRecords, run, runToEnd, startApp, tempHome } from './helpers/processes';
+import { CLI, FIXTURES, logRecords, ROOT, run, runToEnd, startApp, tempHome } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 

@@ -8,12 +8,12 @@
 // handler logs with, wherever the handler ran; none without the option.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempHome, whenListening, type App } from './helpers/processes';
+import { type App, CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempHome, whenListening } from './helpers/processes';
 import { type Answer, type Certificate, curl, h2Requests, httpsGet, rawTls, selfSigned, servedFingerprint } from './helpers/tls';
 
 const APP = join(FIXTURES, 'tls-app.js');

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { CLI, ROOT, logRecords, run, tempHome, whenListening } from './helpers/processes';
+import { CLI, logRecords, ROOT, run, tempHome, whenListening } from './helpers/processes';
 
 const version = (v: string) =>
   `const { gopool } = require('gopool');\ngopool.get('/version', () => ({ version: '${v}', pid: process.pid }));\nmodule.exports = gopool;\n`;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { get, postJson, until } from './helpers/http';
-import { FIXTURES, logRecords, run, startApp, whenListening, type App } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
 
 const APP = join(FIXTURES, 'websocket-app.js');
 

@@ -1,12 +1,12 @@
-import type { PartialOptions } from '../config/resolve-options';
 import { requestStart } from '../boot/start-call';
+import type { PartialOptions } from '../config/resolve-options';
 import { ERR_SETUP_ARGUMENT } from '../errors';
 import { definitionOf, type SetupMethod } from './app-definition';
 import { jsonParser } from './json-parser';
 import { HttpError, httpError, reply } from './reply';
+import type { SetupMethods } from './setup-types';
 import { sse } from './sse';
 import { topics } from './topics';
-import type { SetupMethods } from './setup-types';
 import type {
   AppCallbacks,
   Handler,

@@ -10,7 +10,6 @@ import type {
   FastifyReply,
   FastifyRequest,
   FastifySchemaCompiler,
-  RouteHandlerMethod,
   onCloseAsyncHookHandler,
   onCloseHookHandler,
   onErrorAsyncHookHandler,
@@ -38,6 +37,7 @@ import type {
   preParsingHookHandler,
   preValidationAsyncHookHandler,
   preValidationHookHandler,
+  RouteHandlerMethod,
 } from 'fastify';
 
 /** fastify's hooks by name, each callback or async form. */

@@ -1,5 +1,5 @@
 import { ERR_SSE_SOURCE } from '../errors';
-import { reply, type Reply } from './reply';
+import { type Reply, reply } from './reply';
 import type { ResponseHeaders } from './types';
 
 /** One server-sent event. `data` that is not a string is sent as JSON. */

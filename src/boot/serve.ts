@@ -8,11 +8,11 @@
 import { basename, extname } from 'node:path';
 import { definitionOf } from '../api/app-definition';
 import type { AppCallbacks, RunningServer } from '../api/types';
-import { resolveOptions, type PartialOptions } from '../config/resolve-options';
+import { type PartialOptions, resolveOptions } from '../config/resolve-options';
+import { ERR_POOL_UNSUPERVISED } from '../errors';
 import { listenOnHandle, listenOnPort } from '../ingress/listen';
 import { readTlsFiles } from '../ingress/tls-files';
 import { type Server, startMaster, startSingle } from '../master/start-server';
-import { ERR_POOL_UNSUPERVISED } from '../errors';
 import { stopAndExit, stopOnSignals } from '../master/stop-on-signals';
 import type { SupervisorLink } from '../master/supervisor-link';
 import { createLogger } from '../runtime/logger';

@@ -2,8 +2,8 @@
 import { Command, Option } from 'commander';
 import { reportStartFailure } from '../errors';
 import { logsCommand } from './commands/logs';
-import { monitCommand } from './commands/monit';
 import { reloadCommand, statusCommand, stopCommand } from './commands/manage';
+import { monitCommand } from './commands/monit';
 import { startBackground, startForeground } from './commands/start';
 import { startupCommand } from './commands/startup';
 import { addOptionFlags, readOptionFlags } from './option-flags';

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { OPTION_SPECS } from '../config/options';
-import { parseValue, type PartialOptions } from '../config/resolve-options';
+import { type PartialOptions, parseValue } from '../config/resolve-options';
 
 /** Options whose flag takes no value: off by default, `--watch` alone turns it on. */
 const SWITCHES = new Set<string>(['watch', 'http2', 'requestLogging']);

@@ -1,5 +1,5 @@
 import { ERR_HTTPS_INCOMPLETE, ERR_MIN_ABOVE_MAX, ERR_OPTION_INVALID, ERR_OPTION_UNKNOWN, ERR_OPTIONS_NOT_OBJECT } from '../errors';
-import { OPTION_KEYS, OPTION_SPECS, type GopoolOptions, type OptionSpec } from './options';
+import { type GopoolOptions, OPTION_KEYS, OPTION_SPECS, type OptionSpec } from './options';
 
 export type PartialOptions = Partial<GopoolOptions>;
 

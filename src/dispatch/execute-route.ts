@@ -1,7 +1,7 @@
 import type { RouteDefinition } from '../api/route-registry';
 import type { HandlerRequest } from '../api/types';
 import type { RequestContext } from './handler-request';
-import { streamReply, thrownResult, toTaskResult, unsendableResult, type SerializerFor } from './serialize-result';
+import { type SerializerFor, streamReply, thrownResult, toTaskResult, unsendableResult } from './serialize-result';
 import { streamResult } from './stream-result';
 import type { ResultDestination, TaskResult } from './task';
 

@@ -2,9 +2,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GopoolContext, HandlerRequest } from '../api/types';
 import { ERR_CLIENT_GONE } from '../errors';
 import { webStreamOf } from './chunk-source';
+import type { StreamHandle } from './stream-port';
 import { openStream } from './stream-port';
 import type { Cancellation, TaskRequest } from './task';
-import type { StreamHandle } from './stream-port';
 
 /** Fields gopool sets on every request: what `requestGetter` picks may not replace them. */
 const OWN_FIELDS = new Set([

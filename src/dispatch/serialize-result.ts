@@ -2,8 +2,8 @@ import { isReply } from '../api/reply';
 import type { ResponseHeaders } from '../api/types';
 import { ERR_REPLY_HEADERS, ERR_REPLY_STATUS, ERR_RESULT_EMPTY_JSON, ERR_RESULT_NOT_SENDABLE, ERR_RESULT_STREAM, ERR_RESULT_TYPE } from '../errors';
 import { isStreamLike } from './chunk-source';
-import { packThrown } from './thrown-error';
 import { BodyKind, type ResultDestination, type TaskResult } from './task';
+import { packThrown } from './thrown-error';
 
 /** A route's response schema compiled for one status, or undefined when it has none for it. */
 export type SerializerFor = (status: number) => ((value: unknown) => string) | undefined;

@@ -1,5 +1,5 @@
 import type { ResponseHeaders } from '../api/types';
-import { chunksOf, startingWith, type ChunkSource } from './chunk-source';
+import { type ChunkSource, chunksOf, startingWith } from './chunk-source';
 import type { RequestContext } from './handler-request';
 import { thrownResult } from './serialize-result';
 import { LocalStream } from './stream-port';

@@ -4,17 +4,18 @@
  * `onThreadStart`; and, when the thread retires, its `onThreadStop` (then its subscriptions to
  * topics end).
  */
+
+import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import { definitionOf } from '../api/app-definition';
 import { gopoolInstance } from '../api/instance';
-import { topics } from '../api/topics';
 import type { RouteDefinition } from '../api/route-registry';
+import { topics } from '../api/topics';
 import type { GopoolContext } from '../api/types';
-import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
 import type { GopoolOptions } from '../config/options';
+import { ERR_THREAD_ROUTES_DIFFER } from '../errors';
 import { loadApp } from '../runtime/load-app';
 import { handlerThreadCount, lifecycleArgs } from './thread-share';
-import type { FastifyBaseLogger as Logger } from 'fastify';
 
 export interface ThreadApp {
   definition: AppDefinition;

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ERR_BODY_TOO_LARGE } from '../errors';
 import type { ChunkSource } from '../dispatch/chunk-source';
 import { LocalStream } from '../dispatch/stream-port';
+import { ERR_BODY_TOO_LARGE } from '../errors';
 
 /**
  * Routes with `body: "stream"` live in a scope of their own where no content type parser runs:

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { threadId } from 'node:worker_threads';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';

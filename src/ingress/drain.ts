@@ -1,5 +1,5 @@
-import net from 'node:net';
 import type { ServerResponse } from 'node:http';
+import net from 'node:net';
 import { type AnyRequest, type AnyResponse, type HttpServer, isHttp2, openConnections } from './http-server';
 import { upgradedConnections } from './upgraded-sockets';
 

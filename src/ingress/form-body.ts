@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
 import type { SetupCall } from '../api/app-definition';
 
 const FORM = 'application/x-www-form-urlencoded';

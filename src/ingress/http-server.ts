@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import http2, { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import https from 'node:https';
 import { Socket } from 'node:net';
 import tls, { TLSSocket } from 'node:tls';
 import { stampArrival } from './arrival';

@@ -1,14 +1,14 @@
-import { sinceArrival } from './arrival';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
 import { ErrorClasses } from '../dispatch/error-classes';
+import { appParserArgs } from './app-parsers';
+import { sinceArrival } from './arrival';
 import { discardRest } from './body-stream';
 import { defaultErrorHandler } from './error-handler';
-import { gopoolRoutes, type GopoolRoutesOptions } from './gopool-routes';
 import { formBodies, parsesForms } from './form-body';
+import { type GopoolRoutesOptions, gopoolRoutes } from './gopool-routes';
 import { jsonBodyParser } from './json-body';
-import { appParserArgs } from './app-parsers';
 
 export interface MountAppArgs {
   definition: AppDefinition;

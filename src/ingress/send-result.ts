@@ -1,11 +1,10 @@
 import type { FastifyReply } from 'fastify';
-import { RETRY_AFTER } from '../errors';
-import { BodyKind, type TaskResult } from '../dispatch/task';
 import type { ErrorClasses } from '../dispatch/error-classes';
-import { unpackThrown } from '../dispatch/thrown-error';
 import { dropStream } from '../dispatch/stream-port';
-import { ERR_CLIENT_GONE } from '../errors';
-import { sendStream, type StreamSettings } from './send-stream';
+import { BodyKind, type TaskResult } from '../dispatch/task';
+import { unpackThrown } from '../dispatch/thrown-error';
+import { ERR_CLIENT_GONE, RETRY_AFTER } from '../errors';
+import { type StreamSettings, sendStream } from './send-stream';
 
 const CONTENT_TYPES: Record<BodyKind, string | undefined> = {
   [BodyKind.Empty]: undefined,

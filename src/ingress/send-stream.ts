@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
 import type { ChunkSource } from '../dispatch/chunk-source';
 import { openStream } from '../dispatch/stream-port';
 import type { TaskResult } from '../dispatch/task';
+import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
 import { resetResponse } from './http-server';
 
 export interface StreamSettings {

@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
 import type { GopoolOptions } from '../config/options';
 import { serverTimeouts } from '../ingress/server-timeouts';
-import type { Logger } from '../runtime/logger';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import type { Metrics } from '../monitoring/metrics';
+import type { Logger } from '../runtime/logger';
 
 /** How long a reloaded master keeps trying for a monitoring port its predecessor still holds. */
 const RETRY_FOR_MS = 30_000;

@@ -9,21 +9,21 @@ import { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import { Placement } from '../dispatch/placement';
 import { ThreadPool } from '../dispatch/pool/thread-pool';
 import { ResponseSerializers } from '../dispatch/response-serializers';
+import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../dispatch/thread-share';
 import { ERR_NOT_TCP } from '../errors';
 import { boundUrl, createFastify, FORWARDED_ID_HEADER } from '../ingress/create-fastify';
 import { drainHttpServer } from '../ingress/drain';
 import type { Listen } from '../ingress/listen';
-import type { TlsFiles } from '../ingress/tls-files';
-import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { mountApp, NO_ROUTE } from '../ingress/mount-app';
 import { IngressThreads } from '../ingress/threads/ingress-threads';
 import type { InjectRequest, InjectResponse, MasterRoute } from '../ingress/threads/protocol';
+import type { TlsFiles } from '../ingress/tls-files';
+import { endAnsweredUpgrades } from '../ingress/upgraded-sockets';
 import { monitoringEndpoints } from '../monitoring/endpoints';
 import { Metrics } from '../monitoring/metrics';
-import { startMonitorPort } from './monitor-port';
 import type { Logger } from '../runtime/logger';
-import { handlerThreadCount, ingressThreadsMax, lifecycleArgs } from '../dispatch/thread-share';
 import type { TcpHandle } from '../supervision/listen-socket';
+import { startMonitorPort } from './monitor-port';
 import { checkCloneable, onMasterScope, webSocketOnMasterWarning } from './on-master';
 
 interface CommonArgs {

@@ -1,6 +1,6 @@
 import type { RunningServer } from '../api/types';
-import { threadOutputForwarded } from '../threads/thread-output';
 import type { Logger } from '../runtime/logger';
+import { threadOutputForwarded } from '../threads/thread-output';
 
 /** How long a stopped master waits for the last lines its threads wrote. */
 const OUTPUT_WAIT_MS = 1000;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { TcpHandle } from '../supervision/listen-socket';
-import type { MasterStats, ToDaemon, ToMaster } from '../supervision/ipc';
 import { ERR_DAEMON_GONE, rebuildError } from '../errors';
+import type { MasterStats, ToDaemon, ToMaster } from '../supervision/ipc';
+import type { TcpHandle } from '../supervision/listen-socket';
 
 /**
  * The master's end of the IPC channel to its daemon. Emits 'drain' when the daemon asks the

@@ -1,5 +1,5 @@
-import { BroadcastChannel } from 'node:worker_threads';
 import type { Server } from 'node:http';
+import { BroadcastChannel } from 'node:worker_threads';
 
 /**
  * Slow clients dropped by the server timeouts (ingress/server-timeouts.ts), counted for the

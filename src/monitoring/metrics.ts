@@ -1,12 +1,12 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { PoolStats, ThreadPool, ThreadSnapshot } from '../dispatch/pool/thread-pool';
 import { RequestTimeoutCount } from './client-timeouts';
 import { EventLoopDelay } from './event-loop-delay';
+import { PrometheusBuckets } from './prometheus-buckets';
 import type { TallyEntry } from './request-tally';
 import { RouteMetrics, type RouteSnapshot } from './route-metrics';
-import { PrometheusBuckets } from './prometheus-buckets';
-import { WindowHistogram, type Percentiles } from './window-histogram';
+import { type Percentiles, WindowHistogram } from './window-histogram';
 
 /** What the daemon tells its master about itself, for the master's metrics. */
 export interface DaemonInfo {

@@ -1,7 +1,7 @@
 import { PrometheusBuckets } from './prometheus-buckets';
 import type { TallyEntry } from './request-tally';
 import { statusClassOf } from './status-class';
-import { WindowHistogram, type Percentiles } from './window-histogram';
+import { type Percentiles, WindowHistogram } from './window-histogram';
 
 /** Per route: requests by status class, latency over the window and since start. */
 export class RouteMetrics {

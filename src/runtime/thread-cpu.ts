@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { ERR_DAEMON_SPEC, startFailureMessage } from '../errors';
 import { DAEMON_SPEC_ENV, type StartOutcome } from './ipc';
-import { runDaemon, type DaemonLaunch } from './run-daemon';
+import { type DaemonLaunch, runDaemon } from './run-daemon';
 
 function tellLauncher(outcome: StartOutcome): void {
   if (!process.connected) return;

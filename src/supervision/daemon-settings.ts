@@ -1,7 +1,7 @@
 import { basename, dirname, extname } from 'node:path';
-import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config/config-file';
+import { findConfigFile, type LoadedConfig, loadConfigFile } from '../config/config-file';
 import type { GopoolOptions } from '../config/options';
-import { masterOverrides, resolveOptions, type PartialOptions } from '../config/resolve-options';
+import { masterOverrides, type PartialOptions, resolveOptions } from '../config/resolve-options';
 import { ERR_NO_APP } from '../errors';
 import { resolveAppFile } from '../runtime/load-app';
 import { masterExecArgv } from '../runtime/thread-limits';

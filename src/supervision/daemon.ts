@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { ControlRequest, ControlResponse, InstanceStatus } from './control-protocol';
 import type { DaemonLog } from './daemon-log';
-import { resolveSettings, restartOnlyChanges, type DaemonLaunch, type DaemonSettings } from './daemon-settings';
+import { type DaemonLaunch, type DaemonSettings, resolveSettings, restartOnlyChanges } from './daemon-settings';
 import { DaemonStateMachine } from './daemon-state';
 import { InstanceFiles } from './instance-files';
 import type { StartOutcome, ToDaemon } from './ipc';

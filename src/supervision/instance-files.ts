@@ -4,7 +4,7 @@ import { ERR_INSTANCE_RUNNING, ERR_UNSAFE_PATH } from '../errors';
 import { sendControl } from './control-client';
 import type { ControlRequest, ControlResponse } from './control-protocol';
 import { removeSocketFile, serveControl } from './control-server';
-import { ensureHome, instancePaths, type InstancePaths } from './paths';
+import { ensureHome, type InstancePaths, instancePaths } from './paths';
 import { removePidFile, writePidFile } from './pid-file';
 
 /**

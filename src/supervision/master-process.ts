@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { DaemonLog } from './daemon-log';
 import { MASTER_SPEC_ENV, type MasterSpec, type StartOutcome, type ToDaemon, type ToMaster } from './ipc';

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, type Stats, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ERR_BAD_NAME, ERR_HOME_NOT_DIRECTORY, ERR_HOME_NOT_OWNED, ERR_HOME_WORLD_WRITABLE, ERR_UNSAFE_PATH } from '../errors';

@@ -1,6 +1,6 @@
-import { createDaemonLog } from './daemon-log';
 import { Daemon } from './daemon';
-import { resolveSettings, type DaemonLaunch } from './daemon-settings';
+import { createDaemonLog } from './daemon-log';
+import { type DaemonLaunch, resolveSettings } from './daemon-settings';
 import type { StartOutcome } from './ipc';
 import { RotatingLogFile } from './log-file';
 import { ensureHome, instancePaths } from './paths';

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { ControlResponse } from './control-protocol';
 import type { DaemonLog } from './daemon-log';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ROOT, run, type Running } from './processes';
+import { ROOT, type Running, run } from './processes';
 
 /** What a Dockerfile says about the container it makes. */
 export interface Image {

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, run, type Running } from './processes';
 import { freePort, whenAccepting } from './ports';
+import { ROOT, type Running, run } from './processes';
 
 export interface Nginx {
   url: string;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { get, until } from './http';
-import { run, type Running } from './processes';
 import { freePort } from './ports';
+import { type Running, run } from './processes';
 
 export interface Sample {
   metric: Record<string, string>;

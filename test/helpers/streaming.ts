@@ -1,6 +1,7 @@
 /** Clients for streamed bodies: a slow reader that samples a process's memory, a chunked uploader. */
-import http from 'node:http';
+
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 
 /** Resident memory of a process, in MiB, from /proc (Linux). */
 export function rssMb(pid: number): number {

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { homeFor, makeAppDir, type Pid1, processes, readDockerfile, removeDir, runAsPid1, tree, waitFor } from '../helpers/container';
 import { get } from '../helpers/http';
-import { homeFor, makeAppDir, processes, readDockerfile, removeDir, runAsPid1, tree, waitFor, type Pid1 } from '../helpers/container';
 import { freePort } from '../helpers/ports';
 import { FIXTURES, ROOT, whenListening } from '../helpers/processes';
 

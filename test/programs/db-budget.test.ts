@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from '../helpers/http';
-import { startPostgres, type Postgres } from '../helpers/postgres';
+import { type Postgres, startPostgres } from '../helpers/postgres';
 import { FIXTURES, logRecords, startApp } from '../helpers/processes';
 
 const APP = join(FIXTURES, 'db-budget-app.js');

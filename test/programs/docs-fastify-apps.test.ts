@@ -10,8 +10,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, postJson, until } from '../helpers/http';
-import { startPostgres, type Postgres } from '../helpers/postgres';
-import { ROOT, run, startApp, type App, type Running } from '../helpers/processes';
+import { type Postgres, startPostgres } from '../helpers/postgres';
+import { type App, ROOT, type Running, run, startApp } from '../helpers/processes';
 
 const PAGE = readFileSync(join(ROOT, 'docs', 'fastify-apps.md'), 'utf8');
 const JWT_SECRET = 'the docs example secret';

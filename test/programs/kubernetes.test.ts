@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
-import { homeFor, makeAppDir, readDockerfile, removeDir, runAsPid1, type Pid1 } from '../helpers/container';
+import { homeFor, makeAppDir, type Pid1, readDockerfile, removeDir, runAsPid1 } from '../helpers/container';
 import { get, until } from '../helpers/http';
 import { freePort } from '../helpers/ports';
 import { FIXTURES, ROOT, whenListening } from '../helpers/processes';

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get } from '../helpers/http';
-import { FIXTURES, startApp, type App } from '../helpers/processes';
-import { answersNormally, runCase, type CorpusCase } from '../helpers/raw-http';
+import { type App, FIXTURES, startApp } from '../helpers/processes';
+import { answersNormally, type CorpusCase, runCase } from '../helpers/raw-http';
 
 const { cases } = JSON.parse(readFileSync(join(FIXTURES, 'malformed-requests.json'), 'utf8')) as { cases: CorpusCase[] };
 const quick = cases.filter((c) => c.quick);

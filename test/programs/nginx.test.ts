@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { until } from '../helpers/http';
 import { steadyLoad, summarize } from '../helpers/load';
-import { startNginx, type Nginx } from '../helpers/nginx';
-import { CLI, FIXTURES, runToEnd, startApp, tempHome, type App } from '../helpers/processes';
+import { type Nginx, startNginx } from '../helpers/nginx';
+import { type App, CLI, FIXTURES, runToEnd, startApp, tempHome } from '../helpers/processes';
 
 interface Host {
   name: string;

@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, postJson } from '../helpers/http';
-import { NPX, envFor, exec, npm, npmOutput } from '../helpers/npm';
-import { ROOT, run, runToEnd, whenListening, type App } from '../helpers/processes';
+import { envFor, exec, NPX, npm, npmOutput } from '../helpers/npm';
+import { type App, ROOT, run, runToEnd, whenListening } from '../helpers/processes';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;

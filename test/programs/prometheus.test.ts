@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { until } from '../helpers/http';
-import { steadyLoad, type Load } from '../helpers/load';
+import { type Load, steadyLoad } from '../helpers/load';
 import { freePort } from '../helpers/ports';
-import { startPrometheus, type Prometheus, type Sample } from '../helpers/prometheus';
-import { FIXTURES, ROOT, startApp, tempHome, type App } from '../helpers/processes';
+import { type App, FIXTURES, ROOT, startApp, tempHome } from '../helpers/processes';
+import { type Prometheus, type Sample, startPrometheus } from '../helpers/prometheus';
 
 /** The queries in a file's first promql block, one per line (comments skipped). */
 function queriesIn(file: string): string[] {

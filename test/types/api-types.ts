@@ -2,7 +2,7 @@
 // by test/programs/package.test.ts as a consumer of the installed tarball, under every module
 // resolution). A line marked @ts-expect-error must fail to compile, or tsc reports the marker as
 // unused: a type that decays to `any` fails the check.
-import gopoolDefault, { gopool, HttpError, jsonParser, reply, sse, type HandlerRequest, type RunningServer, type SseEvent, type UploadedFile } from 'gopool';
+import gopoolDefault, { gopool, type HandlerRequest, HttpError, jsonParser, type RunningServer, reply, type SseEvent, sse, type UploadedFile } from 'gopool';
 
 declare module 'gopool' {
   interface GopoolContext {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { openSync, constants } from 'node:fs';
+import { constants, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PartialOptions } from '../../config/resolve-options';
 import { ERR_START_FAILED } from '../../errors';
-import { resolveSettings, type DaemonLaunch } from '../../supervision/daemon-settings';
+import { type DaemonLaunch, resolveSettings } from '../../supervision/daemon-settings';
 import { DAEMON_SPEC_ENV, type StartOutcome } from '../../supervision/ipc';
 import { ensureHome, instancePaths } from '../../supervision/paths';
 import { runDaemon } from '../../supervision/run-daemon';

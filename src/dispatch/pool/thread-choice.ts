@@ -1,4 +1,4 @@
-import { SYNC_BUDGET_MS, type PoolThread, type Task } from './pool-thread';
+import { type PoolThread, SYNC_BUDGET_MS, type Task } from './pool-thread';
 
 /**
  * Which pool thread takes a task, from what each thread has been promised. (Whether a request

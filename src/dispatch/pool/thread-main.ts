@@ -7,25 +7,25 @@
  * idle. (A thread pool whose idle workers park in a blocking wait stalls exactly those.)
  */
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { parentPort, type TransferListItem, workerData } from 'node:worker_threads';
+import type { FastifyInstance } from 'fastify';
 import type { RouteDefinition } from '../../api/route-registry';
 import { ERR_HANDLER_CRASHED, ERR_HANDLER_INTERRUPTED, rebuildError } from '../../errors';
+import { appServer } from '../../ingress/app-server';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
-import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { lazyLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
-import { loadThreadApp, reportHeap, type ThreadApp } from '../thread-start';
-import { appServer } from '../../ingress/app-server';
-import type { FastifyInstance } from 'fastify';
+import { osThreadId, threadCpuClock } from '../../runtime/thread-cpu';
 import { executeRoute } from '../execute-route';
 import { handlerRequest, type RequestContext } from '../handler-request';
 import { ResponseSerializers } from '../response-serializers';
 import { thrownResult } from '../serialize-result';
 import { crossingPort, openStreams, watchOpenStreams } from '../stream-port';
 import { SyncWatch } from '../sync-watch';
-import { TaskClock } from './task-clock';
 import type { TaskResult } from '../task';
-import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
+import { loadThreadApp, reportHeap, type ThreadApp } from '../thread-start';
+import { type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData, ToMaster, ToThread } from './protocol';
+import { TaskClock } from './task-clock';
 
 claimRole('thread');
 const port = parentPort!;

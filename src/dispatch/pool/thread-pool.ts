@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { Logger } from '../../runtime/logger';
 import {
   ERR_CLIENT_GONE,
   ERR_CLOSED,
@@ -12,17 +11,18 @@ import {
   ERR_THREADS_FAILED,
   ERR_TIMEOUT,
 } from '../../errors';
-import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
-import { ToMaster, ToThread, type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData } from './protocol';
-import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
-import { CentralQueue } from './central-queue';
-import { RouteCosts } from '../route-costs';
-import { TurnBatches } from '../turn-batches';
-import { dropStream, streamTransfers } from '../stream-port';
+import type { Logger } from '../../runtime/logger';
 import { ThreadLife } from '../../threads/thread-life';
-import { SYNC_BUDGET_MS, type PoolThread, type Task, type ThreadState } from './pool-thread';
-import { accepts, heavyThreads, hold, release, takesNext, threadFor } from './thread-choice';
+import { RouteCosts } from '../route-costs';
+import { dropStream, streamTransfers } from '../stream-port';
+import { safeToInterrupt, syncWatchBuffer } from '../sync-watch';
+import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../task';
+import { TurnBatches } from '../turn-batches';
+import { CentralQueue } from './central-queue';
 import { blockedAfterTimeout } from './overdue-watch';
+import { type PoolThread, SYNC_BUDGET_MS, type Task, type ThreadState } from './pool-thread';
+import { type MessageToMaster, type MessageToThread, type ProgressEntry, type TaskEntry, type ThreadData, ToMaster, ToThread } from './protocol';
+import { accepts, heavyThreads, hold, release, takesNext, threadFor } from './thread-choice';
 
 export interface ThreadPoolOptions {
   /** Compiled thread entry (thread-main.js). */

@@ -7,23 +7,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gopoolInstance } from '../../api/instance';
-import { ERR_HANDLER_INTERRUPTED, ERR_MASTER_UNREACHABLE } from '../../errors';
 import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
 import { Placement } from '../../dispatch/placement';
 import { ResponseSerializers } from '../../dispatch/response-serializers';
 import { SyncWatch } from '../../dispatch/sync-watch';
-import { RequestTally } from '../../monitoring/request-tally';
-import { claimRole } from '../../runtime/realm';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../dispatch/thread-start';
+import { ERR_HANDLER_INTERRUPTED, ERR_MASTER_UNREACHABLE } from '../../errors';
+import { RequestTally } from '../../monitoring/request-tally';
 import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
+import { claimRole } from '../../runtime/realm';
 import { osThreadId } from '../../runtime/thread-cpu';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
 import { mountApp } from '../mount-app';
-import { endAnsweredUpgrades } from '../upgraded-sockets';
 import { ConnectionShedder } from '../shed-connections';
+import { endAnsweredUpgrades } from '../upgraded-sockets';
 import { MasterLink } from './master-link';
 import { FromIngress, type IngressData, type InjectRequest, type InjectResponse } from './protocol';
 

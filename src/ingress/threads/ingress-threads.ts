@@ -6,27 +6,27 @@
  */
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
-import { TurnBatches } from '../../dispatch/turn-batches';
-import { packThrown } from '../../dispatch/thrown-error';
-import { streamTransfers } from '../../dispatch/stream-port';
 import type { ThreadSnapshot } from '../../dispatch/pool/thread-pool';
+import { streamTransfers } from '../../dispatch/stream-port';
 import { overdueSyncRun, safeToInterrupt, syncWatchBuffer } from '../../dispatch/sync-watch';
+import type { Cancellation, Dispatcher, TaskResult } from '../../dispatch/task';
+import { packThrown } from '../../dispatch/thrown-error';
+import { TurnBatches } from '../../dispatch/turn-batches';
+import { ERR_THREADS_FAILED } from '../../errors';
 import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
-import { ThreadLife } from '../../threads/thread-life';
 import type { TcpHandle } from '../../supervision/listen-socket';
-import { ERR_THREADS_FAILED } from '../../errors';
+import { ThreadLife } from '../../threads/thread-life';
 import {
-  FromIngress,
-  ToIngress,
   type DispatchEntry,
+  FromIngress,
   type IngressData,
   type InjectRequest,
   type InjectResponse,
   type MessageFromIngress,
   type MessageToIngress,
   type ResultEntry,
+  ToIngress,
 } from './protocol';
 
 export interface IngressThreadsOptions {
@@ -194,7 +194,8 @@ export class IngressThreads {
       for (const thread of this.threads) if (thread.state === 'listening') this.post(thread, [ToIngress.PoolReady, poolReady]);
     }
     const cpuNow = process.cpuUsage();
-    const cpuBusy = (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.detectedCpus;
+    const cpuBusy =
+      (cpuNow.user + cpuNow.system - this.cpuThen.user - this.cpuThen.system) / 1000 / Math.max(1, now - this.cpuThenAt) / this.options.detectedCpus;
     this.cpuThen = cpuNow;
     this.cpuThenAt = now;
     let sum = 0;

@@ -3,18 +3,18 @@
  * answers. Dispatches are batched, one message per event-loop turn, like the pool's tasks.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ERR_CLIENT_GONE, ERR_REQUEST_NOT_CLONEABLE, rebuildError } from '../../errors';
+import { dropStream, streamTransfers } from '../../dispatch/stream-port';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from '../../dispatch/task';
 import { TurnBatches } from '../../dispatch/turn-batches';
-import { dropStream, streamTransfers } from '../../dispatch/stream-port';
+import { ERR_CLIENT_GONE, ERR_REQUEST_NOT_CLONEABLE, rebuildError } from '../../errors';
 import {
-  FromIngress,
-  ToIngress,
   type DispatchEntry,
+  FromIngress,
   type InjectRequest,
   type InjectResponse,
   type MessageFromIngress,
   type MessageToIngress,
+  ToIngress,
 } from './protocol';
 
 interface Pending<T> {

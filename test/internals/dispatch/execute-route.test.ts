@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { executeRoute } from '../../../src/dispatch/execute-route';
-import { unpackThrown } from '../../../src/dispatch/thrown-error';
 import type { RouteDefinition } from '../../../src/api/route-registry';
 import type { HandlerRequest } from '../../../src/api/types';
+import { executeRoute } from '../../../src/dispatch/execute-route';
 import type { RequestContext } from '../../../src/dispatch/handler-request';
 import type { ResultDestination, TaskResult } from '../../../src/dispatch/task';
 import { BodyKind } from '../../../src/dispatch/task';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
 
 const route = (handler: RouteDefinition['handler']): RouteDefinition => ({ key: 'GET /t', methods: ['GET'], path: '/t', options: {}, handler });
 const REQUEST = {} as HandlerRequest & RequestContext;

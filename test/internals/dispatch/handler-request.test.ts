@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
+import type { GopoolContext } from '../../../src/api/types';
 import { handlerRequest, RequestContext } from '../../../src/dispatch/handler-request';
 import type { TaskRequest } from '../../../src/dispatch/task';
-import type { GopoolContext } from '../../../src/api/types';
 
 const TASK: TaskRequest = {
   method: 'POST',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Here, Placement, placeRoute } from '../../../src/dispatch/placement';
 import type { RouteDefinition } from '../../../src/api/route-registry';
+import { type Here, Placement, placeRoute } from '../../../src/dispatch/placement';
 import type { Dispatcher, TaskRequest, TaskResult } from '../../../src/dispatch/task';
 
 test('single mode runs everything on its one thread', () => {

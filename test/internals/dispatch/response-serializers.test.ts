@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResponseSerializers } from '../../../src/dispatch/response-serializers';
 import type { RouteDefinition } from '../../../src/api/route-registry';
+import { ResponseSerializers } from '../../../src/dispatch/response-serializers';
 
 const route = (key: string, schema?: unknown): RouteDefinition =>
   ({ key, methods: ['GET'], path: key.split(' ')[1]!, options: schema ? { schema } : {}, handler: () => null }) as RouteDefinition;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reply } from '../../../src/api/reply';
 import { thrownResult, toTaskResult, unsendableResult } from '../../../src/dispatch/serialize-result';
-import { unpackThrown } from '../../../src/dispatch/thrown-error';
 import { BodyKind } from '../../../src/dispatch/task';
+import { unpackThrown } from '../../../src/dispatch/thrown-error';
 
 test('plain data is JSON with 200; undefined is an empty 204', () => {
   assert.deepEqual(toTaskResult({ a: [1, 2] }), { status: 200, headers: null, kind: BodyKind.Json, body: '{"a":[1,2]}' });

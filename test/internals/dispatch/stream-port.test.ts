@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel } from 'node:worker_threads';
-import { test } from 'node:test';
 import type { ChunkSource } from '../../../src/dispatch/chunk-source';
 import { chunksOf } from '../../../src/dispatch/chunk-source';
 import { LocalStream, openStream } from '../../../src/dispatch/stream-port';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { overdueSyncRun, safeToInterrupt, SyncWatch, syncWatchBuffer } from '../../../src/dispatch/sync-watch';
+import { overdueSyncRun, SyncWatch, safeToInterrupt, syncWatchBuffer } from '../../../src/dispatch/sync-watch';
 
 const ROUTES = ['GET /a', 'GET /spin'];
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import createError from '@fastify/error';
-import { packThrown, unpackThrown } from '../../../src/dispatch/thrown-error';
 import { HttpError } from '../../../src/api/reply';
+import { packThrown, unpackThrown } from '../../../src/dispatch/thrown-error';
 
 /** What crossing to another thread does to a value. */
 const cross = <T>(value: T): T => structuredClone(value);

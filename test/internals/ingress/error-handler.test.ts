@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { defaultErrorHandler } from '../../../src/ingress/error-handler';
-import { ERR_QUEUE_FULL, ERR_TIMEOUT } from '../../../src/errors';
 import { HttpError } from '../../../src/api/reply';
+import { ERR_QUEUE_FULL, ERR_TIMEOUT } from '../../../src/errors';
+import { defaultErrorHandler } from '../../../src/ingress/error-handler';
 
 async function answerTo(
   thrown: unknown,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { until } from '../../helpers/http';
 import { RotatingLogFile } from '../../../src/supervision/log-file';
 import { pipeMasterOutput, stampLine } from '../../../src/supervision/master-output';
-import { PassThrough } from 'node:stream';
-import { once } from 'node:events';
+import { until } from '../../helpers/http';
 
 const line = (i: number) => `${JSON.stringify({ i, pad: 'x'.repeat(80) })}\n`;
 
