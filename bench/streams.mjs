@@ -2,8 +2,8 @@
 // Streaming throughput: a 10 MiB response made on a gopool pool thread against plain fastify
 // streaming the same bytes (bench/apps/streams-*.js), side by side in one run, ROUNDS rounds in
 // alternating order, medians. wrk downloads with CONNECTIONS connections for SECONDS seconds.
-// gopool twice: with its defaults (ingress threads accept under load: pool thread -> ingress
-// thread directly) and with the master accepting alone (pool thread -> master).
+// gopool with its defaults: the stream is made on a pool thread (runOn 'pool') and sent by the
+// ingress thread that accepted the connection (pool thread -> ingress thread directly).
 // Writes bench/results/streams.json and the table in bench/README.md between its markers.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
