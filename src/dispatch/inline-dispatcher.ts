@@ -10,6 +10,16 @@ import type { ResponseSerializers } from './response-serializers';
 import type { SyncWatch } from './sync-watch';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 
+/** What an inline dispatcher tells, and where it finds what a handler may reach. */
+export interface InlineWatchers {
+  /** Told how long each handler's synchronous part ran (ms), where that decides placement (route-costs.ts). */
+  onSyncTime?: ((routeKey: string, ms: number) => void) | undefined;
+  /** Which handler this thread runs synchronously, for the master to interrupt a stuck one (ingress threads). */
+  syncWatch?: SyncWatch | undefined;
+  /** The app's fastify on this thread, for a request that did not bring fastify's own (one handed over from another thread). */
+  server?: (() => FastifyInstance) | undefined;
+}
+
 /**
  * Runs handlers on the calling thread: every route in single mode, `runOn: "master"` routes on
  * the master, cheap routes on ingress threads. A timeout still answers 504 and aborts the
@@ -18,11 +28,9 @@ import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 export class InlineDispatcher implements Dispatcher {
   private readonly routes: Map<string, RouteDefinition>;
 
-  /** Told how long each handler's synchronous part ran (ms), to learn what routes cost. */
-  onSyncTime: ((routeKey: string, ms: number) => void) | undefined;
-  syncWatch: SyncWatch | undefined;
-  /** The app's fastify on this thread, for a request that did not bring fastify's own (one handed over from another thread). */
-  server: (() => FastifyInstance) | undefined;
+  private readonly onSyncTime: InlineWatchers['onSyncTime'];
+  private readonly syncWatch: SyncWatch | undefined;
+  private readonly server: InlineWatchers['server'];
   /** Handlers awaiting something: their timeouts, and a crash that cannot say whose it was (crashedWhileRunning). */
   private readonly awaiting = new AwaitingRuns((run, timeout) => run.fail(new ERR_TIMEOUT(timeout)));
 
@@ -31,8 +39,12 @@ export class InlineDispatcher implements Dispatcher {
     private readonly ctx: GopoolContext,
     private readonly log: FastifyBaseLogger,
     private readonly serializers: ResponseSerializers,
+    { onSyncTime, syncWatch, server }: InlineWatchers = {},
   ) {
     this.routes = new Map(routes.map((route) => [route.key, route] as const));
+    this.onSyncTime = onSyncTime;
+    this.syncWatch = syncWatch;
+    this.server = server;
   }
 
   /** For a thread that hands a request over (an ingress thread to the master): the outcome, or a rejection with a request error (timeout). */

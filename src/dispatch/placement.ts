@@ -61,15 +61,16 @@ interface RouteState {
   probedAt: number;
 }
 
-/** Runs handlers on this thread (dispatch/inline-dispatcher.ts). Its measurements feed the costs. */
-export interface Here {
-  onSyncTime: ((routeKey: string, ms: number) => void) | undefined;
-}
-
-export interface PlacementTargets<H extends Here = Here> {
+export interface PlacementTargets<H> {
   role: AcceptingRole;
   cheapRouteMs: number;
+  /** Runs handlers on this thread (dispatch/inline-dispatcher.ts). */
   here: H;
+  /**
+   * What routes cost: the pool's measures (learn) and, on an ingress thread, the synchronous
+   * runs its inline dispatcher times (given the same RouteCosts).
+   */
+  costs?: RouteCosts;
   /** The central queue of the pool threads, through the master (ingress threads only). */
   pool?: Dispatcher;
   /** The master (ingress threads only). */
@@ -78,8 +79,8 @@ export interface PlacementTargets<H extends Here = Here> {
   now?: () => number;
 }
 
-export class Placement<H extends Here = Here> {
-  private readonly costs = new RouteCosts();
+export class Placement<H> {
+  private readonly costs: RouteCosts;
   private readonly pinned = new Set<string>();
   private readonly states = new Map<string, RouteState>();
   private probing = false;
@@ -90,8 +91,7 @@ export class Placement<H extends Here = Here> {
   constructor(private readonly targets: PlacementTargets<H>) {
     this.here = targets.here;
     this.now = targets.now ?? Date.now;
-    // Only where the cost decides placement (ingress threads) is it worth measuring.
-    if (targets.role === 'ingress') targets.here.onSyncTime = (routeKey, ms) => this.costs.record(routeKey, ms);
+    this.costs = targets.costs ?? new RouteCosts();
   }
 
   where(route: RouteDefinition): Target {

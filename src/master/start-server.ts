@@ -132,8 +132,9 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
   const ctx: GopoolContext = {};
   const masterRoutes: MasterRoute[] = [];
   const routes = definition.routes.list();
-  const here = new InlineDispatcher(routes, ctx, log, new ResponseSerializers(definition.sharedSchemas));
   let appScope: FastifyInstance | undefined;
+  // A runOn "master" handler's server is the app's scope on this thread, known once mounted.
+  const here = new InlineDispatcher(routes, ctx, log, new ResponseSerializers(definition.sharedSchemas), { server: () => appScope! });
   await mountApp(app, {
     definition,
     options,
@@ -143,7 +144,6 @@ export async function startMaster({ gopool, definition, options, log, appFile, d
       appScope = scope;
     },
   });
-  here.server = () => appScope!;
   if (options.infoUrl) await app.register(monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken }));
   await app.ready(); // runs onMaster: ctx is built, the master's routes are known
   checkCloneable(ctx);

@@ -10,6 +10,7 @@ import { gopoolInstance } from '../../api/instance';
 import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
 import { Placement } from '../../dispatch/placement';
 import { ResponseSerializers } from '../../dispatch/response-serializers';
+import { RouteCosts } from '../../dispatch/route-costs';
 import { SyncWatch } from '../../dispatch/sync-watch';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../dispatch/thread-start';
 import { ERR_HANDLER_INTERRUPTED, ERR_MASTER_UNREACHABLE } from '../../errors';
@@ -30,8 +31,31 @@ import { FromIngress, type IngressData, type InjectRequest, type InjectResponse 
 claimRole('thread');
 const data = workerData as IngressData;
 const log = createLogger(data.options.logLevel, 'ingress');
-const link = new MasterLink(parentPort!);
 const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
+/** What routes cost: the pool's answers and this thread's inline runs feed it, placement reads it. */
+const costs = new RouteCosts();
+/** Set once the app is mounted: the master's word on placement goes to it. */
+let placement: Placement<InlineDispatcher> | undefined;
+/** Set once the thread listens. */
+let shedder: ConnectionShedder | undefined;
+/** Set once the thread listens; a drain asked before that waits for it. */
+let drain: ((graceMs: number) => void) | undefined;
+let drainAsked: number | undefined;
+const link = new MasterLink(parentPort!, {
+  cost: (routeKey, syncMs, asyncMs) => placement?.learn(routeKey, syncMs, asyncMs),
+  poolReady: (ready) => placement?.canProbe(ready),
+  pin: (routeKey) => (placement ? placement.pin(routeKey) : data.pinned.push(routeKey)),
+  shed: () => shedder?.shedAll(),
+  drain: (graceMs) => (drain ? drain(graceMs) : (drainAsked = graceMs)),
+  // The master cut a stuck handler short (its route is pinned to the pool and this thread
+  // drained next): the request it ran gets its 504, every other connection carries on.
+  interrupted: () => {
+    const cut = syncWatch.takeInterrupted();
+    if (!cut) return;
+    log.error({ route: cut.routeKey, ranMs: cut.ranMs }, `the handler of ${cut.routeKey} ran synchronously past its timeout and was stopped`);
+    cut.cancel?.fail?.(new ERR_HANDLER_INTERRUPTED(cut.routeKey, cut.ranMs));
+  },
+});
 // Before the app loads: hooks it enables count too (see runtime/async-hooks-count.ts).
 countEnabledAsyncHooks((enabled) => syncWatch.hooksEnabled(enabled));
 /** How often request counts go to the master's metrics. */
@@ -46,11 +70,10 @@ async function main(): Promise<void> {
     return;
   }
   const { app, thread } = served;
-  const shedder = new ConnectionShedder(app.server);
-  link.onShed = () => shedder.shedAll();
+  shedder = new ConnectionShedder(app.server);
   link.post([FromIngress.Listening, osThreadId()]);
   const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
-  link.onDrain = (graceMs) => {
+  drain = (graceMs) => {
     clearInterval(heap);
     void drainHttpServer(app.server, graceMs)
       .then(() => app.close())
@@ -61,6 +84,7 @@ async function main(): Promise<void> {
         link.close();
       });
   };
+  if (drainAsked !== undefined) drain(drainAsked);
 }
 
 let tally: RequestTally | undefined;
@@ -79,21 +103,12 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
     counts = tally = new RequestTally();
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
-  const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas));
-  here.syncWatch = syncWatch;
-  const placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, pool: link.to('pool'), master: link.to('master') });
+  const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas), {
+    syncWatch,
+    onSyncTime: (routeKey, ms) => costs.record(routeKey, ms),
+  });
+  placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, costs, pool: link.to('pool'), master: link.to('master') });
   for (const routeKey of data.pinned) placement.pin(routeKey);
-  link.onCost = (routeKey, syncMs, asyncMs) => placement.learn(routeKey, syncMs, asyncMs);
-  link.onPoolReady = (ready) => placement.canProbe(ready);
-  link.onPin = (routeKey) => placement.pin(routeKey);
-  // The master cut a stuck handler short (its route is pinned to the pool and this thread
-  // drained next): the request it ran gets its 504, every other connection carries on.
-  link.onInterrupted = () => {
-    const cut = syncWatch.takeInterrupted();
-    if (!cut) return;
-    log.error({ route: cut.routeKey, ranMs: cut.ranMs }, `the handler of ${cut.routeKey} ran synchronously past its timeout and was stopped`);
-    cut.cancel?.fail?.(new ERR_HANDLER_INTERRUPTED(cut.routeKey, cut.ranMs));
-  };
   // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
   // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and
   // every other request and connection finishes here or moves to another thread.

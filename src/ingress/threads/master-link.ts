@@ -22,30 +22,32 @@ interface Pending<T> {
   reject: (err: Error) => void;
 }
 
+/** What the master tells an ingress thread besides the answers to its requests (ingress-main.ts acts on it). */
+export interface MasterSays {
+  /** The pool's measured cost of a route (its synchronous run, the rest), from every answer. */
+  cost(routeKey: string, syncMs: number, asyncMs: number): void;
+  /** The pool gained its first ready thread, or lost its last. */
+  poolReady(ready: boolean): void;
+  /** Ask the kept-alive connections to reconnect (another thread started). */
+  shed(): void;
+  /** Drain and stop; it may come before the thread listens. */
+  drain(graceMs: number): void;
+  /** The master cut this thread's stuck handler short. */
+  interrupted(): void;
+  /** Never run this route inline again. */
+  pin(routeKey: string): void;
+}
+
 export class MasterLink {
   private nextId = 1;
   private readonly dispatched = new Map<number, Pending<TaskResult> & { routeKey: string }>();
   private readonly injected = new Map<number, Pending<InjectResponse>>();
   /** One destination: the master. */
   private readonly outbox = new TurnBatches<'master', DispatchEntry>((_, batch) => this.sendBatch(batch));
-  /** Called with the pool's measured cost of a route (its synchronous run, the rest), from every answer. */
-  onCost: ((routeKey: string, syncMs: number, asyncMs: number) => void) | undefined;
-  /** Called when the pool gains its first ready thread or loses its last. */
-  onPoolReady: ((ready: boolean) => void) | undefined;
-  onShed: (() => void) | undefined;
-  private drainHandler: ((graceMs: number) => void) | undefined;
-  /** A Drain that came while the thread was still starting: served once it listens. */
-  private drainAsked: number | undefined;
-
-  /** What to do when the master asks this thread to drain (also for a Drain that came earlier). */
-  set onDrain(handler: (graceMs: number) => void) {
-    this.drainHandler = handler;
-    if (this.drainAsked !== undefined) handler(this.drainAsked);
-  }
-  onInterrupted: (() => void) | undefined;
-  onPin: ((routeKey: string) => void) | undefined;
-
-  constructor(private readonly port: MessagePort) {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly told: MasterSays,
+  ) {
     port.on('message', (message: MessageToIngress) => this.onMessage(message));
   }
 
@@ -116,7 +118,7 @@ export class MasterLink {
           this.dispatched.delete(id);
           if (result !== null) pending.resolve(result);
           else pending.reject(rebuildError(errorCode, text));
-          if (syncMs >= 0 && asyncMs >= 0) this.onCost?.(pending.routeKey, syncMs, asyncMs);
+          if (syncMs >= 0 && asyncMs >= 0) this.told.cost(pending.routeKey, syncMs, asyncMs);
         }
         return;
       case ToIngress.Injected: {
@@ -126,20 +128,19 @@ export class MasterLink {
         return;
       }
       case ToIngress.Shed:
-        this.onShed?.();
+        this.told.shed();
         return;
       case ToIngress.Drain:
-        if (this.drainHandler) this.drainHandler(message[1]);
-        else this.drainAsked = message[1];
+        this.told.drain(message[1]);
         return;
       case ToIngress.Interrupted:
-        this.onInterrupted?.();
+        this.told.interrupted();
         return;
       case ToIngress.Pin:
-        this.onPin?.(message[1]);
+        this.told.pin(message[1]);
         return;
       case ToIngress.PoolReady:
-        this.onPoolReady?.(message[1]);
+        this.told.poolReady(message[1]);
         return;
     }
   }

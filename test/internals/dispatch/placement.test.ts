@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RouteDefinition } from '../../../src/api/route-registry';
-import { type Here, Placement, placeRoute } from '../../../src/dispatch/placement';
+import { Placement, placeRoute } from '../../../src/dispatch/placement';
+import { RouteCosts } from '../../../src/dispatch/route-costs';
 import type { Dispatcher, TaskRequest, TaskResult } from '../../../src/dispatch/task';
 
 test('single mode runs everything on its one thread', () => {
@@ -44,12 +45,13 @@ function recorder(name: string): Dispatcher & { ran: string[] } {
 }
 
 function ingressPlacement() {
-  const here: Here = { onSyncTime: undefined };
+  // What the thread's inline dispatcher would be given: the same costs, to record its synchronous runs in.
+  const costs = new RouteCosts();
   const pool = recorder('pool');
   const master = recorder('master');
   const clock = { ms: 0 };
-  const placement = new Placement({ role: 'ingress', cheapRouteMs: 1, here, pool, master, now: () => clock.ms });
-  return { placement, here, pool, master, clock };
+  const placement = new Placement({ role: 'ingress', cheapRouteMs: 1, here: {}, costs, pool, master, now: () => clock.ms });
+  return { placement, costs, pool, master, clock };
 }
 
 const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition => ({
@@ -61,21 +63,21 @@ const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition
 });
 
 test('Placement learns costs where handlers run and follows them', () => {
-  const { placement, here } = ingressPlacement();
+  const { placement, costs } = ingressPlacement();
   const hello = route('GET /hello');
   assert.equal(placement.where(hello), 'pool', 'unknown: to the pool, to be measured');
   placement.learn(hello.key, 0.1, 0.1); // the pool's answer carries the cost
   assert.equal(placement.where(hello), 'here');
-  here.onSyncTime!(hello.key, 30); // measured here: it turned heavy
-  here.onSyncTime!(hello.key, 30);
+  costs.record(hello.key, 30); // measured here: it turned heavy
+  costs.record(hello.key, 30);
   assert.equal(placement.where(hello), 'pool');
 });
 
 test('what a route costs after its awaits, measured on the pool, counts: a probe can send it away', () => {
-  const { placement, here } = ingressPlacement();
+  const { placement, costs } = ingressPlacement();
   const chunked = route('GET /chunked');
   placement.learn(chunked.key, 0.1, 0.1);
-  here.onSyncTime!(chunked.key, 0.1);
+  costs.record(chunked.key, 0.1);
   assert.equal(placement.where(chunked), 'here');
   placement.learn(chunked.key, 0.3, 5); // a probe's answer: heavy after its first await
   assert.equal(placement.where(chunked), 'pool', 'cheap before its first await, heavy after it');
@@ -116,9 +118,7 @@ test('a pinned route never runs inline again; runOn "master" reaches the master'
 });
 
 test('single mode measures nothing: every route runs here', () => {
-  const here: Here = { onSyncTime: undefined };
-  const placement = new Placement({ role: 'single', cheapRouteMs: 1, here });
-  assert.equal(here.onSyncTime, undefined);
+  const placement = new Placement({ role: 'single', cheapRouteMs: 1, here: {} });
   assert.equal(placement.where(route('GET /heavy', 'pool')), 'here');
 });
 
