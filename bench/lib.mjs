@@ -27,7 +27,7 @@ export function installPeers(root) {
  * Starts a server command; resolves with { url, child } once it logs " listening on " with its
  * url, or, given `readyUrl` (a server that logs no such line), once that URL answers 200.
  */
-export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
+export function startServer(command, args, env = {}, { readyUrl, cwd, timeoutMs = 30_000 } = {}) {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(cwd ? { cwd } : {}) });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -41,7 +41,7 @@ export function startServer(command, args, env = {}, { readyUrl, cwd } = {}) {
         reject(error);
       } else resolve(value);
     };
-    const timer = setTimeout(() => done(new Error(`server did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => done(new Error(`server did not start:\n${out}`)), timeoutMs);
     child.stdout.on('data', (chunk) => {
       out += chunk;
       if (readyUrl) return;

@@ -36,6 +36,8 @@ const syncWatch = new SyncWatch(data.syncBuffer, data.routeKeys);
 const costs = new RouteCosts();
 /** Set once the app is mounted: the master's word on placement goes to it. */
 let placement: Placement<InlineDispatcher> | undefined;
+/** Whether the pool has a ready thread, as last told (it may be told before placement exists). */
+let poolReady = false;
 /** Set once the thread listens. */
 let shedder: ConnectionShedder | undefined;
 /** Set once the thread listens; a drain asked before that waits for it. */
@@ -43,7 +45,10 @@ let drain: ((graceMs: number) => void) | undefined;
 let drainAsked: number | undefined;
 const link = new MasterLink(parentPort!, {
   cost: (routeKey, syncMs, asyncMs) => placement?.learn(routeKey, syncMs, asyncMs),
-  poolReady: (ready) => placement?.canProbe(ready),
+  poolReady: (ready) => {
+    poolReady = ready;
+    placement?.canProbe(ready);
+  },
   pin: (routeKey) => (placement ? placement.pin(routeKey) : data.pinned.push(routeKey)),
   shed: () => shedder?.shedAll(),
   drain: (graceMs) => (drain ? drain(graceMs) : (drainAsked = graceMs)),
@@ -109,6 +114,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   });
   placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, costs, pool: link.to('pool'), master: link.to('master') });
   for (const routeKey of data.pinned) placement.pin(routeKey);
+  placement.canProbe(poolReady);
   // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
   // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and
   // every other request and connection finishes here or moves to another thread.
