@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// gopool's own layer: startWithSingle (one thread, no thread crossing; apps/gopool-single.js)
+// against plain fastify (apps/fastify-single.js), the same handlers (apps/handlers.js), each
+// one process with one JavaScript thread. What gopool adds around fastify (building the
+// handler's request, placement, its serializer and its answer) shows as CPU per request:
+// utime + stime of the whole process tree (gopool's: its daemon too) from /proc, divided by
+// the requests wrk counted. hello (50 connections) and db (one indexed SELECT from PostgreSQL,
+// 50 connections, 10 database connections each), ROUNDS rounds in alternating order, medians
+// of each round's own ratios.
+// On a 2-core machine where wrk takes a core, a hello's CPU per request moves by ±15 % from
+// one run to the next; so each server is also run once under valgrind's callgrind, which
+// counts the instructions it executes per request whatever else the machine does: N requests
+// (CG_REQUESTS, 2000) on 10 keep-alive connections after as many to warm up, counted CG_REPS
+// (3) times, the median. Writes bench/results/single.json and the table in bench/README.md
+// between its single:start/end markers.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureWrk, freePort, installPeers, median, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { startPostgres } from './postgres.mjs';
+
+const root = join(import.meta.dirname, '..');
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const app = (file) => join(root, 'bench', 'apps', file);
+
+const CG_REQUESTS = Number(process.env.CG_REQUESTS ?? 2000);
+const CG_REPS = Number(process.env.CG_REPS ?? 3);
+
+const FASTIFY = 'fastify (1 process)';
+const GOPOOL = 'gopool startWithSingle (1 thread)';
+
+ensureWrk();
+ensureValgrind();
+installPeers(root);
+const database = await startPostgres(await freePort());
+process.on('exit', () => database.stop());
+const env = { DATABASE_URL: database.url, PG_POOL_MAX: '10', PG_BUDGET: '10' };
+const servers = {
+  [FASTIFY]: () => startServer(process.execPath, [app('fastify-single.js')], { ...env, PORT: '0' }),
+  [GOPOOL]: () => startServer(process.execPath, [app('gopool-single.js')], { ...env, GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) }),
+};
+const SCENARIOS = { hello: '/hello', db: '/db' };
+
+const runs = {};
+for (let round = 1; round <= ROUNDS; round++) {
+  const order = Object.keys(servers);
+  if (round % 2 === 0) order.reverse();
+  for (const name of order) {
+    const { url, child } = await servers[name]();
+    try {
+      const run = {};
+      for (const [scenario, path] of Object.entries(SCENARIOS)) {
+        await wrk(`${url}${path}`, { connections: 50, seconds: 3 }, child.pid); // warm-up: JIT, pools
+        run[scenario] = await wrk(`${url}${path}`, { connections: 50, seconds: SECONDS, cpu: true }, child.pid);
+      }
+      (runs[name] ??= []).push(run);
+      console.log(
+        `round ${round} ${name}: ${Object.entries(run)
+          .map(([s, r]) => `${s} ${r.rps.toFixed(0)} req/s ${r.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${r.errors})`)
+          .join(' | ')}`,
+      );
+    } finally {
+      await stopServer(child);
+    }
+  }
+}
+
+const commands = {
+  [FASTIFY]: { args: [app('fastify-single.js')], env: { ...env, PORT: '0' } },
+  [GOPOOL]: { args: [app('gopool-single.js')], env: { ...env, GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) } },
+};
+const instructions = {};
+for (const [name, { args, env: serverEnv }] of Object.entries(commands)) {
+  instructions[name] = {};
+  for (const [scenario, path] of Object.entries(SCENARIOS)) {
+    instructions[name][scenario] = await instructionsPerRequest(args, serverEnv, path);
+    console.log(`callgrind ${name} ${scenario}: ${Math.round(instructions[name][scenario])} instructions per request`);
+  }
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const times = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const med = (name, pick) => median(runs[name].map(pick));
+/** gopool ÷ fastify: the median of each round's own ratio (the machine drifts between rounds). */
+const ratio = (pick) => median(runs[GOPOOL].map((run, i) => pick(run) / pick(runs[FASTIFY][i])));
+const cpu = (scenario) => (r) => r[scenario].cpu.usPerRequest;
+const rps = (scenario) => (r) => r[scenario].rps;
+const irRatio = (scenario) => instructions[GOPOOL][scenario] / instructions[FASTIFY][scenario];
+const targets = Object.keys(SCENARIOS).flatMap((scenario) => [
+  [`${scenario}: gopool's CPU per request in single mode ≤ 1.05× plain fastify's (/proc, median of the rounds' ratios)`, ratio(cpu(scenario)), 1.05],
+  [`${scenario}: gopool's instructions per request in single mode ≤ 1.05× plain fastify's (callgrind)`, irRatio(scenario), 1.05],
+]);
+const table = [
+  `Machine: 2 CPUs; wrk on 127.0.0.1, 50 connections, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`node bench/single.mjs\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}).`,
+  '',
+  '| server | hello req/s | hello CPU µs/req | hello p99 ms | db req/s | db CPU µs/req | db p99 ms | errors |',
+  '|---|---|---|---|---|---|---|---|',
+  ...Object.keys(servers).map(
+    (name) =>
+      `| ${name} | ${fmt(med(name, rps('hello')))} | ${fmt(med(name, cpu('hello')), 1)} | ${fmt(
+        med(name, (r) => r.hello.p99),
+        1,
+      )} | ${fmt(med(name, rps('db')))} | ${fmt(med(name, cpu('db')), 1)} | ${fmt(
+        med(name, (r) => r.db.p99),
+        1,
+      )} | ${runs[name].reduce((n, r) => n + r.hello.errors + r.db.errors, 0)} |`,
+  ),
+  '',
+  `gopool ÷ fastify, req/s: hello ${times(ratio(rps('hello')))}, db ${times(ratio(rps('db')))}.`,
+  '',
+  `Instructions per request under callgrind (${CG_REQUESTS} requests on 10 connections, median of ${CG_REPS} counts):`,
+  '',
+  '| server | hello | db |',
+  '|---|---|---|',
+  ...Object.keys(commands).map((name) => `| ${name} | ${fmt(instructions[name].hello)} | ${fmt(instructions[name].db)} |`),
+  '',
+  "| target (median of the rounds' ratios) | measured | met |",
+  '|---|---|---|',
+  ...targets.map(([what, measured, bound]) => `| ${what} | ${times(measured)} | ${Number.isFinite(measured) ? (measured <= bound ? 'yes' : 'no') : '–'} |`),
+].join('\n');
+console.log(`\n${table}`);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench', 'results', 'single.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions }, null, 2),
+);
+writeMarkerBlock('single', table);
+
+function ensureValgrind() {
+  if (spawnSync('valgrind', ['--version']).status === 0) return;
+  console.log('installing valgrind (Debian package) to count instructions per request');
+  const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', 'valgrind']).status !== 0) throw new Error('could not install valgrind');
+}
+
+/** Sends exactly `n` GET requests on `connections` keep-alive connections. */
+async function load(url, n, connections = 10) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  let sent = 0;
+  let done = 0;
+  await new Promise((resolve, reject) => {
+    const one = () => {
+      if (sent >= n) return;
+      sent++;
+      http
+        .get(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => (++done === n ? resolve() : one()));
+        })
+        .on('error', reject);
+    };
+    for (let i = 0; i < connections; i++) one();
+  });
+  agent.destroy();
+}
+
+/** The server run under callgrind, instrumented only while it serves the counted requests. */
+async function instructionsPerRequest(args, serverEnv, path) {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-cg-'));
+  const { url, child } = await startServer(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...args],
+    serverEnv,
+    { timeoutMs: 180_000 }, // Node starts slowly under valgrind
+  );
+  const control = (flag) => spawnSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
+  try {
+    await load(`${url}${path}`, CG_REQUESTS);
+    const counts = [];
+    for (let rep = 0; rep < CG_REPS; rep++) {
+      control('-z');
+      control('--instr=on');
+      await load(`${url}${path}`, CG_REQUESTS);
+      control('-d');
+      control('--instr=off');
+      const newest = readdirSync(dir)
+        .map((file) => join(dir, file))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+      const totals = Number(/^totals:\s+(\d+)/m.exec(readFileSync(newest, 'utf8'))?.[1] ?? NaN);
+      counts.push(totals / CG_REQUESTS);
+    }
+    return median(counts);
+  } finally {
+    await stopServer(child);
+  }
+}
