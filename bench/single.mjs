@@ -13,7 +13,7 @@
 // (CG_REQUESTS, 2000) on 10 keep-alive connections after as many to warm up, counted CG_REPS
 // (3) times, the median. Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
