@@ -93,6 +93,16 @@ function coverageLine(version) {
   return `coverage of src/ on Node ${version}: ${lines.pct}% of lines, ${branches.pct}% of branches, ${functions.pct}% of functions (${loaded} of ${sources} files ran; report in .coverage/)`;
 }
 
+/**
+ * The files that take longest (each waits out restarts, back-offs or grace periods in turn)
+ * start first, so that the run does not end with one of them alone; the rest by name.
+ */
+const LONGEST_FIRST = ['streams', 'background', 'crash-loop', 'supervision', 'pool-faults', 'pool', 'ingress', 'socket-close', 'tls', 'fastify-apps'];
+function startOrder(file) {
+  const at = LONGEST_FIRST.indexOf(file.replace(/\.test\.ts$/, ''));
+  return at === -1 ? LONGEST_FIRST.length : at;
+}
+
 const chosen = process.argv.slice(2);
 const everyMajor =
   chosen.length > 0
@@ -101,7 +111,7 @@ const everyMajor =
         ...testFiles('internals'),
         ...readdirSync(join(root, 'test'))
           .filter((f) => f.endsWith('.test.ts'))
-          .sort()
+          .sort((a, b) => startOrder(a) - startOrder(b) || a.localeCompare(b))
           .map((f) => join('test', f)),
       ];
 const onceOnly = chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
