@@ -57,30 +57,12 @@ export function nestingDepth(text: string, limit: number): number {
 }
 
 /**
- * The same count over the UTF-8 bytes of a JSON text (a parser that takes a Buffer): the
- * characters it looks at are ASCII, and no byte of a multi-byte character is ASCII.
+ * The same count over the UTF-8 bytes of a JSON text (a parser that takes a Buffer): read as
+ * latin1, every byte is one character, the ASCII ones the scan looks at keep their codes, and no
+ * byte of a multi-byte character is ASCII.
  */
 export function nestingDepthOfBytes(bytes: Uint8Array, limit: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > deepest) {
-        deepest = depth;
-        if (deepest > limit) return deepest;
-      }
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return deepest;
+  return nestingDepth(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), limit);
 }
 
 /**
