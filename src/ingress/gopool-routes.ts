@@ -8,7 +8,7 @@ import type { InlineDispatcher } from '../dispatch/inline-dispatcher';
 import type { Placement } from '../dispatch/placement';
 import { BodyKind, type TaskResult } from '../dispatch/task';
 import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
-import { sinceArrival } from './arrival';
+import { countHandlerAnswer, markHandlerAnswer, type OnAnswered } from './answer-counts';
 import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
 import { ClientWatch } from './client-watch';
 import { isMultipart, multipartBody } from './multipart-body';
@@ -29,11 +29,10 @@ export interface GopoolRoutesOptions {
   /** The thread's logger. */
   log: FastifyBaseLogger;
   /**
-   * Told of every result the handlers send (where metrics are counted per thread; errors are
-   * counted by the caller's onError hook). Called here rather than from an onResponse hook,
-   * which every request would pay for.
+   * Told of every result the handlers send (where metrics are counted per thread). What else
+   * answers (errors, the app's hooks) is counted by the app's scope: answer-counts.ts.
    */
-  onAnswered?: (method: string, path: string, status: number, ms: number) => void;
+  onAnswered?: OnAnswered | undefined;
 }
 
 const NO_HEADERS = Object.freeze({}) as Record<string, unknown>;
@@ -63,8 +62,11 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout, log: options.log };
   const streamed = route.options.body === 'stream';
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
+    // An error result is counted as fastify answers it (answer-counts.ts, countOtherAnswers).
+    const counted = onAnswered !== undefined && result.kind !== BodyKind.Error;
+    if (counted) markHandlerAnswer(reply);
     sendResult(reply, result, streams, options.errorClasses);
-    if (onAnswered && result.kind !== BodyKind.Error) countWhenSent(req, reply, route.path, onAnswered);
+    if (counted) countHandlerAnswer(req, reply, route.path, onAnswered);
   };
   const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
     if (!reply.sent) sendError(reply, err);
@@ -157,10 +159,4 @@ function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGet
   if (cookies !== undefined) request.cookies = cookies;
   if (requestGetter) request.addExtra(requestGetter(req));
   return request;
-}
-
-/** Counts an answer once it is written: at once, or at its end after asynchronous onSend hooks. */
-function countWhenSent(req: FastifyRequest, reply: FastifyReply, path: string, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>): void {
-  if (reply.sent) onAnswered(req.method, path, reply.statusCode, sinceArrival(req.raw));
-  else reply.raw.once('finish', () => onAnswered(req.method, path, reply.statusCode, sinceArrival(req.raw)));
 }

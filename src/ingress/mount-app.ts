@@ -2,8 +2,8 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
 import { ErrorClasses } from '../dispatch/error-classes';
+import { countNotFound, countOtherAnswers, type OnAnswered } from './answer-counts';
 import { appParserArgs } from './app-parsers';
-import { sinceArrival } from './arrival';
 import { discardRest } from './body-stream';
 import { defaultErrorHandler } from './error-handler';
 import { formBodies, parsesForms } from './form-body';
@@ -18,7 +18,7 @@ export interface MountAppArgs {
   /** gopool's routes, where this thread accepts their requests (not on the master). */
   routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses' | 'log'>;
   /** Counts answered requests (ingress threads: metrics are tallied per thread). */
-  onAnswered?: NonNullable<GopoolRoutesOptions['onAnswered']>;
+  onAnswered?: OnAnswered | undefined;
   /** The master's own routes: a child scope for the app's `onMaster`. */
   masterScope?: (scope: FastifyInstance) => Promise<void>;
   /** Told the scope that holds the app's set-up (its handlers' `request.server` where they run away from fastify's routes). */
@@ -85,7 +85,7 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
         });
       }
       if (routes) {
-        const countEach = onAnswered ? countAnswers(scope, definition, onAnswered) : undefined;
+        if (onAnswered) countOtherAnswers(scope, definition.hasAppCode, onAnswered);
         await scope.register(
           gopoolRoutes({
             ...routes,
@@ -93,52 +93,13 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
             routes: definition.routes.list(),
             errorClasses: new ErrorClasses(() => definition.functions()),
             log,
-            ...(countEach ? { onAnswered: countEach } : {}),
+            onAnswered,
           }),
         );
       }
       if (masterScope) await scope.register(masterScope);
     });
   });
-}
-
-/** Requests no route matched, counted as the master counts them: `(no route)`. */
-export const NO_ROUTE = '(no route)';
-
-function countNotFound(onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>) {
-  return (req: FastifyRequest, reply: FastifyReply): void => {
-    reply.raw.once('finish', () => onAnswered(req.method, NO_ROUTE, reply.statusCode, sinceArrival(req.raw)));
-  };
-}
-
-/**
- * Per-thread request counts. Returns the callback the handlers call for what they send, or
- * undefined when a hook counts every answer instead.
- */
-function countAnswers(scope: FastifyInstance, definition: AppDefinition, onAnswered: NonNullable<GopoolRoutesOptions['onAnswered']>) {
-  if (definition.hasAppCode) {
-    // The app's hooks may answer a request before its handler (401, a cached reply...):
-    // count every answer, at its end.
-    scope.addHook('onResponse', (req, reply, done) => {
-      const url = req.routeOptions.url;
-      if (url !== undefined) onAnswered(req.method, url, reply.statusCode, sinceArrival(req.raw));
-      done();
-    });
-    return undefined;
-  }
-  // Without the app's hooks, only handlers answer, or an error (fastify's 400 and 413, a
-  // handler's throw, gopool's 504): the handlers count what they send, an onError hook (which
-  // costs nothing on the way of a request without an error) the errors.
-  scope.addHook('onError', (req, reply, err, done) => {
-    const url = req.routeOptions.url;
-    const status = (err as { statusCode?: number }).statusCode;
-    if (url !== undefined && !reply.sent)
-      reply.raw.once('finish', () =>
-        onAnswered(req.method, url, typeof status === 'number' && status >= 400 ? status : reply.statusCode, sinceArrival(req.raw)),
-      );
-    done();
-  });
-  return onAnswered;
 }
 
 function parsesJson(contentType: unknown): boolean {
