@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { alive, status } from './helpers/daemon';
+import { alive, CRASH_LOOP_APP, crashFirstMaster, crashLoopEnv, status, untilLogged } from './helpers/daemon';
 import { get, until } from './helpers/http';
 import { CLI, FIXTURES, run, runToEnd, tempHome } from './helpers/processes';
 
@@ -64,15 +64,14 @@ describe('background mode', () => {
 
   test('a crash loop in the background: the daemon stays, status says errored and why', async () => {
     const home = tempHome();
-    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '3000' };
-    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'loopy', '--port', '0'], {
-      env,
-    });
+    const env = crashLoopEnv(home);
+    const started = await runToEnd(process.execPath, [CLI, 'start', CRASH_LOOP_APP, '--daemon', '--name', 'loopy', '--port', '0'], { env });
     assert.equal(started.code, 0, started.output);
-    const s = await until(async () => {
-      const current = await status(home, 'loopy');
-      return current.state === 'errored' ? current : undefined;
-    }, 30_000);
+    await crashFirstMaster(started.output.match(/on (http:\/\/\S+)/)![1]!);
+    // The daemon logs that it gives up once it is errored.
+    await untilLogged(home, 'loopy', 'not restarting the master');
+    const s = await status(home, 'loopy');
+    assert.equal(s.state, 'errored');
     assert.match(s.error, /crash loop: 5 crashes within 60 s; last: exit code 1/);
     assert.equal(s.restarts, 4);
     const table = await runToEnd(process.execPath, [CLI, 'status'], { env });

@@ -3,21 +3,25 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { alive, status } from './helpers/daemon';
+import { alive, CRASH_LOOP_APP, crashFirstMaster, crashLoopEnv, status } from './helpers/daemon';
 import { get, until } from './helpers/http';
-import { CLI, FIXTURES, logRecords, runToEnd, startApp, tempHome } from './helpers/processes';
+import { CLI, FIXTURES, logRecords, run, startApp, tempHome } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 
 describe('crash loop', () => {
   test('a master that keeps dying is restarted with backoff, then given up on: exit non-zero, reason logged', async () => {
     const started = Date.now();
-    const result = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--port', '0'], {
-      env: { GOPOOL_HOME: tempHome(), GOPOOL_TEST_CRASH_AFTER_MS: '3000' },
-      ms: 60_000,
-    });
+    const daemon = run(process.execPath, [CLI, 'start', CRASH_LOOP_APP, '--port', '0'], { env: crashLoopEnv(tempHome()) });
+    const online = await daemon.waitForLine((line) => line.includes('"online at '));
+    await crashFirstMaster(JSON.parse(online).url);
+    const timer = setTimeout(() => daemon.child.kill('SIGKILL'), 60_000);
+    const result = await daemon.exited;
+    clearTimeout(timer);
+    await new Promise((resolve) => setImmediate(resolve)); // the last 'data' events
+    const output = daemon.lines.join('\n');
     assert.notEqual(result.code, 0);
-    const records = logRecords(result.output.split('\n'));
+    const records = logRecords(daemon.lines);
     const deaths = records.filter((r) => String(r.msg).startsWith('master died (exit code 1)'));
     assert.equal(deaths.length, 5, 'five crashes, then no more restarts');
     const delays = records.filter((r) => typeof r.delayMs === 'number').map((r) => r.delayMs);
@@ -26,7 +30,7 @@ describe('crash loop', () => {
       records.some((r) => r.level === 60 && String(r.msg).includes('crash loop: 5 crashes within 60 s')),
       'the reason is logged',
     );
-    assert.ok(result.output.includes('master crash for the crash-loop test'), 'the crash itself is in the log');
+    assert.ok(output.includes('master crash for the crash-loop test'), 'the crash itself is in the log');
     process.stdout.write(`  crash loop detected after ${Date.now() - started} ms\n`);
   });
 });
@@ -36,11 +40,15 @@ describe('crash-loop policy', () => {
     const home = tempHome();
     const app = await startApp(APP, ['--name', 'killed'], { GOPOOL_HOME: home });
     try {
+      // The daemon's own lines say when it has a master online, and which: the first one, then
+      // each restarted one (where polling `gopool status` would start a process each time).
+      const online = (restarts: number) =>
+        until(
+          async () => logRecords(app.lines).filter((r) => r.msg === 'master restarted and online' || String(r.msg).startsWith('online at '))[restarts],
+          30_000,
+        );
       for (let i = 0; i < 6; i++) {
-        const { masterPid } = await until(async () => {
-          const current = await status(home, 'killed');
-          return current.state === 'online' && current.master ? current : undefined;
-        }, 30_000);
+        const masterPid = (await online(i)).masterPid as number;
         process.kill(masterPid, 'SIGKILL');
         await until(async () => !alive(masterPid));
       }

@@ -39,35 +39,9 @@ describe('faults stay local', () => {
   });
 });
 
-describe('I/O-bound handlers share a thread', () => {
-  let app: App;
-  before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '1', '--max-threads', '1']);
-  });
-  after(() => app.stop());
-
-  test('one thread serves 50 awaiting requests at once', async () => {
-    // Every handler awaits a callback that is only answered once all 50 have called: run one
-    // at a time, the first would wait for ever.
-    const waiting: Array<() => void> = [];
-    const gate = createServer((_req, res) => {
-      waiting.push(() => res.end('go'));
-      if (waiting.length === 50) for (const release of waiting) release();
-    });
-    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
-    const callback = encodeURIComponent(`http://127.0.0.1:${(gate.address() as AddressInfo).port}/`);
-    try {
-      const results = await Promise.all(Array.from({ length: 50 }, () => get(`${app.url}/started-then-sleep/10?callback=${callback}`)));
-      assert.ok(results.every((r) => r.status === 200));
-      assert.equal(new Set(results.map((r) => r.json().threadId)).size, 1, 'all on one thread');
-      assert.equal(waiting.length, 50, 'all 50 were awaiting at once');
-    } finally {
-      gate.close();
-    }
-  });
-});
-
-describe('idle threads never stall', () => {
+// One instance for both: one thread, kept however idle (--idle-timeout 60000: the idle test
+// needs it to stay, and I/O-bound handlers one thread).
+describe('one pool thread', () => {
   let app: App;
   let callbackUrl: string;
   const lateness: number[] = [];
@@ -78,20 +52,57 @@ describe('idle threads never stall', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/done`;
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--min-threads', '1', '--max-threads', '1', '--idle-timeout', '60000']);
+    app = await startApp(APP, [
+      '--ingress-threads',
+      '1',
+      '--cheap-route-ms',
+      '0',
+      '--info-url',
+      '/_info',
+      '--min-threads',
+      '1',
+      '--max-threads',
+      '1',
+      '--idle-timeout',
+      '60000',
+    ]);
   });
   after(async () => {
     await app.stop();
     server.close();
   });
 
-  test('work a handler did not await completes on time with the pool idle for seconds', async () => {
-    const r = await get(`${app.url}/fire-and-forget?delay=3000&callback=${encodeURIComponent(callbackUrl)}`);
-    assert.equal(r.status, 200);
-    // No request reaches the pool from here on; the thread sits idle for 3 s.
-    // A stalled thread would run the timer only when the next task arrives, and none does.
-    await until(async () => lateness.length === 1, 10_000);
-    process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
+  describe('I/O-bound handlers share a thread', () => {
+    test('one thread serves 50 awaiting requests at once', async () => {
+      // Every handler awaits a callback that is only answered once all 50 have called: run one
+      // at a time, the first would wait for ever.
+      const waiting: Array<() => void> = [];
+      const gate = createServer((_req, res) => {
+        waiting.push(() => res.end('go'));
+        if (waiting.length === 50) for (const release of waiting) release();
+      });
+      await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+      const callback = encodeURIComponent(`http://127.0.0.1:${(gate.address() as AddressInfo).port}/`);
+      try {
+        const results = await Promise.all(Array.from({ length: 50 }, () => get(`${app.url}/started-then-sleep/10?callback=${callback}`)));
+        assert.ok(results.every((r) => r.status === 200));
+        assert.equal(new Set(results.map((r) => r.json().threadId)).size, 1, 'all on one thread');
+        assert.equal(waiting.length, 50, 'all 50 were awaiting at once');
+      } finally {
+        gate.close();
+      }
+    });
+  });
+
+  describe('idle threads never stall', () => {
+    test('work a handler did not await completes on time with the pool idle for seconds', async () => {
+      const r = await get(`${app.url}/fire-and-forget?delay=3000&callback=${encodeURIComponent(callbackUrl)}`);
+      assert.equal(r.status, 200);
+      // No request reaches the pool from here on; the thread sits idle for 3 s.
+      // A stalled thread would run the timer only when the next task arrives, and none does.
+      await until(async () => lateness.length === 1, 10_000);
+      process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
+    });
   });
 });
 

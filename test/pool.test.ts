@@ -50,29 +50,6 @@ describe('elastic threads', () => {
   });
 });
 
-describe('cheap requests overtake heavy ones', () => {
-  let app: App;
-  before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--min-threads', '2', '--max-threads', '2']);
-  });
-  after(() => app.stop());
-
-  test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
-    // Let the pool measure both routes: /thread cheap, /spin heavy.
-    for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
-    await get(`${app.url}/spin/300`);
-    const heavy = Array.from({ length: 10 }, () => get(`${app.url}/spin/300`));
-    let heavyDone = 0;
-    for (const request of heavy) void request.then(() => heavyDone++);
-    await until(async () => (await info(app)).queued >= 5);
-    assert.equal((await get(`${app.url}/thread`)).status, 200);
-    // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for a thread
-    // to be free: the 2 running heavy ones and the next one each thread was sent already.
-    assert.ok(heavyDone <= 4, `the cheap request was answered after ${heavyDone} of 10 heavy ones`);
-    assert.ok((await Promise.all(heavy)).every((r) => r.status === 200));
-  });
-});
-
 describe('back pressure', () => {
   let app: App;
   before(async () => {
@@ -112,7 +89,8 @@ describe('back pressure', () => {
   });
 });
 
-describe('timeouts and stuck threads', () => {
+// One instance for both: the same options, and each test starts from idle threads.
+describe('two threads from the start', () => {
   let app: App;
   // Both threads up from the start: the stuck handler must reach a thread before its timeout.
   before(async () => {
@@ -120,30 +98,49 @@ describe('timeouts and stuck threads', () => {
   });
   after(() => app.stop());
 
-  test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
-    const before = await info(app);
-    const r = await get(`${app.url}/timeout/async`);
-    assert.equal(r.status, 504);
-    // The handler sleeps 5 s and would answer 200: a 504 is the route's timeout answering.
-    assert.equal((await info(app)).threadsReplaced, before.threadsReplaced);
+  describe('cheap requests overtake heavy ones', () => {
+    test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
+      // Let the pool measure both routes: /thread cheap, /spin heavy.
+      for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
+      await get(`${app.url}/spin/300`);
+      const heavy = Array.from({ length: 10 }, () => get(`${app.url}/spin/300`));
+      let heavyDone = 0;
+      for (const request of heavy) void request.then(() => heavyDone++);
+      await until(async () => (await info(app)).queued >= 5);
+      assert.equal((await get(`${app.url}/thread`)).status, 200);
+      // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for a thread
+      // to be free: the 2 running heavy ones and the next one each thread was sent already.
+      assert.ok(heavyDone <= 4, `the cheap request was answered after ${heavyDone} of 10 heavy ones`);
+      assert.ok((await Promise.all(heavy)).every((r) => r.status === 200));
+    });
   });
 
-  test('a handler stuck in synchronous code gets 504 and its thread is replaced', async () => {
-    const before = await info(app);
-    // Keep one thread inside a synchronous handler so the stuck one must run on another.
-    const other = get(`${app.url}/spin/1000`);
-    await until(async () => (await info(app)).running === 1);
-    const r = await get(`${app.url}/timeout/stuck`);
-    assert.equal(r.status, 504);
-    await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
-    assert.equal((await get(`${app.url}/thread`)).status, 200, 'the pool serves again');
-    assert.equal((await other).status, 200, 'a request on another thread was unaffected');
-  });
+  describe('timeouts and stuck threads', () => {
+    test('an awaiting handler past its timeout gets 504 quickly; its thread lives on', async () => {
+      const before = await info(app);
+      const r = await get(`${app.url}/timeout/async`);
+      assert.equal(r.status, 504);
+      // The handler sleeps 5 s and would answer 200: a 504 is the route's timeout answering.
+      assert.equal((await info(app)).threadsReplaced, before.threadsReplaced);
+    });
 
-  test('a handler stuck after an await is found by the watchdog and its thread replaced', async () => {
-    const before = await info(app);
-    assert.equal((await get(`${app.url}/timeout/stuck-after-await`)).status, 504);
-    await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1, 10_000);
-    assert.equal((await get(`${app.url}/thread`)).status, 200);
+    test('a handler stuck in synchronous code gets 504 and its thread is replaced', async () => {
+      const before = await info(app);
+      // Keep one thread inside a synchronous handler so the stuck one must run on another.
+      const other = get(`${app.url}/spin/1000`);
+      await until(async () => (await info(app)).running === 1);
+      const r = await get(`${app.url}/timeout/stuck`);
+      assert.equal(r.status, 504);
+      await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1);
+      assert.equal((await get(`${app.url}/thread`)).status, 200, 'the pool serves again');
+      assert.equal((await other).status, 200, 'a request on another thread was unaffected');
+    });
+
+    test('a handler stuck after an await is found by the watchdog and its thread replaced', async () => {
+      const before = await info(app);
+      assert.equal((await get(`${app.url}/timeout/stuck-after-await`)).status, 504);
+      await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1, 10_000);
+      assert.equal((await get(`${app.url}/thread`)).status, 200);
+    });
   });
 });

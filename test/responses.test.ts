@@ -111,6 +111,19 @@ for (const [mode, start] of modes) {
       assert.equal(big.status, 413);
       assert.equal((await get(`${app.url}/return/text`)).status, 200);
     });
+
+    // (Pool mode only: single mode has no worker threads.)
+    if (mode === 'pool mode') {
+      test('handlers run on worker threads of the master process; runOn master runs inline', async () => {
+        const master = (await get(`${app.url}/master/thread`)).json();
+        const handler = (await get(`${app.url}/thread`)).json();
+        assert.equal(master.threadId, 0);
+        assert.notEqual(handler.threadId, 0);
+        assert.equal(handler.pid, master.pid, 'one process');
+        assert.equal((await get(`${app.url}/inline`)).json().threadId, 0);
+        assert.ok(logRecords(app.lines).some((r) => r.role === 'master'));
+      });
+    }
   });
 }
 
@@ -129,24 +142,6 @@ describe('production hides error details', () => {
     const line = await app.waitForLine((l) => l.includes('secret detail'));
     assert.match(line, /routes\.js/, 'the log keeps the stack');
     assert.equal((await get(`${app.url}/throw/http`)).json().message, 'already exists', '4xx messages are still shown');
-  });
-});
-
-describe('threads', () => {
-  let app: App;
-  before(async () => {
-    app = await startApp(join(FIXTURES, 'pool-app.js'));
-  });
-  after(() => app.stop());
-
-  test('handlers run on worker threads of the master process; runOn master runs inline', async () => {
-    const master = (await get(`${app.url}/master/thread`)).json();
-    const handler = (await get(`${app.url}/thread`)).json();
-    assert.equal(master.threadId, 0);
-    assert.notEqual(handler.threadId, 0);
-    assert.equal(handler.pid, master.pid, 'one process');
-    assert.equal((await get(`${app.url}/inline`)).json().threadId, 0);
-    assert.ok(logRecords(app.lines).some((r) => r.role === 'master'));
   });
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { connectOutcome, status } from './helpers/daemon';
+import { CRASH_LOOP_APP, connectOutcome, crashFirstMaster, crashLoopEnv, status, untilLogged } from './helpers/daemon';
 import { get, until } from './helpers/http';
 import { CLI, FIXTURES, runToEnd, startApp, tempHome } from './helpers/processes';
 
@@ -11,17 +11,15 @@ const APP = join(FIXTURES, 'pool-app.js');
 describe('the listening socket closes when nobody will serve', () => {
   test('a daemon that gave up (crash loop, in the background) refuses connections and says so', async () => {
     const home = tempHome();
-    // 1 s before each crash: the first start is online first, however busy the machine.
-    const env = { GOPOOL_HOME: home, GOPOOL_TEST_CRASH_AFTER_MS: '3000' };
-    const started = await runToEnd(process.execPath, [CLI, 'start', join(FIXTURES, 'crash-loop-app.js'), '--daemon', '--name', 'closer', '--port', '0'], {
-      env,
-    });
+    const env = crashLoopEnv(home);
+    const started = await runToEnd(process.execPath, [CLI, 'start', CRASH_LOOP_APP, '--daemon', '--name', 'closer', '--port', '0'], { env });
     assert.equal(started.code, 0, started.output);
     const port = Number(started.output.match(/on http:\/\/[\d.]+:(\d+)/)![1]);
-    const s = await until(async () => {
-      const current = await status(home, 'closer');
-      return current.state === 'errored' ? current : undefined;
-    }, 60_000);
+    await crashFirstMaster(`http://127.0.0.1:${port}`);
+    // The daemon logs that it gives up once it is errored.
+    await untilLogged(home, 'closer', 'not restarting the master');
+    const s = await status(home, 'closer');
+    assert.equal(s.state, 'errored');
     assert.equal(s.listening, null, 'status: no listening socket');
     assert.equal(await connectOutcome(port), 'ECONNREFUSED');
     const logs = await runToEnd(process.execPath, [CLI, 'logs', 'closer', '-n', '50'], { env });

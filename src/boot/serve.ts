@@ -7,7 +7,7 @@
  */
 import { basename, extname } from 'node:path';
 import { definitionOf } from '../api/app-definition';
-import type { AppCallbacks, RunningServer } from '../api/types';
+import type { AppCallbacks } from '../api/types';
 import { type PartialOptions, resolveOptions } from '../config/resolve-options';
 import { ERR_POOL_UNSUPERVISED } from '../errors';
 import { listenOnHandle, listenOnPort } from '../ingress/listen';
@@ -29,7 +29,7 @@ export interface ServeArgs {
   link?: SupervisorLink;
 }
 
-export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): Promise<RunningServer> {
+export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): Promise<Server> {
   const request = realm().startRequest ?? { mode: 'pool' as const, options: {} };
   const options = resolveOptions({ code: request.options, env: process.env, cli });
   if (!options.name) options.name = basename(appFile, extname(appFile));
@@ -49,8 +49,6 @@ export async function serveApp({ gopool: app, appFile, cli, link }: ServeArgs): 
   }
   log.info({ url: server.url, name: options.name, mode: request.mode }, `gopool ${options.name} listening on ${server.url}`);
   if (link) {
-    link.provideStats(() => server.metrics.snapshot());
-    link.onDaemonInfo = (info) => server.metrics.setDaemon(info);
     link.onDrain(() => stopAndExit(server, log, options.gracePeriod, 'the daemon asked'));
     // The terminal's Ctrl-C reaches the whole process group: the daemon coordinates the stop.
     process.on('SIGINT', () => undefined);

@@ -9,10 +9,20 @@ import { ERR_MASTER_SPEC, reportStartFailure, startFailureMessage } from '../err
 import { loadApp, resolveAppFile } from '../runtime/load-app';
 import { claimRole } from '../runtime/realm';
 import { MASTER_SPEC_ENV, type MasterSpec } from '../supervision/ipc';
+import type { Server } from './start-server';
 import { SupervisorLink } from './supervisor-link';
 
 claimRole('managed');
-const link = new SupervisorLink();
+/**
+ * The running server, set as serveApp returns: the daemon tells the master about itself in
+ * answer to its ready, the last thing serveApp sends before it returns, so the answer always
+ * finds it; a status asked before then gets no figures of this master (as while it starts).
+ */
+let server: Server | undefined;
+const link = new SupervisorLink({
+  daemonInfo: (info) => server?.metrics.setDaemon(info),
+  stats: () => server?.metrics.snapshot(),
+});
 
 async function main(): Promise<void> {
   const raw = process.env[MASTER_SPEC_ENV];
@@ -21,7 +31,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(raw) as MasterSpec;
   const appFile = resolveAppFile(spec.appFile);
   await loadApp(appFile);
-  await serveApp({ gopool: gopoolInstance(), appFile, cli: spec.cli, link });
+  server = await serveApp({ gopool: gopoolInstance(), appFile, cli: spec.cli, link });
 }
 
 main().catch(async (err: unknown) => {

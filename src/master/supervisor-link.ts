@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { ERR_DAEMON_GONE, rebuildError } from '../errors';
+import type { DaemonInfo } from '../monitoring/metrics';
 import type { MasterStats, ToDaemon, ToMaster } from '../supervision/ipc';
 import type { TcpHandle } from '../supervision/listen-socket';
+
+/** What the daemon tells or asks its master besides the answers to its requests (master/main.ts acts on it). */
+export interface DaemonSays {
+  /** The daemon's pid, start time and restart count, sent once the master said it is ready. */
+  daemonInfo(info: DaemonInfo): void;
+  /** The master's figures for `gopool status`; undefined while the server is not running (no answer then). */
+  stats(): MasterStats | undefined;
+}
 
 /**
  * The master's end of the IPC channel to its daemon. Emits 'drain' when the daemon asks the
@@ -10,13 +19,10 @@ import type { TcpHandle } from '../supervision/listen-socket';
 export class SupervisorLink extends EventEmitter {
   /** Descriptors asked for and not yet received; the daemon answers in order. */
   private readonly pendingHandles: Array<{ resolve: (handle: TcpHandle) => void; reject: (err: Error) => void }> = [];
-  private statsProvider: (() => MasterStats) | undefined;
   /** The daemon asked this master to drain, or is gone (also before anyone listened for 'drain'). */
   drainAsked = false;
-  /** The daemon's pid, start time and restart count, once it has sent them. */
-  onDaemonInfo: ((info: { pid: number; startedAt: number; restarts: number }) => void) | undefined;
 
-  constructor() {
+  constructor(private readonly told: DaemonSays) {
     super();
     process.on('message', (message: ToMaster, handle?: unknown) => this.onMessage(message, handle));
     process.on('disconnect', () => this.askDrain());
@@ -45,10 +51,6 @@ export class SupervisorLink extends EventEmitter {
     });
   }
 
-  provideStats(provider: () => MasterStats): void {
-    this.statsProvider = provider;
-  }
-
   /** Calls `drain` once the daemon asks (at once if it asked already, while the server was starting). */
   onDrain(drain: () => void): void {
     if (this.drainAsked) drain();
@@ -75,11 +77,13 @@ export class SupervisorLink extends EventEmitter {
       case 'drain':
         this.askDrain();
         return;
-      case 'stats?':
-        if (this.statsProvider) this.send({ t: 'stats', id: message.id, stats: this.statsProvider() });
+      case 'stats?': {
+        const stats = this.told.stats();
+        if (stats) this.send({ t: 'stats', id: message.id, stats });
         return;
+      }
       case 'daemon':
-        this.onDaemonInfo?.({ pid: message.pid, startedAt: message.startedAt, restarts: message.restarts });
+        this.told.daemonInfo({ pid: message.pid, startedAt: message.startedAt, restarts: message.restarts });
         return;
     }
   }
