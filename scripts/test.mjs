@@ -6,17 +6,19 @@
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
 //   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
+//   GOPOOL_TEST_CONCURRENCY=4 npm test   test files at once, of every run together (the default)
 //
 // Where tests live (test/internals/ import src/, or dist/ for a module that starts a built file by
 // path; end-to-end tests start the built CLI and reach gopool only through require('gopool')):
-//   test/internals/**/*.test.ts  unit tests of pure modules, mirroring src/ (seconds; every major)
+//   test/internals/**/*.test.ts  unit tests of pure modules, mirroring src/ (seconds; every major;
+//                                a whole run has test/internals/in-one-process.ts run them all)
 //   test/*.test.ts               end to end: real processes, sockets, clients (every major)
 //   test/programs/*.test.ts      end to end against real programs (nginx, prometheus, chromium,
 //                                the packed tarball installed with npm, ...): their outcome does
 //                                not depend on Node's version, so they run once, on the Node
 //                                running npm test
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { nodeBinary } from './node-versions.mjs';
 import { ensureSystemPackages } from './system-packages.mjs';
@@ -65,13 +67,15 @@ function testFiles(dir) {
     .sort();
 }
 
-// Coverage: c8 sets NODE_V8_COVERAGE, which every process the suite starts inherits (the CLI, the
-// daemons, the masters, config-file children) and whose worker threads write too; it maps the
-// covered dist/ back to src/ through the source maps. Only for a whole run on the machine's Node;
-// GOPOOL_TEST_COVERAGE=0 turns it off.
+// Coverage: V8's own, written by every process the covered run starts (the test files, the CLI,
+// the daemons, the masters, config-file children) and by their worker threads, to the folder in
+// NODE_V8_COVERAGE, which they all inherit; c8 then maps the covered dist/ back to src/ through
+// the source maps (what `c8 <command>` does, with the command being many test files here). Only
+// for a whole run on the machine's Node; GOPOOL_TEST_COVERAGE=0 turns it off.
 const COVERAGE = join(root, '.coverage');
-const C8 = [
+const C8_REPORT = [
   join(root, 'node_modules', 'c8', 'bin', 'c8.js'),
+  'report',
   '--temp-directory',
   join(COVERAGE, 'tmp'),
   '--report-dir',
@@ -94,24 +98,43 @@ function coverageLine(version) {
 }
 
 /**
- * The files that take longest (each waits out restarts, back-offs or grace periods in turn)
- * start first, so that the run does not end with one of them alone; the rest by name.
+ * The files that take longest (each waits out restarts, back-offs or grace periods in turn, or
+ * installs with npm) start first, so that the run does not end with one of them alone; the rest
+ * by name. Named by their path below test/, without .test.ts.
  */
-const LONGEST_FIRST = ['streams', 'background', 'crash-loop', 'supervision', 'pool-faults', 'pool', 'ingress', 'socket-close', 'tls', 'fastify-apps'];
+const LONGEST_FIRST = [
+  'programs/package',
+  'streams',
+  'programs/nginx',
+  'supervision',
+  'background',
+  'pool',
+  'crash-loop',
+  'internals/in-one-process',
+  'pool-faults',
+  'ingress',
+  'responses',
+  'tls',
+  'programs/dashboard',
+  'programs/db-budget',
+];
 function startOrder(file) {
-  const at = LONGEST_FIRST.indexOf(file.replace(/\.test\.ts$/, ''));
+  const at = LONGEST_FIRST.indexOf(relative(join(root, 'test'), join(root, file)).replace(/(\.test)?\.ts$/, ''));
   return at === -1 ? LONGEST_FIRST.length : at;
 }
+
+// The unit tests run in one process (the file requires every test/internals/**/*.test.ts): one
+// process per file would spend most of their CPU starting node, tsx and the test runner.
+const INTERNALS = join('test', 'internals', 'in-one-process.ts');
 
 const chosen = process.argv.slice(2);
 const everyMajor =
   chosen.length > 0
     ? chosen.filter((f) => !f.includes('test/programs/'))
     : [
-        ...testFiles('internals'),
+        INTERNALS,
         ...readdirSync(join(root, 'test'))
           .filter((f) => f.endsWith('.test.ts'))
-          .sort((a, b) => startOrder(a) - startOrder(b) || a.localeCompare(b))
           .map((f) => join('test', f)),
       ];
 const onceOnly = chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
@@ -123,6 +146,7 @@ const majors =
 
 ensureSystemPackages(SYSTEM_NEEDS);
 
+const began = Date.now();
 let passed = 0;
 let failed = 0;
 const summary = [];
@@ -136,47 +160,94 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript'
 if (tsc.status === 0) passed++;
 else failed++;
 summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
-// The tests of real programs run on the first major only, in a run of their own: outside
-// coverage (they exercise npm, nginx, a browser, not src/ more than the rest does).
 // Lint and format (biome.json): one check of the sources, tests, scripts and benchmarks.
 console.log('\n== lint and format (biome check)');
 const biome = spawnSync(process.execPath, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.'], { cwd: root, stdio: 'inherit' });
 if (biome.status === 0) passed++;
 else failed++;
 summary.push(`lint and format: ${biome.status === 0 ? 'passed' : 'FAILED (npx biome check --write . fixes what it can)'}`);
+
+// The tests of real programs run on the first major only, in a run of their own: outside
+// coverage (they exercise npm, nginx, a browser, not src/ more than the rest does).
 const runs = majors.flatMap((major, i) => [
   { major, files: everyMajor, programs: false },
   ...(i === 0 && onceOnly.length > 0 ? [{ major, files: onceOnly, programs: true }] : []),
 ]);
-for (const { major, files, programs } of runs) {
-  if (files.length === 0) continue;
-  const node = nodeBinary(major);
-  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  // The whole suite on the machine's Node runs under c8 (coverage of src/, see coverageLine).
-  const covered = !programs && chosen.length === 0 && node === process.execPath && process.env.GOPOOL_TEST_COVERAGE !== '0';
-  console.log(`\n== ${programs ? 'tests of real programs (on one major only)' : 'test suite'} on Node ${version}${covered ? ', with coverage' : ''}`);
-  const started = Date.now();
-  // Four test files at once on two cores: most of an end-to-end file's time is spent waiting on
-  // processes it started (restarts with back-off, timeouts, graceful stops), not on the CPU.
-  // GOPOOL_TEST_CONCURRENCY changes it.
-  const command = [node, '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.GOPOOL_TEST_CONCURRENCY ?? 4}`, ...files];
-  const [bin, ...args] = covered ? [process.execPath, ...C8, ...command] : command;
-  const result = spawnSync(bin, args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  process.stdout.write(result.stdout);
-  const count = (name) => Number(result.stdout.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-  const ok = result.status === 0;
-  passed += count('pass');
-  failed += count('fail') + (ok || count('fail') > 0 ? 0 : 1);
-  summary.push(
-    `${programs ? 'real programs, ' : ''}Node ${version}: ${count('pass')} passed, ${count('fail')} failed in ${Math.round((Date.now() - started) / 1000)} s${ok ? '' : ` (exit ${result.status})`}`,
-  );
-  if (covered) summary.push(coverageLine(version));
+// V8's compiled code of every module, kept between processes (Node 22.1 and later; Node 20
+// ignores it): each test starts the CLI, a daemon, masters and threads that load the same
+// modules, fastify's among them. Not for the covered run, whose compiled code counts.
+const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'gopool-tests-compile-cache');
+for (const run of runs) {
+  run.node = nodeBinary(run.major);
+  run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  // The whole suite on the machine's Node runs under coverage (of src/, see coverageLine).
+  run.covered = !run.programs && chosen.length === 0 && run.node === process.execPath && process.env.GOPOOL_TEST_COVERAGE !== '0';
+  run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
+  run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
+  run.left = run.files.length;
+  Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
 }
+if (runs.some((run) => run.covered)) {
+  rmSync(COVERAGE, { recursive: true, force: true });
+  mkdirSync(join(COVERAGE, 'tmp'), { recursive: true });
+}
+
+// One pool of test files for every run: GOPOOL_TEST_CONCURRENCY of them at once (4 by default,
+// on two cores: most of an end-to-end file's time is spent waiting on the processes it started,
+// restarts with back-off, timeouts, graceful stops), the longest first whichever run they are
+// of, so that the machine stays busy to the end instead of each run ending with its longest
+// files alone. Each file runs as `node <file>` (node:test runs the tests of the file it is
+// given, and reports them), its output printed once it is done.
+const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 4));
+const jobs = runs
+  .flatMap((run, r) => run.files.map((file) => ({ run, r, file })))
+  .sort((a, b) => startOrder(a.file) - startOrder(b.file) || a.r - b.r || a.file.localeCompare(b.file));
+console.log(`\n== ${jobs.length} test files, ${AT_ONCE} at once: ${runs.map((run) => run.title).join('; ')}`);
+
+function runFile({ run, file }) {
+  const started = Date.now();
+  if (!run.first) run.first = started;
+  const child = spawn(run.node, ['--import', 'tsx', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: run.env });
+  const out = [];
+  child.stdout.on('data', (chunk) => out.push(chunk));
+  child.stderr.on('data', (chunk) => out.push(chunk));
+  return new Promise((resolve) => {
+    child.on('close', (status) => {
+      const text = Buffer.concat(out).toString('utf8');
+      const count = (name) => Number(text.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+      run.pass += count('pass');
+      run.fail += count('fail');
+      if (status !== 0 && count('fail') === 0) run.crashed++;
+      run.last = Date.now();
+      console.log(`\n== ${file}, ${run.title}: ${Math.round((run.last - started) / 1000)} s${status === 0 ? '' : ` (exit ${status})`}`);
+      process.stdout.write(text);
+      if (--run.left === 0 && run.covered) {
+        // Every process of the run has written its coverage: the report, while the pool goes on.
+        run.report = new Promise((done) => spawn(process.execPath, C8_REPORT, { cwd: root, stdio: 'inherit' }).on('close', done)).then((code) => {
+          run.coverage = code === 0 ? coverageLine(run.version) : `coverage: c8 report failed (exit ${code})`;
+        });
+      }
+      resolve();
+    });
+  });
+}
+
+let next = 0;
+async function worker() {
+  while (next < jobs.length) await runFile(jobs[next++]);
+}
+await Promise.all(Array.from({ length: Math.min(AT_ONCE, jobs.length) }, worker));
+await Promise.all(runs.map((run) => run.report));
+for (const run of runs) {
+  passed += run.pass;
+  failed += run.fail + run.crashed;
+  const crashed = run.crashed ? ` (${run.crashed} file${run.crashed > 1 ? 's' : ''} exited without a test report)` : '';
+  summary.push(
+    `${run.programs ? 'real programs, ' : ''}Node ${run.version}: ${run.pass} passed, ${run.fail} failed${crashed}, its files from +${Math.round((run.first - began) / 1000)} s to +${Math.round((run.last - began) / 1000)} s`,
+  );
+  if (run.coverage) summary.push(run.coverage);
+}
+summary.push(`whole run: ${Math.round((Date.now() - began) / 1000)} s`);
 console.log(`\n${summary.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

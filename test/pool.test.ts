@@ -1,6 +1,8 @@
 // The elastic pool under real requests: growth and retirement, cheap requests before heavy
 // ones, back pressure, timeouts and stuck threads. (Faults, I/O and idle threads: pool-faults.test.ts.)
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
@@ -24,7 +26,7 @@ describe('elastic threads', () => {
       '--max-threads',
       '2',
       '--idle-timeout',
-      '300',
+      '2000',
     ]);
   });
   after(() => app.stop());
@@ -32,8 +34,12 @@ describe('elastic threads', () => {
   test('threads start on demand up to max-threads and retire after idle-timeout', async () => {
     // The start-up thread retires first: min-threads is 0.
     await until(async () => (await info(app)).threads === 0);
-    // Two CPU-bound requests at once need two threads.
-    const [a, b] = await Promise.all([get(`${app.url}/spin/300`), get(`${app.url}/spin/300`)]);
+    // Two CPU-bound requests at once need two threads: each spins until both run (a 300 ms spin
+    // could end before a second thread has started on a busy machine, and the first thread take
+    // the second request). The idle timeout outlasts reading the count of threads after them.
+    const barrier = join(mkdtempSync(join(tmpdir(), 'gopool-together-')), 'spin');
+    const together = `${app.url}/spin-together?n=2&barrier=${encodeURIComponent(barrier)}`;
+    const [a, b] = await Promise.all([get(together), get(together)]);
     assert.notEqual(a.json().threadId, b.json().threadId, 'the two requests ran on two threads at once');
     const busy = await info(app);
     assert.equal(busy.threads, 2);

@@ -36,15 +36,27 @@ const modes: Array<{ name: string; ingress: boolean; single: boolean; start: () 
 const PLACES = ['pool', 'master', 'auto'] as const;
 const KINDS = ['readable', 'generator', 'web', 'reply'] as const;
 
-/** A server that records what handlers tell it (`?what=...`). */
-async function callbackServer(): Promise<{ url: string; seen: string[]; close: () => void }> {
+/**
+ * A server that records what handlers tell it (`?what=...`): all of it in `seen`, and by the
+ * path of the callback URL in `at(path)`, for requests whose callbacks may come late.
+ */
+async function callbackServer(): Promise<{ url: string; seen: string[]; at: (path: string) => string[]; close: () => void }> {
   const seen: string[] = [];
+  const byPath = new Map<string, string[]>();
   const server = http.createServer((req, res) => {
-    seen.push(new URL(req.url!, 'http://x').searchParams.get('what') ?? '');
+    const url = new URL(req.url!, 'http://x');
+    const what = url.searchParams.get('what') ?? '';
+    seen.push(what);
+    byPath.set(url.pathname.slice(1), [...(byPath.get(url.pathname.slice(1)) ?? []), what]);
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, seen, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    seen,
+    at: (path) => byPath.get(path) ?? [],
+    close: () => server.close(),
+  };
 }
 
 /** Is this the fixture's pattern (byte i is i % 251), `total` bytes long? */
@@ -147,9 +159,12 @@ for (const mode of modes) {
 
     test('server-sent events: headers, the first event at once, the signal aborts and the source ends when the client leaves', async () => {
       for (const place of PLACES) {
-        callbacks.seen.length = 0;
+        // Each request its own callback path: a HEAD's generator, if it started, says it
+        // returned when it gets to it, maybe after the next request began.
+        const byGet = `${place}-get`;
+        const byHead = `${place}-head`;
         const controller = new AbortController();
-        const response = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url)}`, { signal: controller.signal });
+        const response = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url + byGet)}`, { signal: controller.signal });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
         assert.equal(response.headers.get('cache-control'), 'no-cache');
@@ -158,21 +173,20 @@ for (const mode of modes) {
         for (let i = 0; i < 100 && !text.includes('id: 3\n'); i++) text += (await reader.read()).value ?? '';
         assert.ok(text.startsWith(':\n\ndata: hello\n\n'), `${place}: ${JSON.stringify(text)}`);
         assert.match(text, /id: 2\nevent: tick\ndata: \{"n":2,"threadId":\d+\}\n\n/);
-        assert.deepEqual(callbacks.seen, [], 'the handler is still producing');
+        assert.deepEqual(callbacks.at(byGet), [], 'the handler is still producing');
         controller.abort();
-        await until(async () => callbacks.seen.includes('aborted:GOPOOL_ERR_CLIENT_GONE') && callbacks.seen.includes('source-returned'));
+        await until(async () => callbacks.at(byGet).includes('aborted:GOPOOL_ERR_CLIENT_GONE') && callbacks.at(byGet).includes('source-returned'));
 
         // HEAD: the headers, no body, and the endless source is stopped with the response (its
         // signal aborts; a generator not started yet has no finally to run).
-        callbacks.seen.length = 0;
-        const head = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url)}`, {
+        const answer = await fetch(`${app.url}/${place}/events?callback=${encodeURIComponent(callbacks.url + byHead)}`, {
           method: 'HEAD',
           signal: AbortSignal.timeout(20_000),
         });
-        assert.equal(head.status, 200);
-        assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-        assert.equal(await head.text(), '');
-        await until(async () => callbacks.seen.includes('aborted:GOPOOL_ERR_CLIENT_GONE'));
+        assert.equal(answer.status, 200);
+        assert.equal(answer.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+        assert.equal(await answer.text(), '');
+        await until(async () => callbacks.at(byHead).includes('aborted:GOPOOL_ERR_CLIENT_GONE'));
       }
     });
 

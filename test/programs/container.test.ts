@@ -53,12 +53,14 @@ const REAP_WITHIN_MS = 3000;
  * exited. Every process is a zombie for the instant between its exit and its parent's wait().
  */
 async function orphanFate(url: string, init: number): Promise<'reaped' | 'zombie'> {
-  assert.equal((await get(`${url}/orphan/500`)).status, 200);
+  // It sleeps 3 s from before the answer: long enough to be seen sleeping after an answer that
+  // took its time on a busy machine.
+  assert.equal((await get(`${url}/orphan/3000`)).status, 200);
   // Seen as PID 1's child while it sleeps...
   const orphan = await waitFor(() => tree(init).find((p) => p.comm === 'sleep' && p.ppid === init && p.state !== 'Z'), 5000);
   const state = () => processes().find((p) => p.pid === orphan.pid)?.state;
   // ... until it exits ...
-  await waitFor(() => state() === undefined || state() === 'Z', 5000);
+  await waitFor(() => state() === undefined || state() === 'Z', 10_000);
   // ... and then is reaped, or not.
   try {
     await waitFor(() => state() === undefined, REAP_WITHIN_MS);

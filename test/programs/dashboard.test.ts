@@ -71,9 +71,11 @@ test('the first frame shows the figures, before any fetch of the page has return
 test('the dashboard charts throughput, latency and threads live, under load', async () => {
   const app = await startApp(join(FIXTURES, 'pool-app.js'), ['--info-url', '/_gopool', '--monitor-token', 'dash', '--max-threads', '2']);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS });
+  // The load lasts until the page has charted it, however long the browser takes to get there
+  // on a busy machine (bounded by the 60 s of the loads).
+  const cheap = steadyLoad(`${app.url}/thread`, { connections: 4, durationMs: 60_000 });
+  const heavy = steadyLoad(`${app.url}/spin/20`, { connections: 2, durationMs: 60_000 });
   try {
-    const cheap = steadyLoad(`${app.url}/thread`, { connections: 4, durationMs: 8000 });
-    const heavy = steadyLoad(`${app.url}/spin/20`, { connections: 2, durationMs: 8000 });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${app.url}/_gopool/dashboard?token=dash`);
     // Wait for several live updates showing traffic, then look at what was drawn.
@@ -131,8 +133,10 @@ test('the dashboard charts throughput, latency and threads live, under load', as
     assert.ok(seen.throughputInk > 50 && seen.latencyInk > 50 && seen.poolInk > 50, `lines drawn: ${JSON.stringify(seen)}`);
     assert.ok(seen.routes.includes('GET /thread') && seen.routes.includes('GET /spin/:ms'), `routes listed: ${seen.routes.join(', ')}`);
     assert.ok(seen.threadRows >= 1);
-    await Promise.all([cheap.done, heavy.done]);
   } finally {
+    cheap.stop();
+    heavy.stop();
+    await Promise.all([cheap.done, heavy.done]);
     await browser.close();
     await app.stop();
   }
