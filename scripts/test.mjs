@@ -105,18 +105,22 @@ function coverageLine(version) {
 const LONGEST_FIRST = [
   'programs/package',
   'streams',
-  'programs/nginx',
   'supervision',
+  'programs/nginx',
+  'tls',
+  'ingress',
+  'responses',
   'background',
   'pool',
   'crash-loop',
-  'internals/in-one-process',
   'pool-faults',
-  'ingress',
-  'responses',
-  'tls',
-  'programs/dashboard',
+  'programs/container',
+  'programs/malformed-requests',
+  'fastify-apps',
+  'watch',
   'programs/db-budget',
+  'programs/dashboard',
+  'internals/in-one-process',
 ];
 function startOrder(file) {
   const at = LONGEST_FIRST.indexOf(relative(join(root, 'test'), join(root, file)).replace(/(\.test)?\.ts$/, ''));

@@ -1,7 +1,7 @@
 // The elastic pool under real requests: growth and retirement, cheap requests before heavy
 // ones, back pressure, timeouts and stuck threads. (Faults, I/O and idle threads: pool-faults.test.ts.)
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -106,14 +106,27 @@ describe('two threads from the start', () => {
 
   describe('cheap requests overtake heavy ones', () => {
     test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
-      // Let the pool measure both routes: /thread cheap, /spin heavy.
+      // The heavy requests spin until `go` exists, then 300 ms: none ends before the test has
+      // seen them queued and the cheap one queued behind them, however slowly they arrive.
+      const go = join(mkdtempSync(join(tmpdir(), 'gopool-overtake-')), 'go');
+      const spinning = `${app.url}/spin-when?ms=300&go=${encodeURIComponent(go)}`;
+      // Let the pool measure both routes: /thread cheap, /spin-when heavy.
       for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);
-      await get(`${app.url}/spin/300`);
-      const heavy = Array.from({ length: 10 }, () => get(`${app.url}/spin/300`));
+      writeFileSync(go, '');
+      await get(spinning);
+      rmSync(go);
+      const heavy = Array.from({ length: 10 }, () => get(spinning));
       let heavyDone = 0;
       for (const request of heavy) void request.then(() => heavyDone++);
-      await until(async () => (await info(app)).queued >= 5);
-      assert.equal((await get(`${app.url}/thread`)).status, 200);
+      // All ten in the pool (each thread runs one and was sent the next), five or more queued.
+      const queued = await until(async () => {
+        const pool = await info(app);
+        return pool.running + pool.queued === 10 && pool.queued >= 5 && pool.queued;
+      });
+      const cheap = get(`${app.url}/thread`);
+      await until(async () => (await info(app)).queued === queued + 1);
+      writeFileSync(go, '');
+      assert.equal((await cheap).status, 200);
       // FIFO would answer it after the 5+ heavy ones queued before it; it only waits for a thread
       // to be free: the 2 running heavy ones and the next one each thread was sent already.
       assert.ok(heavyDone <= 4, `the cheap request was answered after ${heavyDone} of 10 heavy ones`);
