@@ -112,19 +112,21 @@ describe('metrics endpoints', () => {
   describe('the master event-loop delay', () => {
     const delayMs = async (): Promise<number> => (await get(`${app.url}/_gopool`)).json().master.eventLoopDelayP99Ms;
 
-    test('an idle master reads under 5 ms, not its 50 ms sampling interval', async () => {
-      // The figure is renewed once a second; on a machine busy with other work a second can read
-      // more, so the test waits (bounded) for a quiet one: counting the interval, none ever was.
+    test('an idle master reads below half its 50 ms sampling interval, not the interval itself', async () => {
+      // The figure is renewed once a second. Counting the sampling interval (the bug this
+      // guards), no reading is ever under 50 ms; on a quiet machine an idle master reads under
+      // 5 ms, but with other test files and their servers sharing two cores a second can read
+      // 10 to 30 ms, so the test waits (bounded) for one under half the interval.
       const readings: number[] = [];
       await until(
         async () => {
           readings.push(await delayMs());
-          return readings.at(-1)! < 5;
+          return readings.at(-1)! < 25;
         },
-        15_000,
+        30_000,
         1000,
       ).catch((err) => {
-        throw new Error(`idle master never under 5 ms: ${readings.join(', ')} (${err})`);
+        throw new Error(`idle master never under 25 ms: ${readings.join(', ')} (${err})`);
       });
     });
 
