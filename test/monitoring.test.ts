@@ -4,21 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
+import { freePort } from './helpers/ports';
 import { type App, CLI, FIXTURES, runToEnd, startApp, tempHome } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('metrics endpoints', () => {
   let app: App;
@@ -170,7 +162,10 @@ describe('health, token and the monitoring port', () => {
 
   test('the monitoring port serves the same endpoints at its root', async () => {
     const base = `http://127.0.0.1:${monitorPort}`;
-    await until(async () => (await get(`${base}/livez`)).status === 200);
+    // It binds in the background (a reloaded master waits for its predecessor's port).
+    const bound = await app.waitForLine((line) => line.includes('monitoring endpoints listening') || line.includes('could not be opened'), 40_000);
+    assert.match(bound, /monitoring endpoints listening/);
+    assert.deepEqual((await get(`${base}/livez`)).json(), { live: true });
     assert.equal((await get(`${base}/metrics`, { headers: { authorization: 'Bearer s3cret' } })).status, 200);
     assert.equal((await get(`${base}/metrics`)).status, 401);
     assert.equal((await get(`${app.url}/metrics`)).status, 404, 'not on the public port root');
