@@ -139,6 +139,41 @@ for (const mode of modes) {
       });
     }
 
+    test('slow and fast readers at once, each of its own bytes: every byte as produced (no buffer used again while a socket still sends it)', async () => {
+      // Four streams at once from the same threads, 8 MiB each in 64 KiB chunks, each starting
+      // its pattern elsewhere: a block of memory filled again before its socket had written it
+      // would put one stream's bytes in another's. Two readers pause after every read, so their
+      // sockets fill and the writes wait on them.
+      const MB8 = 8 * 1024 * 1024;
+      const read = (place: string, from: number, pauseMs: number) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          http
+            .get(`${app.url}/${place}/bytes?bytes=${MB8}&chunk=65536&from=${from}`, (res) => {
+              res.on('data', (chunk: Buffer) => {
+                chunks.push(chunk);
+                if (pauseMs > 0) {
+                  res.pause();
+                  setTimeout(() => res.resume(), pauseMs);
+                }
+              });
+              res.on('end', () => resolve(Buffer.concat(chunks)));
+              res.on('error', reject);
+            })
+            .on('error', reject);
+        });
+      for (const place of PLACES) {
+        const froms = [0, 50, 100, 150];
+        const bodies = await Promise.all(froms.map((from, i) => read(place, from, i % 2 === 0 ? 2 : 0)));
+        bodies.forEach((body, i) => {
+          assert.equal(body.byteLength, MB8, `${place}, stream ${i}: every byte`);
+          const from = froms[i]!;
+          const wrong = body.findIndex((byte, at) => byte !== (from + at) % 251);
+          assert.equal(wrong, -1, `${place}, stream ${i}: byte ${wrong} is not the one produced`);
+        });
+      }
+    });
+
     test('back pressure: 100 MiB read slowly keeps the process within 64 MiB of where it was, and leaving destroys the producer', async () => {
       const pid = servingPid(app);
       for (const place of PLACES) {

@@ -8,10 +8,15 @@
  * for a chunk and none is there: a fast reader (a client on a fast link) gets a wide window,
  * big messages and few thread wake-ups; a slow reader is always ahead of its data and keeps
  * the small one, so a thousand slow downloads do not hold a thousand large windows.
- * Chunks ready one after the other travel together, copied once into a buffer of the stream's
- * own that is transferred (moved, not copied) to the other thread: measured on 10 MiB
- * responses, 64 KiB cloned messages cost the process 1.5 to 2 times the CPU of 1 MiB
- * transferred ones (bench/streams.mjs has the end-to-end figures).
+ * Chunks ready one after the other travel together, copied once into a block of shared memory
+ * the sending thread keeps and fills again once the reader gives it back
+ * (dispatch/shared-blocks.ts): no new ArrayBuffer per message on either thread, so neither
+ * collector is pushed by external memory (cloned 64 KiB messages, then transferred 1 MiB
+ * buffers, cost more: bench/streams.mjs). A reader that cannot say when it is done with a
+ * chunk (a handler reading a request body) gets a copy and gives the block back at once; the
+ * reader that writes a response to its socket borrows the block and gives it back when the
+ * socket has written it (ingress/send-stream.ts). Messages too small or too large for a block
+ * are cloned or transferred as before.
  *
  * Why not a transferred web ReadableStream (Node can transfer one): from one thread to the
  * next the two move bytes about as fast (bench/stream-transfer.mjs), but a transferred stream
@@ -21,14 +26,17 @@
  * peer directly, where a transferred ReadableStream would be pumped through the master's
  * event loop by a second pair of ports.
  *
- * Messages, sender to receiver: [DATA, bytes], [END], [FAIL, packed error]; receiver to
- * sender: [CREDIT, bytes] (bytes read, or a wider window), [CANCEL, code, message]. A port that
- * closes without END or FAIL (its thread exited) cuts the stream.
+ * Messages, sender to receiver: [DATA, bytes], [SHARED, block, length, memory the first time
+ * this block crosses this port], [END], [FAIL, packed error]; receiver to sender: [CREDIT, bytes]
+ * (bytes read, or a wider window), [RELEASE, block], [CANCEL, code, message]. A port that closes
+ * without END or FAIL (its thread exited) cuts the stream. After END the receiver keeps its port
+ * open until it has given back every block it borrowed.
  */
 import { Buffer } from 'node:buffer';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ERR_CLIENT_GONE, rebuildError } from '../errors';
 import type { ChunkSource } from './chunk-source';
+import { BLOCK_BYTES, giveBackBlock, type SharedBlock, takeBlock } from './shared-blocks';
 import { packThrown, unpackThrown } from './thrown-error';
 
 const enum Msg {
@@ -37,16 +45,27 @@ const enum Msg {
   Fail = 3,
   Credit = 4,
   Cancel = 5,
+  Shared = 6,
+  Release = 7,
 }
 
-type Message = [Msg.Data, Uint8Array] | [Msg.End] | [Msg.Fail, unknown] | [Msg.Credit, number] | [Msg.Cancel, string, string];
+type Message =
+  | [Msg.Data, Uint8Array]
+  | [Msg.Shared, number, number, SharedArrayBuffer?]
+  | [Msg.End]
+  | [Msg.Fail, unknown]
+  | [Msg.Credit, number]
+  | [Msg.Release, number]
+  | [Msg.Cancel, string, string];
 
 /** Bytes the sender may have unread at the other end, at first (both ends start from it). */
 const INITIAL_WINDOW = 256 * 1024;
 /** The widest window a reader that keeps waiting for data is given. */
 const MAX_WINDOW = 2 * 1024 * 1024;
-/** Chunks ready together travel as one message up to this size. */
-const MESSAGE_BYTES = 1024 * 1024;
+/** Chunks ready together travel as one message up to this size (a lone larger chunk, alone). */
+const MESSAGE_BYTES = BLOCK_BYTES;
+/** Messages from this size travel in a shared block; smaller ones would hold a whole block for little. */
+const SHARE_FROM = 64 * 1024;
 /** Smaller messages are cloned: Buffer.concat takes those from a shared pool, which must not move. */
 const TRANSFER_FROM = 4096;
 
@@ -76,6 +95,10 @@ class PortSender {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** The blocks this port has seen, by their number on it, and those the receiver holds now. */
+  private readonly blocks: SharedBlock[] = [];
+  private readonly numbers = new Map<SharedBlock, number>();
+  private readonly lent = new Set<number>();
 
   constructor(
     private readonly source: ChunkSource,
@@ -88,6 +111,8 @@ class PortSender {
       if (message[0] === Msg.Credit) {
         this.allowed += message[1];
         this.pump();
+      } else if (message[0] === Msg.Release) {
+        if (this.lent.delete(message[1])) giveBackBlock(this.blocks[message[1]]!);
       } else if (message[0] === Msg.Cancel) {
         this.cancel(rebuildError(message[1], message[2]));
       }
@@ -125,6 +150,7 @@ class PortSender {
 
   /** Chunks ready one after the other go as one message; a lone small chunk waits at most a turn. */
   private queue(chunk: Uint8Array): void {
+    if (this.pendingBytes > 0 && this.pendingBytes + chunk.byteLength > MESSAGE_BYTES) this.flush();
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
     if (this.pendingBytes >= MESSAGE_BYTES) {
@@ -140,14 +166,39 @@ class PortSender {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    // A copy of our own, never the producer's buffer (it may reuse it), which can then be moved.
-    const bytes = Buffer.concat(this.pending, this.pendingBytes);
-    this.sent += this.pendingBytes;
+    const size = this.pendingBytes;
+    // A copy of our own, never the producer's buffer (it may reuse it).
+    if (size >= SHARE_FROM && size <= BLOCK_BYTES) this.postShared(size);
+    else this.postCopy(size);
+    this.sent += size;
     this.pending = [];
     this.pendingBytes = 0;
+    if (!this.done) this.pump();
+  }
+
+  /** The pending chunks copied into a block, which the receiver borrows until it gives it back. */
+  private postShared(size: number): void {
+    const block = takeBlock();
+    let at = 0;
+    for (const chunk of this.pending) {
+      block.bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    let number = this.numbers.get(block);
+    const first = number === undefined;
+    if (number === undefined) {
+      number = this.blocks.push(block) - 1;
+      this.numbers.set(block, number);
+    }
+    this.lent.add(number);
+    this.port.postMessage(first ? [Msg.Shared, number, size, block.memory] : [Msg.Shared, number, size]);
+  }
+
+  /** The pending chunks in a buffer of their own, moved to the other thread (cloned when small). */
+  private postCopy(size: number): void {
+    const bytes = Buffer.concat(this.pending, size);
     const own = bytes.byteLength >= TRANSFER_FROM && bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
     this.port.postMessage([Msg.Data, bytes], own ? [bytes.buffer as ArrayBuffer] : undefined);
-    if (!this.done) this.pump();
   }
 
   /** The source ended or failed: what is still pending goes first. */
@@ -186,6 +237,12 @@ export class PortReceiver implements ChunkSource {
   private waiter: { resolve: (chunk: Uint8Array | null) => void; reject: (err: Error) => void } | null = null;
   private unreported = 0;
   private window = INITIAL_WINDOW;
+  /** The sender's blocks, by their number on this port. */
+  private readonly blocks: SharedArrayBuffer[] = [];
+  /** Chunks handed out as views on a block, not yet given back (see `borrow`). */
+  private readonly borrowed = new Map<Uint8Array, number>();
+  private borrowing = false;
+  private closed = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -217,26 +274,64 @@ export class PortReceiver implements ChunkSource {
     this.queue.length = 0;
     const code = (reason as Error & { code?: unknown }).code;
     this.port.postMessage([Msg.Cancel, typeof code === 'string' ? code : 'GOPOOL_ERR_CLIENT_GONE', reason.message]);
+    this.close();
+  }
+
+  /**
+   * From now on, chunks that come in a shared block are handed out as views on it, not copies,
+   * and the block stays the reader's until it calls `giveBack` with the chunk: the reader
+   * promises to, once nothing reads those bytes any more (a socket has written them), and at
+   * the latest when it is done with the stream. Without it, each such chunk is copied as it
+   * arrives and its block given back at once.
+   */
+  borrow(): void {
+    this.borrowing = true;
+  }
+
+  /** Is this chunk a view on a block that must be given back? */
+  isBorrowed(chunk: Uint8Array): boolean {
+    return this.borrowed.has(chunk);
+  }
+
+  /** The reader is done with this borrowed chunk: its block may be filled again. */
+  giveBack(chunk: Uint8Array): void {
+    const number = this.borrowed.get(chunk);
+    if (number === undefined) return;
+    this.borrowed.delete(chunk);
+    if (this.closed) return; // the sender no longer listens: it forgets the block
+    this.port.postMessage([Msg.Release, number]);
+    if (this.ended && this.borrowed.size === 0) this.close();
+  }
+
+  private close(): void {
+    this.closed = true;
     this.port.close();
   }
 
   private onMessage(message: Message): void {
     if (this.ended || this.failure) return;
     switch (message[0]) {
-      case Msg.Data: {
-        const waiter = this.waiter;
-        if (waiter) {
-          this.waiter = null;
-          waiter.resolve(this.taken(message[1]));
+      case Msg.Data:
+        this.arrived(message[1]);
+        return;
+      case Msg.Shared: {
+        const [, number, size, memory] = message;
+        if (memory) this.blocks[number] = memory;
+        const view = Buffer.from(this.blocks[number]!, 0, size);
+        if (this.borrowing) {
+          this.borrowed.set(view, number);
+          this.arrived(view);
         } else {
-          this.queue.push(message[1]);
+          this.arrived(Buffer.from(view));
+          this.port.postMessage([Msg.Release, number]);
         }
         return;
       }
       case Msg.End:
-        // Chunks still queued are read before the end; the port is done either way.
+        // Chunks still queued are read before the end. The port stays open while borrowed
+        // blocks are out: giving them back is how the sender may use them again.
         this.ended = true;
-        this.port.close();
+        if (this.borrowed.size === 0) this.close();
         if (this.waiter) {
           const { resolve } = this.waiter;
           this.waiter = null;
@@ -249,10 +344,20 @@ export class PortReceiver implements ChunkSource {
     }
   }
 
+  private arrived(chunk: Uint8Array): void {
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = null;
+      waiter.resolve(this.taken(chunk));
+    } else {
+      this.queue.push(chunk);
+    }
+  }
+
   private fail(err: Error): void {
     this.failure = err;
     this.queue.length = 0;
-    this.port.close();
+    this.close();
     if (this.waiter) {
       const { reject } = this.waiter;
       this.waiter = null;

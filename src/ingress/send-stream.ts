@@ -1,7 +1,9 @@
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { ChunkSource } from '../dispatch/chunk-source';
-import { openStream } from '../dispatch/stream-port';
+import { openStream, PortReceiver } from '../dispatch/stream-port';
 import type { TaskResult } from '../dispatch/task';
 import { ERR_CLIENT_GONE, ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../errors';
 import { resetResponse } from './http-server';
@@ -27,16 +29,52 @@ class StreamBody extends Readable {
   private waitingSince = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  /** Borrowed chunks handed to the response, each with the socket's count of written bytes that covers it. */
+  private readonly inFlight: Array<{ chunk: Uint8Array; until: number }> = [];
+  /** The HTTP/1 response it is piped into, when its chunks are borrowed. */
+  private lentTo: ServerResponse | undefined;
 
   constructor(
     private readonly source: ChunkSource,
     private readonly settings: StreamSettings,
     private readonly log: FastifyBaseLogger,
+    private readonly res: ServerResponse | NodeJS.WritableStream,
   ) {
     super();
   }
 
+  /**
+   * Piped straight into the response (no onSend hook put a stream of its own in between), the
+   * chunks of a stream from another thread are borrowed views on its shared blocks
+   * (dispatch/stream-port.ts), given back once the socket has written them. Anywhere else they
+   * are copies: what a transform does with a chunk after its callback is not ours to know.
+   */
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    const piped = super.pipe(destination, options);
+    const source = this.source;
+    const res = this.res;
+    // HTTP/1 only: an HTTP/2 response's socket counts the bytes of every stream of its session.
+    if ((destination as unknown) === res && res instanceof ServerResponse && source instanceof PortReceiver) {
+      this.lentTo = res;
+      source.borrow();
+      // After the pipe's own listener: the chunk has been written to the response.
+      this.on('data', (chunk: Uint8Array) => {
+        if (source.isBorrowed(chunk)) this.inFlight.push({ chunk, until: writtenOnceDone(res) });
+      });
+      res.once('finish', () => this.giveBack(Number.POSITIVE_INFINITY));
+      res.once('close', () => this.giveBack(Number.POSITIVE_INFINITY));
+    }
+    return piped;
+  }
+
+  /** Gives back the borrowed chunks the socket has written (all of them: when the response is over). */
+  private giveBack(written: number): void {
+    const source = this.source as PortReceiver;
+    while (this.inFlight.length > 0 && this.inFlight[0]!.until <= written) source.giveBack(this.inFlight.shift()!.chunk);
+  }
+
   override _read(): void {
+    if (this.inFlight.length > 0) this.giveBack(written(this.lentTo!.socket));
     if (this.reading) return;
     this.reading = true;
     this.armIdle();
@@ -58,6 +96,8 @@ class StreamBody extends Readable {
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    // Destroyed while the socket may still be writing (a stream failed midway): its borrowed
+    // chunks go back when the response closes, not before.
     if (!this.ended) {
       this.ended = true;
       this.source.cancel(err ?? new ERR_CLIENT_GONE());
@@ -100,10 +140,27 @@ class StreamBody extends Readable {
   }
 }
 
+/** Bytes the socket has finished writing (handed to the kernel), NaN when it cannot say. */
+function written(socket: Socket | null): number {
+  if (socket === null) return Number.NaN;
+  const dispatchedOrQueued = socket.bytesWritten as number | undefined;
+  return dispatchedOrQueued === undefined ? Number.NaN : dispatchedOrQueued - socket.writableLength;
+}
+
+/**
+ * The count of written bytes at which everything handed to the response so far has been
+ * written: what is written now, plus all it holds (its own buffer, then its socket's, which
+ * includes a write the kernel has taken only in part).
+ */
+function writtenOnceDone(res: ServerResponse): number {
+  const now = written(res.socket);
+  return Number.isNaN(now) ? Number.POSITIVE_INFINITY : now + res.writableLength;
+}
+
 /** Sends a Stream result: its status and headers now, its chunks as the client takes them. */
 export function sendStream(reply: FastifyReply, result: TaskResult, settings: StreamSettings): void {
   const source = openStream(result.stream!, () => new ERR_STREAM_CUT(settings.route));
-  const body = new StreamBody(source, settings, settings.log.child({ reqId: reply.request.id }));
+  const body = new StreamBody(source, settings, settings.log.child({ reqId: reply.request.id }), reply.raw);
   // A stream cut midway ends its connection with a reset, not a clean close: after a close,
   // some clients (undici's fetch on a Connection: close response) take the cut body for whole.
   body.onFailed = () => resetResponse(reply.raw);

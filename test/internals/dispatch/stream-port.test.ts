@@ -4,7 +4,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel } from 'node:worker_threads';
 import type { ChunkSource } from '../../../src/dispatch/chunk-source';
 import { chunksOf } from '../../../src/dispatch/chunk-source';
-import { LocalStream, openStream } from '../../../src/dispatch/stream-port';
+import { freeBlocks } from '../../../src/dispatch/shared-blocks';
+import { LocalStream, openStream, type PortReceiver } from '../../../src/dispatch/stream-port';
 import { ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../../../src/errors';
 
 const CHUNK = 64 * 1024;
@@ -86,4 +87,48 @@ test('a port closed without an end cuts the stream; a chunk of the wrong type fa
     () => new ERR_STREAM_CUT('test'),
   );
   await assert.rejects(objects.next(), { code: 'GOPOOL_ERR_STREAM_CHUNK' });
+});
+
+/** `count` chunks of 64 KiB, chunk i filled with the byte i. */
+async function* numbered(count: number) {
+  for (let i = 0; i < count; i++) yield new Uint8Array(CHUNK).fill(i);
+}
+
+test('large chunks cross in shared blocks: a borrowing reader gets views it gives back, and those blocks are filled again', async () => {
+  const receiver = openStream(new LocalStream(chunksOf(numbered(128))).toPort(), () => new ERR_STREAM_CUT('test')) as PortReceiver;
+  receiver.borrow();
+  const memories = new Set<ArrayBufferLike>();
+  let borrowed = 0;
+  let expected = 0;
+  let last: Uint8Array | undefined;
+  for (let chunk = await receiver.next(); chunk !== null; chunk = await receiver.next()) {
+    if (receiver.isBorrowed(chunk)) {
+      assert.ok(chunk.buffer instanceof SharedArrayBuffer);
+      memories.add(chunk.buffer);
+      borrowed++;
+    }
+    for (let at = 0; at < chunk.byteLength; at += CHUNK) assert.equal(chunk[at], expected++ % 256, 'the bytes in order');
+    // The previous chunk is done with: give it back (the sender may fill its block again).
+    if (last) receiver.giveBack(last);
+    last = chunk;
+  }
+  assert.equal(expected, 128, 'every chunk');
+  assert.ok(memories.size >= 1 && memories.size * 2 <= borrowed, `8 MiB crossed in ${borrowed} messages, in ${memories.size} blocks used again and again`);
+  const before = freeBlocks();
+  receiver.giveBack(last!);
+  await turns(5);
+  assert.ok(freeBlocks() > before, 'the last block given back after the end still reaches the sender');
+});
+
+test('a reader that does not borrow gets copies, and the blocks go back at once', async () => {
+  const receiver = openStream(new LocalStream(chunksOf(numbered(32))).toPort(), () => new ERR_STREAM_CUT('test')) as PortReceiver;
+  let chunks = 0;
+  for (let chunk = await receiver.next(); chunk !== null; chunk = await receiver.next()) {
+    assert.ok(!(chunk.buffer instanceof SharedArrayBuffer), 'a copy of its own');
+    assert.equal(receiver.isBorrowed(chunk), false);
+    chunks += chunk.byteLength / CHUNK;
+  }
+  assert.equal(chunks, 32);
+  await turns(5);
+  assert.ok(freeBlocks() > 0, 'the blocks are back with the sender');
 });
