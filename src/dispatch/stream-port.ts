@@ -36,7 +36,7 @@ import { Buffer } from 'node:buffer';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ERR_CLIENT_GONE, rebuildError } from '../errors';
 import type { ChunkSource } from './chunk-source';
-import { BLOCK_BYTES, giveBackBlock, type SharedBlock, takeBlock } from './shared-blocks';
+import { giveBackBlock, LARGEST_BLOCK, SMALLEST_BLOCK, type SharedBlock, takeBlock } from './shared-blocks';
 import { packThrown, unpackThrown } from './thrown-error';
 
 const enum Msg {
@@ -63,9 +63,7 @@ const INITIAL_WINDOW = 256 * 1024;
 /** The widest window a reader that keeps waiting for data is given. */
 const MAX_WINDOW = 2 * 1024 * 1024;
 /** Chunks ready together travel as one message up to this size (a lone larger chunk, alone). */
-const MESSAGE_BYTES = BLOCK_BYTES;
-/** Messages from this size travel in a shared block; smaller ones would hold a whole block for little. */
-const SHARE_FROM = 64 * 1024;
+const MESSAGE_BYTES = LARGEST_BLOCK;
 /** Smaller messages are cloned: Buffer.concat takes those from a shared pool, which must not move. */
 const TRANSFER_FROM = 4096;
 
@@ -168,7 +166,7 @@ class PortSender {
     if (this.pending.length === 0) return;
     const size = this.pendingBytes;
     // A copy of our own, never the producer's buffer (it may reuse it).
-    if (size >= SHARE_FROM && size <= BLOCK_BYTES) this.postShared(size);
+    if (size >= SMALLEST_BLOCK && size <= LARGEST_BLOCK) this.postShared(size);
     else this.postCopy(size);
     this.sent += size;
     this.pending = [];
@@ -178,7 +176,7 @@ class PortSender {
 
   /** The pending chunks copied into a block, which the receiver borrows until it gives it back. */
   private postShared(size: number): void {
-    const block = takeBlock();
+    const block = takeBlock(size);
     let at = 0;
     for (const chunk of this.pending) {
       block.bytes.set(chunk, at);

@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel } from 'node:worker_threads';
 import type { ChunkSource } from '../../../src/dispatch/chunk-source';
 import { chunksOf } from '../../../src/dispatch/chunk-source';
-import { freeBlocks } from '../../../src/dispatch/shared-blocks';
+import { freeBlockBytes } from '../../../src/dispatch/shared-blocks';
 import { LocalStream, openStream, type PortReceiver } from '../../../src/dispatch/stream-port';
 import { ERR_STREAM_CUT, ERR_STREAM_IDLE } from '../../../src/errors';
 
@@ -95,7 +95,7 @@ async function* numbered(count: number) {
 }
 
 test('large chunks cross in shared blocks: a borrowing reader gets views it gives back, and those blocks are filled again', async () => {
-  const receiver = openStream(new LocalStream(chunksOf(numbered(128))).toPort(), () => new ERR_STREAM_CUT('test')) as PortReceiver;
+  const receiver = openStream(new LocalStream(chunksOf(numbered(384))).toPort(), () => new ERR_STREAM_CUT('test')) as PortReceiver;
   receiver.borrow();
   const memories = new Set<ArrayBufferLike>();
   let borrowed = 0;
@@ -112,12 +112,12 @@ test('large chunks cross in shared blocks: a borrowing reader gets views it give
     if (last) receiver.giveBack(last);
     last = chunk;
   }
-  assert.equal(expected, 128, 'every chunk');
-  assert.ok(memories.size >= 1 && memories.size * 2 <= borrowed, `8 MiB crossed in ${borrowed} messages, in ${memories.size} blocks used again and again`);
-  const before = freeBlocks();
+  assert.equal(expected, 384, 'every chunk');
+  assert.ok(memories.size >= 1 && memories.size * 2 <= borrowed, `24 MiB crossed in ${borrowed} messages, in ${memories.size} blocks used again and again`);
+  const before = freeBlockBytes();
   receiver.giveBack(last!);
   await turns(5);
-  assert.ok(freeBlocks() > before, 'the last block given back after the end still reaches the sender');
+  assert.ok(freeBlockBytes() > before, 'the last block given back after the end still reaches the sender');
 });
 
 test('a reader that does not borrow gets copies, and the blocks go back at once', async () => {
@@ -130,5 +130,5 @@ test('a reader that does not borrow gets copies, and the blocks go back at once'
   }
   assert.equal(chunks, 32);
   await turns(5);
-  assert.ok(freeBlocks() > 0, 'the blocks are back with the sender');
+  assert.ok(freeBlockBytes() > 0, 'the blocks are back with the sender');
 });
