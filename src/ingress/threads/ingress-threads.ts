@@ -438,6 +438,8 @@ export class IngressThreads {
         thread.listened = true;
         thread.tid = message[1];
         if (thread.state === 'starting') thread.state = 'listening';
+        // Its load counts from now: loading the app kept it busy, and is not traffic.
+        thread.elu = thread.worker.performance.eventLoopUtilization();
         this.life.backoff.started();
         if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);
         // Share the kept-alive connections with the newcomer.
