@@ -36,7 +36,7 @@ import { Buffer } from 'node:buffer';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ERR_CLIENT_GONE, rebuildError } from '../errors';
 import type { ChunkSource } from './chunk-source';
-import { giveBackBlock, LARGEST_BLOCK, SMALLEST_BLOCK, type SharedBlock, takeBlock } from './shared-blocks';
+import { giveBackBlock, LARGEST_BLOCK, type SharedBlock, SMALLEST_BLOCK, takeBlock } from './shared-blocks';
 import { packThrown, unpackThrown } from './thrown-error';
 
 const enum Msg {
