@@ -31,15 +31,35 @@ export function declaredTooLarge(req: FastifyRequest, limit: number): boolean {
  */
 const LINGER_MS = 5000;
 
+/** Connections of this thread reading a refused body to its end, each with its way to close. */
+const lingering = new Set<() => void>();
+
 /** After a 413: discard what the client still sends, for LINGER_MS at most, then close. */
 export function discardRest(req: FastifyRequest, payload?: Readable): void {
   const raw = req.raw;
   if (raw.complete || raw.destroyed) return;
   payload?.resume();
   raw.resume();
-  const timer = setTimeout(() => raw.socket?.destroy(), LINGER_MS).unref();
-  raw.once('end', () => clearTimeout(timer));
-  raw.once('close', () => clearTimeout(timer));
+  const close = (): void => {
+    done();
+    raw.socket?.destroy();
+  };
+  const done = (): void => {
+    clearTimeout(timer);
+    lingering.delete(close);
+  };
+  const timer = setTimeout(close, LINGER_MS).unref();
+  lingering.add(close);
+  raw.once('end', done);
+  raw.once('close', done);
+}
+
+/**
+ * Closes the connections still reading a refused body: the server is stopping, and their
+ * answer went out a while ago (drain.ts calls this once idle connections are closed too).
+ */
+export function closeLingering(): void {
+  for (const close of [...lingering]) close();
 }
 
 /**

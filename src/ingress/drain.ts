@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import net from 'node:net';
+import { closeLingering } from './body-stream';
 import { type AnyRequest, type AnyResponse, type HttpServer, isHttp2, openConnections } from './http-server';
 import { upgradedConnections } from './upgraded-sockets';
 
@@ -14,7 +15,8 @@ const CHECK_EVERY_MS = 100;
  * - answers every further HTTP/1 request with `Connection: close`, so clients reconnect
  *   elsewhere rather than have a kept-alive connection closed under them; an HTTP/2 session
  *   gets a GOAWAY after its next answer (open-connections.ts);
- * - closes connections that stay idle, and after `graceMs` whatever is left;
+ * - closes connections that stay idle, or only read the rest of a body refused with 413
+ *   (body-stream.ts), and after `graceMs` whatever is left;
  * - is done when only upgraded connections (WebSockets) are left: they are no longer the HTTP
  *   server's, and the app's close ends them as their plugin does (upgraded-sockets.ts).
  * Node's own http.Server.close() closes idle keep-alive connections at once, which races
@@ -29,6 +31,7 @@ export function drainHttpServer(server: HttpServer, graceMs: number): Promise<vo
   open?.drain();
   const closeIdle = (): void => {
     (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    closeLingering();
     open?.closeIdleSessions(IDLE_GRACE_MS);
   };
   const closeAll = (): void => {
