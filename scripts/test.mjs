@@ -20,6 +20,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { nodeBinary } from './node-versions.mjs';
 import { ensureSystemPackages } from './system-packages.mjs';
 
@@ -203,6 +204,9 @@ if (runs.some((run) => run.covered)) {
 // files alone. Each file runs as `node <file>` (node:test runs the tests of the file it is
 // given, and reports them), its output printed once it is done.
 const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 4));
+// Each file's CPU time, its own and its children's (scripts/cpu-at-exit.mjs), summed over the runs.
+const CPU_AT_EXIT = pathToFileURL(join(root, 'scripts', 'cpu-at-exit.mjs')).href;
+const cpuByFile = new Map();
 const jobs = runs
   .flatMap((run, r) => run.files.map((file) => ({ run, r, file })))
   .sort((a, b) => startOrder(a.file) - startOrder(b.file) || a.r - b.r || a.file.localeCompare(b.file));
@@ -211,7 +215,11 @@ console.log(`\n== ${jobs.length} test files, ${AT_ONCE} at once: ${runs.map((run
 function runFile({ run, file }) {
   const started = Date.now();
   if (!run.first) run.first = started;
-  const child = spawn(run.node, ['--import', 'tsx', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: run.env });
+  const child = spawn(run.node, ['--import', 'tsx', '--import', CPU_AT_EXIT, '--test-reporter=spec', file], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: run.env,
+  });
   const out = [];
   child.stdout.on('data', (chunk) => out.push(chunk));
   child.stderr.on('data', (chunk) => out.push(chunk));
@@ -223,7 +231,11 @@ function runFile({ run, file }) {
       run.fail += count('fail');
       if (status !== 0 && count('fail') === 0) run.crashed++;
       run.last = Date.now();
-      console.log(`\n== ${file}, ${run.title}: ${Math.round((run.last - started) / 1000)} s${status === 0 ? '' : ` (exit ${status})`}`);
+      const cpuSeconds = count('cpu_ms') / 1000;
+      cpuByFile.set(file, (cpuByFile.get(file) ?? 0) + cpuSeconds);
+      console.log(
+        `\n== ${file}, ${run.title}: ${Math.round((run.last - started) / 1000)} s, ${Math.round(cpuSeconds)} s of CPU${status === 0 ? '' : ` (exit ${status})`}`,
+      );
       process.stdout.write(text);
       if (--run.left === 0 && run.covered) {
         // Every process of the run has written its coverage: the report, while the pool goes on.
@@ -251,6 +263,11 @@ for (const run of runs) {
   );
   if (run.coverage) summary.push(run.coverage);
 }
+const cpuTotal = [...cpuByFile.values()].reduce((sum, s) => sum + s, 0);
+const costliest = [...cpuByFile].sort((a, b) => b[1] - a[1]).slice(0, 5);
+summary.push(
+  `CPU of the test files and what they started: ${Math.round(cpuTotal)} s; the most: ${costliest.map(([file, s]) => `${file.replace(/^test\//, '')} ${Math.round(s)} s`).join(', ')}`,
+);
 summary.push(`whole run: ${Math.round((Date.now() - began) / 1000)} s`);
 console.log(`\n${summary.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
