@@ -6,7 +6,7 @@
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
 //   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
-//   GOPOOL_TEST_CONCURRENCY=4 npm test   test files at once, of every run together (the default)
+//   GOPOOL_TEST_CONCURRENCY=6 npm test   test files at once, of every run together (the default)
 //
 // Where tests live (test/internals/ import src/, or dist/ for a module that starts a built file by
 // path; end-to-end tests start the built CLI and reach gopool only through require('gopool')):
@@ -197,13 +197,14 @@ if (runs.some((run) => run.covered)) {
   mkdirSync(join(COVERAGE, 'tmp'), { recursive: true });
 }
 
-// One pool of test files for every run: GOPOOL_TEST_CONCURRENCY of them at once (4 by default,
+// One pool of test files for every run: GOPOOL_TEST_CONCURRENCY of them at once (6 by default,
 // on two cores: most of an end-to-end file's time is spent waiting on the processes it started,
-// restarts with back-off, timeouts, graceful stops), the longest first whichever run they are
+// restarts with back-off, timeouts, graceful stops; with six the two cores stay busy, which the
+// files' CPU times, summed below, against the run's length show), the longest first whichever run they are
 // of, so that the machine stays busy to the end instead of each run ending with its longest
 // files alone. Each file runs as `node <file>` (node:test runs the tests of the file it is
 // given, and reports them), its output printed once it is done.
-const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 4));
+const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 6));
 // Each file's CPU time, its own and its children's (scripts/cpu-at-exit.mjs), summed over the runs.
 const CPU_AT_EXIT = pathToFileURL(join(root, 'scripts', 'cpu-at-exit.mjs')).href;
 const cpuByFile = new Map();
