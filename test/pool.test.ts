@@ -160,6 +160,10 @@ describe('two threads from the start', () => {
       assert.equal((await get(`${app.url}/timeout/stuck-after-await`)).status, 504);
       await until(async () => (await info(app)).threadsReplaced === before.threadsReplaced + 1, 10_000);
       assert.equal((await get(`${app.url}/thread`)).status, 200);
+      // The replaced thread exits once interrupted: the handler it was stuck in never settles,
+      // and must not keep it retiring (a stop would wait out its grace period for it).
+      const retiring = async () => (await get(`${app.url}/_info`)).json().threads.filter((t: { state: string }) => t.state === 'retiring').length;
+      await until(async () => (await retiring()) === 0, 10_000);
     });
   });
 });

@@ -70,6 +70,9 @@ const inFlight = new Map<number, { request: RequestContext; routeKey: string; ma
 let batch: TaskEntry[] = [];
 let next = 0;
 let retiring = false;
+/** Tasks the master timed out (their clients have a 504), and whether it has interrupted this thread. */
+const timedOut = new Set<number>();
+let interrupted = false;
 
 function report(id: number, syncMs: number, result: TaskResult | null, asyncMs: number): void {
   outbox.push([id, syncMs, result, asyncMs]);
@@ -104,9 +107,15 @@ function postProgress(): void {
   if (entries.length > 0) post([ToMaster.Progress, entries], moved.length > 0 ? moved : undefined);
 }
 
-/** Nothing runs here for a client any more: no handler, no stream still sending. */
+/**
+ * Nothing runs here for a client any more: no handler, no stream still sending. Once the
+ * thread was interrupted, a handler that timed out does not count: the interrupt may have cut
+ * its code after an await, and then it never settles (its client was answered at the timeout).
+ */
 function idle(): boolean {
-  return inFlight.size === 0 && openStreams() === 0;
+  if (openStreams() > 0) return false;
+  for (const id of inFlight.keys()) if (!(interrupted && timedOut.has(id))) return false;
+  return true;
 }
 
 // The master keeps a thread that still streams a response from retiring (its idle clock).
@@ -134,6 +143,7 @@ function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskE
   // Called after this returned, once the handler settled.
   const later = (result: TaskResult): void => {
     if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
+    timedOut.delete(id);
     // Settled within this turn: one entry with the result, no separate "awaiting" report.
     awaiting.delete(id);
     report(id, syncMs, result, restOf(key, mark));
@@ -225,10 +235,13 @@ async function main(): Promise<void> {
         runTasks(app, message[1]);
         return;
       case ToThread.Abort:
+        if (message[2] === 'GOPOOL_ERR_TIMEOUT' && inFlight.has(message[1])) timedOut.add(message[1]);
         inFlight.get(message[1])?.request.abort(rebuildError(message[2], message[3]));
         return;
       case ToThread.Interrupted:
+        interrupted = true;
         resumeCutBatch(app);
+        if (retiring && idle()) stop();
         return;
       case ToThread.Retire:
         // Exit once the handlers still running have answered and their streams ended (a faulted thread still has some).
