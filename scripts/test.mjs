@@ -21,7 +21,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nodeBinary } from './node-versions.mjs';
+import { installNodes, nodeBinary } from './node-versions.mjs';
 import { ensureSystemPackages } from './system-packages.mjs';
 
 // Debian packages some tests need; installed here when missing, never skipped:
@@ -156,6 +156,9 @@ let passed = 0;
 let failed = 0;
 const summary = [];
 
+// The other majors' Node, while the checks below run (an install mostly waits on the registry and the disk).
+const installing = installNodes(majors);
+
 // The public types: test/types/*.ts must compile, and their @ts-expect-error lines must fail.
 console.log('\n== type checks (tsc --noEmit -p test/tsconfig.json)');
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')], {
@@ -182,6 +185,7 @@ const runs = majors.flatMap((major, i) => [
 // ignores it): each test starts the CLI, a daemon, masters and threads that load the same
 // modules, fastify's among them. Not for the covered run, whose compiled code counts.
 const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'gopool-tests-compile-cache');
+await installing;
 for (const run of runs) {
   run.node = nodeBinary(run.major);
   run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
