@@ -31,14 +31,14 @@ class StreamBody extends Readable {
   private ended = false;
   /** Borrowed chunks handed to the response, each with the socket's count of written bytes that covers it. */
   private readonly inFlight: Array<{ chunk: Uint8Array; until: number }> = [];
-  /** The HTTP/1 response it is piped into, when its chunks are borrowed. */
-  private lentTo: ServerResponse | undefined;
+  /** When its chunks are borrowed: the stream they come from and the HTTP/1 response they go to. */
+  private lending: { from: PortReceiver; to: ServerResponse } | undefined;
 
   constructor(
     private readonly source: ChunkSource,
     private readonly settings: StreamSettings,
     private readonly log: FastifyBaseLogger,
-    private readonly res: ServerResponse | NodeJS.WritableStream,
+    private readonly res: FastifyReply['raw'],
   ) {
     super();
   }
@@ -55,7 +55,7 @@ class StreamBody extends Readable {
     const res = this.res;
     // HTTP/1 only: an HTTP/2 response's socket counts the bytes of every stream of its session.
     if ((destination as unknown) === res && res instanceof ServerResponse && source instanceof PortReceiver) {
-      this.lentTo = res;
+      this.lending = { from: source, to: res };
       source.borrow();
       // After the pipe's own listener: the chunk has been written to the response.
       this.on('data', (chunk: Uint8Array) => {
@@ -69,12 +69,11 @@ class StreamBody extends Readable {
 
   /** Gives back the borrowed chunks the socket has written (all of them: when the response is over). */
   private giveBack(written: number): void {
-    const source = this.source as PortReceiver;
-    while (this.inFlight.length > 0 && this.inFlight[0]!.until <= written) source.giveBack(this.inFlight.shift()!.chunk);
+    while (this.inFlight.length > 0 && this.inFlight[0]!.until <= written) this.lending!.from.giveBack(this.inFlight.shift()!.chunk);
   }
 
   override _read(): void {
-    if (this.inFlight.length > 0) this.giveBack(written(this.lentTo!.socket));
+    if (this.lending && this.inFlight.length > 0) this.giveBack(written(this.lending.to.socket));
     if (this.reading) return;
     this.reading = true;
     this.armIdle();
