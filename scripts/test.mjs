@@ -6,7 +6,8 @@
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
 //   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
-//   GOPOOL_TEST_CONCURRENCY=6 npm test   test files at once, of every run together (the default)
+//   GOPOOL_TEST_CONCURRENCY=6 npm test   test files at once, of every run together (the default;
+//                                        up to twice as many while the cores are idle)
 //
 // Where tests live (test/internals/ import src/, or dist/ for a module that starts a built file by
 // path; end-to-end tests start the built CLI and reach gopool only through require('gopool')):
@@ -19,6 +20,7 @@
 //                                running npm test
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installNodes, nodeBinary } from './node-versions.mjs';
@@ -87,7 +89,7 @@ const C8_REPORT = [
 ];
 
 /** One line: the share of src/ the suite ran, from c8's summary (V8's raw data, hundreds of MB, is removed). */
-function coverageLine(version) {
+function coverageLine(version, reportMs) {
   rmSync(join(COVERAGE, 'tmp'), { recursive: true, force: true });
   const file = join(COVERAGE, 'coverage-summary.json');
   if (!existsSync(file)) return `coverage: no report (${file} is missing)`;
@@ -95,7 +97,7 @@ function coverageLine(version) {
   const { lines, branches, functions } = summary.total;
   const loaded = Object.keys(summary).length - 1;
   const sources = readdirSync(join(root, 'src'), { recursive: true }).filter((f) => /\.m?ts$/.test(f)).length;
-  return `coverage of src/ on Node ${version}: ${lines.pct}% of lines, ${branches.pct}% of branches, ${functions.pct}% of functions (${loaded} of ${sources} files ran; report in .coverage/)`;
+  return `coverage of src/ on Node ${version}: ${lines.pct}% of lines, ${branches.pct}% of branches, ${functions.pct}% of functions (${loaded} of ${sources} files ran; report in .coverage/, made in ${Math.round(reportMs / 1000)} s)`;
 }
 
 /**
@@ -155,25 +157,49 @@ const began = Date.now();
 let passed = 0;
 let failed = 0;
 const summary = [];
+const current = Number(process.versions.node.split('.')[0]);
 
-// The other majors' Node, while the checks below run (an install mostly waits on the registry and the disk).
+// The other majors' Node, while the checks and the machine's Node's test files run (an install
+// mostly waits on the registry and the disk).
 const installing = installNodes(majors);
-
-// The public types: test/types/*.ts must compile, and their @ts-expect-error lines must fail.
-console.log('\n== type checks (tsc --noEmit -p test/tsconfig.json)');
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')], {
-  cwd: root,
-  stdio: 'inherit',
+installing.catch((err) => {
+  console.error(`\n${err.message}`);
+  process.exit(1);
 });
-if (tsc.status === 0) passed++;
-else failed++;
-summary.push(`type checks: ${tsc.status === 0 ? 'passed' : 'FAILED'}`);
-// Lint and format (biome.json): one check of the sources, tests, scripts and benchmarks.
-console.log('\n== lint and format (biome check)');
-const biome = spawnSync(process.execPath, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.'], { cwd: root, stdio: 'inherit' });
-if (biome.status === 0) passed++;
-else failed++;
-summary.push(`lint and format: ${biome.status === 0 ? 'passed' : 'FAILED (npx biome check --write . fixes what it can)'}`);
+
+/** A command whose output is printed in one piece once it is done; resolves with its exit code. */
+function runQuietly(command, args) {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = [];
+  child.stdout.on('data', (chunk) => out.push(chunk));
+  child.stderr.on('data', (chunk) => out.push(chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, text: Buffer.concat(out).toString('utf8') })));
+}
+// The public types (test/types/*.ts must compile, and their @ts-expect-error lines must fail) and
+// lint and format (biome.json: the sources, tests, scripts and benchmarks), beside the test files:
+// tsc keeps one core busy for seconds.
+const checks = [
+  {
+    title: 'type checks (tsc --noEmit -p test/tsconfig.json)',
+    name: 'type checks',
+    args: [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(root, 'test', 'tsconfig.json')],
+    fix: '',
+  },
+  {
+    title: 'lint and format (biome check)',
+    name: 'lint and format',
+    args: [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.'],
+    fix: ' (npx biome check --write . fixes what it can)',
+  },
+].map((check) =>
+  runQuietly(process.execPath, check.args).then(({ code, text }) => {
+    console.log(`\n== ${check.title}${code === 0 ? '' : ` (exit ${code})`}`);
+    process.stdout.write(text);
+    if (code === 0) passed++;
+    else failed++;
+    return `${check.name}: ${code === 0 ? 'passed' : `FAILED${check.fix}`}`;
+  }),
+);
 
 // The tests of real programs run on the first major only, in a run of their own: outside
 // coverage (they exercise npm, nginx, a browser, not src/ more than the rest does).
@@ -185,37 +211,47 @@ const runs = majors.flatMap((major, i) => [
 // ignores it): each test starts the CLI, a daemon, masters and threads that load the same
 // modules, fastify's among them. Not for the covered run, whose compiled code counts.
 const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'gopool-tests-compile-cache');
-await installing;
 for (const run of runs) {
-  run.node = nodeBinary(run.major);
-  run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   // The whole suite on the machine's Node runs under coverage (of src/, see coverageLine).
-  run.covered = !run.programs && chosen.length === 0 && run.node === process.execPath && process.env.GOPOOL_TEST_COVERAGE !== '0';
-  run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
+  run.covered = !run.programs && chosen.length === 0 && run.major === current && process.env.GOPOOL_TEST_COVERAGE !== '0';
   run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
   run.left = run.files.length;
   Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
+  // Its files can start once its Node is there: at once for the machine's own.
+  run.ready = false;
+  void (run.major === current ? Promise.resolve() : installing).then(() => {
+    run.node = nodeBinary(run.major);
+    run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
+    run.ready = true;
+  });
 }
 if (runs.some((run) => run.covered)) {
   rmSync(COVERAGE, { recursive: true, force: true });
   mkdirSync(join(COVERAGE, 'tmp'), { recursive: true });
 }
 
-// One pool of test files for every run: GOPOOL_TEST_CONCURRENCY of them at once (6 by default,
-// on two cores: most of an end-to-end file's time is spent waiting on the processes it started,
-// restarts with back-off, timeouts, graceful stops; with six the two cores stay busy, which the
-// files' CPU times, summed below, against the run's length show), the longest first whichever run they are
-// of, so that the machine stays busy to the end instead of each run ending with its longest
-// files alone. Each file runs as `node <file>` (node:test runs the tests of the file it is
-// given, and reports them), its output printed once it is done.
+// One pool of test files for every run, the longest first whichever run they are of, so that
+// the machine stays busy to the end instead of each run ending with its longest files alone.
+// GOPOOL_TEST_CONCURRENCY of them at once (6 by default, on two cores: most of an end-to-end
+// file's time is spent waiting on the processes it started, restarts with back-off, timeouts,
+// graceful stops), and one more each second in which the cores were idle more than a fifth of
+// the time, up to twice as many: files that mostly wait (slow clients, back-offs) would
+// otherwise leave the cores idle, at the end of the run above all. Each file runs as
+// `node <file>` (node:test runs the tests of the file it is given, and reports them), its
+// output printed once it is done.
 const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 6));
+const AT_MOST = 2 * AT_ONCE;
+const IDLE_ENOUGH = 0.2;
 // Each file's CPU time, its own and its children's (scripts/cpu-at-exit.mjs), summed over the runs.
 const CPU_AT_EXIT = pathToFileURL(join(root, 'scripts', 'cpu-at-exit.mjs')).href;
 const cpuByFile = new Map();
-const jobs = runs
+const pending = runs
   .flatMap((run, r) => run.files.map((file) => ({ run, r, file })))
   .sort((a, b) => startOrder(a.file) - startOrder(b.file) || a.r - b.r || a.file.localeCompare(b.file));
-console.log(`\n== ${jobs.length} test files, ${AT_ONCE} at once: ${runs.map((run) => run.title).join('; ')}`);
+console.log(
+  `\n== ${pending.length} test files, ${AT_ONCE} at once (up to ${AT_MOST} while the cores are idle): ${runs.map((run) => `${run.programs ? 'real programs' : 'test suite'} on Node ${run.major}${run.covered ? ', with coverage' : ''}`).join('; ')}`,
+);
 
 function runFile({ run, file }) {
   const started = Date.now();
@@ -244,8 +280,9 @@ function runFile({ run, file }) {
       process.stdout.write(text);
       if (--run.left === 0 && run.covered) {
         // Every process of the run has written its coverage: the report, while the pool goes on.
+        const reportBegan = Date.now();
         run.report = new Promise((done) => spawn(process.execPath, C8_REPORT, { cwd: root, stdio: 'inherit' }).on('close', done)).then((code) => {
-          run.coverage = code === 0 ? coverageLine(run.version) : `coverage: c8 report failed (exit ${code})`;
+          run.coverage = code === 0 ? coverageLine(run.version, Date.now() - reportBegan) : `coverage: c8 report failed (exit ${code})`;
         });
       }
       resolve();
@@ -253,11 +290,36 @@ function runFile({ run, file }) {
   });
 }
 
-let next = 0;
-async function worker() {
-  while (next < jobs.length) await runFile(jobs[next++]);
+/** The share of the last second the machine's cores were idle, from the kernel's CPU times. */
+function idleMeter() {
+  const times = () =>
+    cpus().reduce((sum, { times: t }) => ({ idle: sum.idle + t.idle, all: sum.all + t.idle + t.user + t.nice + t.sys + t.irq }), { idle: 0, all: 0 });
+  let before = times();
+  let share = 0;
+  const timer = setInterval(() => {
+    const now = times();
+    share = now.all > before.all ? (now.idle - before.idle) / (now.all - before.all) : 0;
+    before = now;
+  }, 1000);
+  return { share: () => share, stop: () => clearInterval(timer) };
 }
-await Promise.all(Array.from({ length: Math.min(AT_ONCE, jobs.length) }, worker));
+
+const idle = idleMeter();
+const running = new Set();
+let lastStart = 0;
+while (pending.length > 0 || running.size > 0) {
+  const room = running.size < AT_ONCE || (running.size < AT_MOST && Date.now() - lastStart >= 1000 && idle.share() > IDLE_ENOUGH);
+  const at = room ? pending.findIndex((job) => job.run.ready) : -1;
+  if (at !== -1) {
+    lastStart = Date.now();
+    const done = runFile(pending.splice(at, 1)[0]).then(() => running.delete(done));
+    running.add(done);
+    continue;
+  }
+  await Promise.race([...running, new Promise((resolve) => setTimeout(resolve, 250))]);
+}
+idle.stop();
+summary.push(...(await Promise.all(checks)));
 await Promise.all(runs.map((run) => run.report));
 for (const run of runs) {
   passed += run.pass;
