@@ -4,7 +4,7 @@
 //
 //   npm test                        every promised major
 //   GOPOOL_TEST_NODES=current npm test   only the Node running npm (quick local loop)
-//   GOPOOL_TEST_COVERAGE=0 npm test      without the coverage report of the machine's Node run
+//   npm run coverage                the suite on the machine's Node only, with c8's coverage of src/
 //   npm test -- test/pool.test.ts   only some files
 //   GOPOOL_TEST_CONCURRENCY=6 npm test   test files at once, of every run together (the default;
 //                                        up to half as many again while the cores are idle)
@@ -70,11 +70,13 @@ function testFiles(dir) {
     .sort();
 }
 
-// Coverage: V8's own, written by every process the covered run starts (the test files, the CLI,
-// the daemons, the masters, config-file children) and by their worker threads, to the folder in
-// NODE_V8_COVERAGE, which they all inherit; c8 then maps the covered dist/ back to src/ through
-// the source maps (what `c8 <command>` does, with the command being many test files here). Only
-// for a whole run on the machine's Node; GOPOOL_TEST_COVERAGE=0 turns it off.
+// Coverage (`npm run coverage`, scripts/test.mjs --coverage): V8's own, written by every process
+// the run starts (the test files, the CLI, the daemons, the masters, config-file children) and
+// by their worker threads, to the folder in NODE_V8_COVERAGE, which they all inherit; c8 then
+// maps the covered dist/ back to src/ through the source maps (what `c8 <command>` does, with
+// the command being many test files here). A run of its own, on the machine's Node: V8's
+// precise coverage makes every process of the run slower (about a third more CPU), which
+// npm test's four majors do without.
 const COVERAGE = join(root, '.coverage');
 const C8_REPORT = [
   join(root, 'node_modules', 'c8', 'bin', 'c8.js'),
@@ -84,8 +86,9 @@ const C8_REPORT = [
   '--report-dir',
   COVERAGE,
   '--reporter=json-summary',
-  '--include=src/**',
-  '--exclude-after-remap',
+  // The compiled files, which c8 maps to src/ (the same report as --include=src/** with
+  // --exclude-after-remap, without remapping every other script first).
+  '--include=dist/**',
 ];
 
 /** One line: the share of src/ the suite ran, from c8's summary (V8's raw data, hundreds of MB, is removed). */
@@ -134,7 +137,8 @@ function startOrder(file) {
 // process per file would spend most of their CPU starting node, tsx and the test runner.
 const INTERNALS = join('test', 'internals', 'in-one-process.ts');
 
-const chosen = process.argv.slice(2);
+const COVERAGE_RUN = process.argv.includes('--coverage');
+const chosen = process.argv.slice(2).filter((arg) => arg !== '--coverage');
 const everyMajor =
   chosen.length > 0
     ? chosen.filter((f) => !f.includes('test/programs/'))
@@ -144,10 +148,11 @@ const everyMajor =
           .filter((f) => f.endsWith('.test.ts'))
           .map((f) => join('test', f)),
       ];
-const onceOnly = chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
+// Not in the coverage run: they exercise npm, nginx, a browser, not src/ more than the rest does.
+const onceOnly = COVERAGE_RUN ? [] : chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
 
 const majors =
-  process.env.GOPOOL_TEST_NODES === 'current'
+  COVERAGE_RUN || process.env.GOPOOL_TEST_NODES === 'current'
     ? [Number(process.versions.node.split('.')[0])]
     : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
 
@@ -201,8 +206,7 @@ const checks = [
   }),
 );
 
-// The tests of real programs run on the first major only, in a run of their own: outside
-// coverage (they exercise npm, nginx, a browser, not src/ more than the rest does).
+// The tests of real programs run on the first major only, in a run of their own.
 const runs = majors.flatMap((major, i) => [
   { major, files: everyMajor, programs: false },
   ...(i === 0 && onceOnly.length > 0 ? [{ major, files: onceOnly, programs: true }] : []),
@@ -212,8 +216,8 @@ const runs = majors.flatMap((major, i) => [
 // modules, fastify's among them. Not for the covered run, whose compiled code counts.
 const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'gopool-tests-compile-cache');
 for (const run of runs) {
-  // The whole suite on the machine's Node runs under coverage (of src/, see coverageLine).
-  run.covered = !run.programs && chosen.length === 0 && run.major === current && process.env.GOPOOL_TEST_COVERAGE !== '0';
+  // `npm run coverage`: the whole suite on the machine's Node, under coverage (of src/, see coverageLine).
+  run.covered = COVERAGE_RUN && !run.programs && run.major === current;
   run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
   run.left = run.files.length;
   Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
