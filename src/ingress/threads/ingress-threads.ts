@@ -84,6 +84,8 @@ interface IngressThread {
   /** Requests it answered, as counted by its metrics. */
   requests: number;
   elu: EventLoopUtilization;
+  /** When its load starts to count towards starting another thread (SETTLING_MS after it listens). */
+  settledAt: number;
   drained: (() => void) | null;
   /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;
@@ -107,6 +109,13 @@ const SCALE_DOWN_BELOW = 0.35;
  * Retiring still takes `idleTimeout` of continuous quiet.
  */
 const TICK_MS = 250;
+/**
+ * How long after a thread listens its event loop does not count as load: the tail of its
+ * start-up (a first collection of the app's set-up garbage, code loaded on first use) runs
+ * then, for tens of ms, stretched several times on a machine whose cores are busy, which
+ * started a second thread with no request at all (test/ingress.test.ts, in a suite run).
+ */
+const SETTLING_MS = 500;
 /** Event-loop utilization of a tick window at which the loop counts as blocked throughout it. */
 const BLOCKED_UTILIZATION = 0.99;
 /** How long past `stuckAfter` a silent thread may stay so before it is terminated after all. */
@@ -216,6 +225,7 @@ export class IngressThreads {
       const utilization = thread.worker.performance.eventLoopUtilization(elu, thread.elu).utilization;
       thread.elu = elu;
       if (this.unstick(thread, utilization, now)) continue;
+      if (now < thread.settledAt) continue;
       sum += utilization;
       acceptors++;
     }
@@ -334,6 +344,7 @@ export class IngressThreads {
       lastHeard: Date.now(),
       requests: 0,
       elu: worker.performance.eventLoopUtilization(),
+      settledAt: Number.POSITIVE_INFINITY,
       drained: null,
       syncBuffer,
       busySince: 0,
@@ -440,6 +451,7 @@ export class IngressThreads {
         if (thread.state === 'starting') thread.state = 'listening';
         // Its load counts from now: loading the app kept it busy, and is not traffic.
         thread.elu = thread.worker.performance.eventLoopUtilization();
+        thread.settledAt = Date.now() + SETTLING_MS;
         this.life.backoff.started();
         if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);
         // Share the kept-alive connections with the newcomer.
