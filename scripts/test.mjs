@@ -164,13 +164,11 @@ let failed = 0;
 const summary = [];
 const current = Number(process.versions.node.split('.')[0]);
 
-// The other majors' Node, while the checks and the machine's Node's test files run (an install
-// mostly waits on the registry and the disk).
+// The other majors' Node, while the checks run (an install mostly waits on the registry and
+// the disk). The test files wait for them: the longest files of every major then start first,
+// together (with the machine's Node's files started meanwhile, the installs took minutes on the
+// busy cores and the other majors' longest files ended the run alone).
 const installing = installNodes(majors);
-installing.catch((err) => {
-  console.error(`\n${err.message}`);
-  process.exit(1);
-});
 
 /** A command whose output is printed in one piece once it is done; resolves with its exit code. */
 function runQuietly(command, args) {
@@ -221,16 +219,12 @@ for (const run of runs) {
   run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
   run.left = run.files.length;
   Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
-  // Its files can start once its Node is there: at once for the machine's own, but the real
-  // programs' files only when every major is there (they install the package with each, and an
-  // install of their own into the same folder would collide with this one).
-  run.ready = false;
-  void (run.major === current && !run.programs ? Promise.resolve() : installing).then(() => {
-    run.node = nodeBinary(run.major);
-    run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
-    run.ready = true;
-  });
+}
+await installing;
+for (const run of runs) {
+  run.node = nodeBinary(run.major);
+  run.version = spawnSync(run.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  run.title = `${run.programs ? 'real programs' : 'test suite'} on Node ${run.version}${run.covered ? ', with coverage' : ''}`;
 }
 if (runs.some((run) => run.covered)) {
   rmSync(COVERAGE, { recursive: true, force: true });
@@ -255,9 +249,7 @@ const cpuByFile = new Map();
 const pending = runs
   .flatMap((run, r) => run.files.map((file) => ({ run, r, file })))
   .sort((a, b) => startOrder(a.file) - startOrder(b.file) || a.r - b.r || a.file.localeCompare(b.file));
-console.log(
-  `\n== ${pending.length} test files, ${AT_ONCE} at once (up to ${AT_MOST} while the cores are idle): ${runs.map((run) => `${run.programs ? 'real programs' : 'test suite'} on Node ${run.major}${run.covered ? ', with coverage' : ''}`).join('; ')}`,
-);
+console.log(`\n== ${pending.length} test files, ${AT_ONCE} at once (up to ${AT_MOST} while the cores are idle): ${runs.map((run) => run.title).join('; ')}`);
 
 function runFile({ run, file }) {
   const started = Date.now();
@@ -316,11 +308,10 @@ let lastStart = 0;
 let mostAtOnce = 0;
 while (pending.length > 0 || running.size > 0) {
   const room = running.size < AT_ONCE || (running.size < AT_MOST && Date.now() - lastStart >= 1000 && idle.share() > IDLE_ENOUGH);
-  const at = room ? pending.findIndex((job) => job.run.ready) : -1;
-  if (at !== -1) {
+  if (room && pending.length > 0) {
     lastStart = Date.now();
     mostAtOnce = Math.max(mostAtOnce, running.size + 1);
-    const done = runFile(pending.splice(at, 1)[0]).then(() => running.delete(done));
+    const done = runFile(pending.shift()).then(() => running.delete(done));
     running.add(done);
     continue;
   }
