@@ -14,7 +14,8 @@
 //   login     POST /api/users/login (bcryptjs compare at cost 8, then a signed JWT)
 // req/s, p50/p99, the server's CPU per request (its whole process tree, and by kind of
 // thread: lib.mjs startCpu) and its memory under load (RSS summed over the tree, peak).
-// Ratios are the median of each round's own ratios. ROUNDS (3), SECONDS (5), SCENARIOS
+// Ratios are the median of each round's own ratios. ROUNDS (3), SECONDS (5), WARMUP (10 s of
+// load on each server before its first measurement), SCENARIOS
 // (comma-separated, default all five), FROM=bench/results/api.json (the tables again from a
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
@@ -28,6 +29,7 @@ import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 5);
+const WARMUP = Number(process.env.WARMUP ?? 10);
 const CPUS = availableParallelism();
 const ALL_SCENARIOS = ['articles', 'article', 'feed', 'tags', 'login'];
 const READS = ['articles', 'article', 'feed', 'tags'];
@@ -170,7 +172,10 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
       checks[name] ??= checked[name];
       for (const [check, { ok, got }] of Object.entries(checked[name])) if (!ok) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
       results[name] = {};
-      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: 3, headers: { origin: ORIGIN } }, child.pid); // warm-up: JIT, threads, route costs
+      // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
+      // the request path seconds into the load on every server (--trace-opt; its jobs run on
+      // V8's helper threads): measured before it settles, CPU per request is the warm-up's.
+      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, child.pid);
     }
     for (const scenario of SCENARIOS) {
       for (const name of order) {
@@ -286,7 +291,7 @@ const failedChecks = names.flatMap((name) =>
     .map(([check, c]) => `${name}: check "${check}" failed (${c.got.trim()}).`),
 );
 const lines = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up on each server, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
   '',
   '| scenario | server | req/s | × cluster | × fastify | p50 / p99 ms | CPU µs/req | CPU × cluster | CPU × fastify | errors |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -342,6 +347,6 @@ mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
   );
 writeMarkerBlock('api', table);
