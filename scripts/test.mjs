@@ -170,10 +170,8 @@ const everyMajor =
 // Not in the coverage run: they exercise npm, nginx, a browser, not src/ more than the rest does.
 const onceOnly = COVERAGE_RUN ? [] : chosen.length > 0 ? chosen.filter((f) => f.includes('test/programs/')) : testFiles('programs');
 
-const majors =
-  COVERAGE_RUN || process.env.GOPOOL_TEST_NODES === 'current'
-    ? [Number(process.versions.node.split('.')[0])]
-    : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
+const current = Number(process.versions.node.split('.')[0]);
+const majors = COVERAGE_RUN || process.env.GOPOOL_TEST_NODES === 'current' ? [current] : (process.env.GOPOOL_TEST_NODES?.split(',').map(Number) ?? PROMISED);
 
 ensureSystemPackages(SYSTEM_NEEDS);
 
@@ -181,17 +179,16 @@ const began = Date.now();
 let passed = 0;
 let failed = 0;
 const summary = [];
-const current = Number(process.versions.node.split('.')[0]);
 
 // The other majors' Node, while the checks run (an install mostly waits on the registry and
 // the disk). The test files wait for them: the longest files of every major then start first,
-// together (with the machine's Node's files started meanwhile, the installs took minutes on the
-// busy cores and the other majors' longest files ended the run alone).
+// together (with the machine's Node's files started meanwhile, the installs took a minute on
+// the busy cores and the other majors' longest files ended the run alone).
 const installing = installNodes(majors);
 
 /** A command whose output is printed in one piece once it is done; resolves with its exit code. */
-function runQuietly(command, args) {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+function runQuietly(command, args, env = process.env) {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   const out = [];
   child.stdout.on('data', (chunk) => out.push(chunk));
   child.stderr.on('data', (chunk) => out.push(chunk));
@@ -233,8 +230,8 @@ const runs = majors.flatMap((major, i) => [
 // modules, fastify's among them. Not for the covered run, whose compiled code counts.
 const COMPILE_CACHE = join(root, 'node_modules', '.cache', 'gopool-tests-compile-cache');
 for (const run of runs) {
-  // `npm run coverage`: the whole suite on the machine's Node, under coverage (of src/, see coverageLine).
-  run.covered = COVERAGE_RUN && !run.programs && run.major === current;
+  // `npm run coverage`: the suite on the machine's Node alone, under coverage (of src/, see coverageLine).
+  run.covered = COVERAGE_RUN;
   run.env = run.covered ? { ...process.env, NODE_V8_COVERAGE: join(COVERAGE, 'tmp') } : { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
   run.left = run.files.length;
   Object.assign(run, { pass: 0, fail: 0, crashed: 0, first: 0, last: 0 });
@@ -273,37 +270,25 @@ console.log(`\n== ${pending.length} test files, ${AT_ONCE} at once (up to ${AT_M
 function runFile({ run, file }) {
   const started = Date.now();
   if (!run.first) run.first = started;
-  const child = spawn(run.node, ['--import', 'tsx', '--import', CPU_AT_EXIT, '--test-reporter=spec', file], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: run.env,
-  });
-  const out = [];
-  child.stdout.on('data', (chunk) => out.push(chunk));
-  child.stderr.on('data', (chunk) => out.push(chunk));
-  return new Promise((resolve) => {
-    child.on('close', (status) => {
-      const text = Buffer.concat(out).toString('utf8');
-      const count = (name) => Number(text.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-      run.pass += count('pass');
-      run.fail += count('fail');
-      if (status !== 0 && count('fail') === 0) run.crashed++;
-      run.last = Date.now();
-      const cpuSeconds = count('cpu_ms') / 1000;
-      cpuByFile.set(file, (cpuByFile.get(file) ?? 0) + cpuSeconds);
-      console.log(
-        `\n== ${file}, ${run.title}: ${Math.round((run.last - started) / 1000)} s, ${Math.round(cpuSeconds)} s of CPU${status === 0 ? '' : ` (exit ${status})`}`,
-      );
-      process.stdout.write(text);
-      if (--run.left === 0 && run.covered) {
-        // Every process of the run has written its coverage: the report, while the pool goes on.
-        const reportBegan = Date.now();
-        run.report = new Promise((done) => spawn(process.execPath, C8_REPORT, { cwd: root, stdio: 'inherit' }).on('close', done)).then((code) => {
-          run.coverage = code === 0 ? coverageLine(run.version, Date.now() - reportBegan) : `coverage: c8 report failed (exit ${code})`;
-        });
-      }
-      resolve();
-    });
+  return runQuietly(run.node, ['--import', 'tsx', '--import', CPU_AT_EXIT, '--test-reporter=spec', file], run.env).then(({ code: status, text }) => {
+    const count = (name) => Number(text.match(new RegExp(`^ℹ ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+    run.pass += count('pass');
+    run.fail += count('fail');
+    if (status !== 0 && count('fail') === 0) run.crashed++;
+    run.last = Date.now();
+    const cpuSeconds = count('cpu_ms') / 1000;
+    cpuByFile.set(file, (cpuByFile.get(file) ?? 0) + cpuSeconds);
+    console.log(
+      `\n== ${file}, ${run.title}: ${Math.round((run.last - started) / 1000)} s, ${Math.round(cpuSeconds)} s of CPU${status === 0 ? '' : ` (exit ${status})`}`,
+    );
+    process.stdout.write(text);
+    if (--run.left === 0 && run.covered) {
+      // Every process of the run has written its coverage: the report, while the pool goes on.
+      const reportBegan = Date.now();
+      run.report = new Promise((done) => spawn(process.execPath, C8_REPORT, { cwd: root, stdio: 'inherit' }).on('close', done)).then((code) => {
+        run.coverage = code === 0 ? coverageLine(run.version, Date.now() - reportBegan) : `coverage: c8 report failed (exit ${code})`;
+      });
+    }
   });
 }
 

@@ -449,7 +449,8 @@ export class IngressThreads {
         thread.listened = true;
         thread.tid = message[1];
         if (thread.state === 'starting') thread.state = 'listening';
-        // Its load counts from now: loading the app kept it busy, and is not traffic.
+        // Its event loop is watched from now (loading the app kept it busy, which is neither
+        // traffic nor a stuck handler); it counts as load from settledAt.
         thread.elu = thread.worker.performance.eventLoopUtilization();
         thread.settledAt = Date.now() + SETTLING_MS;
         this.life.backoff.started();
