@@ -15,7 +15,7 @@
 // req/s, p50/p99, the server's CPU per request (its whole process tree, and by kind of
 // thread: lib.mjs startCpu) and its memory under load (RSS summed over the tree, peak).
 // Ratios are the median of each round's own ratios. ROUNDS (3), SECONDS (5), WARMUP (10 s of
-// load on each server before its first measurement), SCENARIOS
+// load on all three servers at once before the first measurement), SCENARIOS
 // (comma-separated, default all five), FROM=bench/results/api.json (the tables again from a
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
@@ -111,7 +111,7 @@ async function gopoolInfo(url) {
   const info = await (await fetch(`${url}/_info`)).json();
   const threads = { ingress: 0, pool: 0 };
   for (const thread of info.threads ?? []) threads[thread.role] = (threads[thread.role] ?? 0) + 1;
-  return { completed: info.pool?.completed ?? 0, threads };
+  return { completed: info.pool?.completed ?? 0, threads, started: (info.ingress?.started ?? 0) + (info.pool?.threadsStarted ?? 0) };
 }
 
 let database;
@@ -166,17 +166,24 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
     const checked = {};
     const results = {};
     for (const name of order) {
-      const { url, child } = started[name];
+      const { url } = started[name];
       checked[name] = await checkRoutes(url, { token, slug });
       await resetApi(database.url); // the article the check created: every server lists the same page
       checks[name] ??= checked[name];
       for (const [check, { ok, got }] of Object.entries(checked[name])) if (!ok) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
       results[name] = {};
-      // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
-      // the request path seconds into the load on every server (--trace-opt; its jobs run on
-      // V8's helper threads): measured before it settles, CPU per request is the warm-up's.
-      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, child.pid);
     }
+    // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
+    // the request path seconds into the load on every server (--trace-opt; its jobs run on
+    // V8's helper threads): measured before it settles, CPU per request is the warm-up's. All
+    // servers at once: warmed one after the other, the first one sat idle for two warm-ups
+    // before its first measurement, longer than gopool's idleTimeout, so that its second
+    // ingress thread had retired and the measurement paid a new thread's start and its JIT.
+    await Promise.all(
+      order.map((name) =>
+        wrk(`${started[name].url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, started[name].child.pid),
+      ),
+    );
     for (const scenario of SCENARIOS) {
       for (const name of order) {
         const { url, child } = started[name];
@@ -193,7 +200,12 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
         if (before) {
           // Where gopool ran the handlers: the share that went through the central queue to pool threads.
           const after = await gopoolInfo(url);
-          result.gopool = { poolShare: (after.completed - before.completed) / result.requests, threads: after.threads };
+          // Threads started during the measurement: each one's start and JIT warm-up are in its CPU.
+          result.gopool = {
+            poolShare: (after.completed - before.completed) / result.requests,
+            threads: after.threads,
+            threadsStarted: after.started - before.started,
+          };
         }
         console.log(
           `round ${round} ${scenario} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, ${result.cpu.usPerRequest.toFixed(0)} µs CPU/req, peak RSS ${result.peakRssMb.toFixed(0)} MB, errors ${result.errors}`,
@@ -254,6 +266,13 @@ const summary = Object.fromEntries(
                   )
                 : NaN,
             threads: name === GOPOOL ? runs[name].find((r) => measured(r, s))?.[s].gopool.threads : undefined,
+            threadsStarted:
+              name === GOPOOL
+                ? runs[name].reduce(
+                    (sum, r) => (measured(r, s) && r[s].gopool.threadsStarted !== undefined ? (sum ?? 0) + r[s].gopool.threadsStarted : sum),
+                    undefined,
+                  )
+                : undefined,
             errors: runs[name].reduce((sum, r) => sum + (measured(r, s) ? r[s].errors : 0), 0),
             skipped: runs[name].find((r) => r[s]?.skipped)?.[s].skipped,
             vsCluster: { rps: ratio(name, CLUSTER, rps(s)), cpu: ratio(name, CLUSTER, cpu(s)) },
@@ -291,7 +310,7 @@ const failedChecks = names.flatMap((name) =>
     .map(([check, c]) => `${name}: check "${check}" failed (${c.got.trim()}).`),
 );
 const lines = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up on each server, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up ${saved && !saved.warmupTogether ? 'on each server in turn' : 'on all three servers at once'}, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
   '',
   '| scenario | server | req/s | × cluster | × fastify | p50 / p99 ms | CPU µs/req | CPU × cluster | CPU × fastify | errors |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -320,13 +339,13 @@ const lines = [
     ? ['', "n/a: this gopool's /_info gives no Linux tid for its threads, so its ingress and pool threads are counted under helper."]
     : []),
   '',
-  "Where gopool ran the handlers (from its /_info: tasks its pool threads completed during the run ÷ requests served; the threads alive at the run's end):",
+  "Where gopool ran the handlers (from its /_info: tasks its pool threads completed during the run ÷ requests served; the threads alive at the run's end; threads started during the runs, all rounds: a new thread's start and JIT warm-up are in that run's CPU):",
   '',
-  '| scenario | run on pool threads | threads: ingress + pool |',
-  '|---|---|---|',
+  '| scenario | run on pool threads | threads: ingress + pool | threads started during the runs |',
+  '|---|---|---|---|',
   ...SCENARIOS.filter((s) => !g.scenarios[s].skipped).map(
     (s) =>
-      `| ${s} | ${fmt(g.scenarios[s].poolShare * 100)}% | ${g.scenarios[s].threads ? `${g.scenarios[s].threads.ingress} + ${g.scenarios[s].threads.pool}` : '–'} |`,
+      `| ${s} | ${fmt(g.scenarios[s].poolShare * 100)}% | ${g.scenarios[s].threads ? `${g.scenarios[s].threads.ingress} + ${g.scenarios[s].threads.pool}` : '–'} | ${g.scenarios[s].threadsStarted ?? '–'} |`,
   ),
   '',
   '| server | under load RSS / footprint MB (reads) | (all scenarios) | RSS × cluster | RSS × fastify |',
@@ -347,6 +366,6 @@ mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, warmupTogether: true, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
   );
 writeMarkerBlock('api', table);
