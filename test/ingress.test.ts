@@ -56,7 +56,20 @@ describe('ingress threads', () => {
   before(async () => {
     // cheap-route-ms 50: /thread must stay on the thread that accepted it (its id tells the tests
     // who accepted). At the default 1 ms, one preemption on a busy 2-core machine can send it away once.
-    app = await startApp(APP, ['--info-url', '/_info', '--min-ingress-threads', '2', '--ingress-threads', '2', '--max-threads', '2', '--cheap-route-ms', '50']);
+    app = await startApp(APP, [
+      '--info-url',
+      '/_info',
+      '--min-ingress-threads',
+      '2',
+      '--ingress-threads',
+      '2',
+      '--max-threads',
+      '2',
+      '--cheap-route-ms',
+      '50',
+      '--young-generation-mb',
+      '24',
+    ]);
     ingress = await until(async () => {
       const ids = await ingressIds(app);
       return ids.length === 2 && ids;
@@ -100,10 +113,10 @@ describe('ingress threads', () => {
     }
   });
 
-  test("the master's own nursery is capped like the threads' (young-generation-mb 16 by default: semi-spaces of 5 MB)", async () => {
+  test("the master's own nursery is capped like the threads' (young-generation-mb 24: semi-spaces of 8 MB)", async () => {
     const { pid } = await info(app);
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(argv.includes('--max-semi-space-size=5'), argv.join(' '));
+    assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
   });
 
   test('routes added in onMaster, monitoring and unknown paths are answered through any thread', async () => {

@@ -176,9 +176,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   int(
     'youngGenerationMb',
     'young-generation-mb',
-    "young-generation (nursery) size of each thread in MB at most, the master's main thread included; V8 starts it small and grows it to this under load, where a smaller one costs CPU in garbage collection (0: V8 default)",
-    '16',
-    () => 16,
+    "young-generation (nursery) size of each thread in MB at most, the master's main thread included (0: V8's default, a node cluster worker's); V8 starts it small and grows it under load, and a smaller one costs CPU in garbage collection",
+    '0',
+    () => 0,
     0,
     1024,
   ),

@@ -1,10 +1,12 @@
 import type { ResourceLimits } from 'node:worker_threads';
 
 /**
- * V8 limits for every thread gopool starts. The young generation matters most: V8 grows each
- * isolate's nursery up to tens of MB under allocation-heavy load such as HTTP serving, and a
- * process with several threads pays that per thread. A few MB keep scavenges cheap (HTTP
- * garbage dies young) and, measured here, cost no throughput (README, memory benchmark).
+ * V8 limits for every thread gopool starts, when the user sets them. V8 grows each isolate's
+ * nursery to tens of MB under allocation-heavy load such as HTTP serving, a process with
+ * several threads paying it per thread; capped below that, a route that builds large JSON
+ * answers scavenges more often and copies what is still in flight each time, on its own thread
+ * and V8's helper threads (bench/README.md, "A realistic API"). So by default each thread has
+ * V8's own nursery, as a node cluster worker has; `youngGenerationMb` caps it.
  */
 export function threadResourceLimits(maxThreadMemory: number, youngGenerationMb: number): { resourceLimits?: ResourceLimits } {
   const limits: ResourceLimits = {};
