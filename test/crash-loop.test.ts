@@ -52,6 +52,9 @@ describe('crash-loop policy', () => {
         process.kill(masterPid, 'SIGKILL');
         await until(async () => !alive(masterPid));
       }
+      // The sixth restart waits out the longest back-off (3.2 s): its online line first, then
+      // `gopool status` (each poll of it starts a CLI process).
+      await online(6);
       const s = await until(async () => {
         const current = await status(home, 'killed');
         return current.state === 'online' && current.master ? current : undefined;
