@@ -39,8 +39,9 @@ describe('faults stay local', () => {
   });
 });
 
-// One instance for both: one thread, kept however idle (--idle-timeout 60000: the idle test
-// needs it to stay, and I/O-bound handlers one thread).
+// One instance for the three: one thread, kept however idle (--idle-timeout 60000: the idle test
+// needs it to stay, and I/O-bound handlers one thread), on one CPU (--cpus 1: the next heavy
+// task is sent to the busy thread at once). The heavy-task test ends its thread: it runs last.
 describe('one pool thread', () => {
   let app: App;
   let callbackUrl: string;
@@ -65,6 +66,8 @@ describe('one pool thread', () => {
       '1',
       '--idle-timeout',
       '60000',
+      '--cpus',
+      '1',
     ]);
   });
   after(async () => {
@@ -104,26 +107,20 @@ describe('one pool thread', () => {
       process.stdout.write(`  the idle thread's timer fired ${lateness[0]} ms late\n`);
     });
   });
-});
 
-describe('the next heavy task of a thread', () => {
-  let app: App;
-  before(async () => {
-    app = await startApp(APP, ['--ingress-threads', '1', '--cheap-route-ms', '0', '--info-url', '/_info', '--cpus', '1', '--max-threads', '1']);
-  });
-  after(() => app.stop());
-
-  test('sent to a busy thread, it goes back to the queue if that thread dies first, and is served', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'gopool-next-')), 'exit');
-    const dying = get(`${app.url}/exit-when?file=${encodeURIComponent(file)}`);
-    await until(async () => existsSync(`${file}.started`));
-    // Heavy work fills the one CPU: the next heavy request is sent to that thread at once.
-    const behind = get(`${app.url}/spin/20`);
-    await until(async () => (await info(app)).running === 2);
-    writeFileSync(`${file}.go`, '');
-    assert.equal((await dying).json().code, 'GOPOOL_ERR_THREAD_EXIT');
-    const served = await behind;
-    assert.equal(served.status, 200, `the request behind the dying thread: ${served.text}`);
+  describe('the next heavy task of a thread', () => {
+    test('sent to a busy thread, it goes back to the queue if that thread dies first, and is served', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'gopool-next-')), 'exit');
+      const dying = get(`${app.url}/exit-when?file=${encodeURIComponent(file)}`);
+      await until(async () => existsSync(`${file}.started`));
+      // Heavy work fills the one CPU: the next heavy request is sent to that thread at once.
+      const behind = get(`${app.url}/spin/20`);
+      await until(async () => (await info(app)).running === 2);
+      writeFileSync(`${file}.go`, '');
+      assert.equal((await dying).json().code, 'GOPOOL_ERR_THREAD_EXIT');
+      const served = await behind;
+      assert.equal(served.status, 200, `the request behind the dying thread: ${served.text}`);
+    });
   });
 });
 
