@@ -169,48 +169,44 @@ describe('graceful stop', () => {
   });
 });
 
-describe('logs in the foreground', () => {
-  test('console lines, from the master or a thread, on stdout or stderr, are stamped as in the log file; JSON lines are as written', async () => {
-    const app = await startApp(APP);
-    let stderr = '';
-    app.child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    try {
-      await get(`${app.url}/log/1`);
-      await get(`${app.url}/log-master`);
-      await get(`${app.url}/log-error`);
-      const stamp = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
-      await app.waitForLine((line) => new RegExp(`^${stamp} \\[thread \\d+\\] console line 0 from a handler$`).test(line));
-      await app.waitForLine((line) => new RegExp(`^${stamp} console line from the master$`).test(line));
-      await until(async () => new RegExp(`^${stamp} \\[thread \\d+\\] console error line from a handler$`, 'm').test(stderr));
-      // gopool's own lines: JSON from their first character, with their own time.
-      const listening = app.lines.find((line) => line.includes(' listening on '))!;
-      assert.ok(listening.startsWith('{'), listening);
-      assert.equal(typeof JSON.parse(listening).time, 'string');
-      for (const line of app.lines.filter(Boolean)) assert.ok(line.startsWith('{') || new RegExp(`^${stamp} `).test(line), `stamped: ${line}`);
-    } finally {
-      await app.stop();
-    }
-  });
-});
-
-describe('GOPOOL_HOME files', () => {
-  test('a pid file and a control socket planted as symbolic links are replaced, never written through', async () => {
-    const home = tempHome();
-    const victim = join(tempHome(), 'victim');
+// One instance for both: neither changes it (the foreground logs are read, the GOPOOL_HOME
+// files looked at), and the links are planted before it starts.
+describe('logs in the foreground; GOPOOL_HOME files', () => {
+  let app: App;
+  const home = tempHome();
+  const victim = join(tempHome(), 'victim');
+  let stderr = '';
+  before(async () => {
     writeFileSync(victim, 'precious\n');
     symlinkSync(victim, join(home, 'planted.pid'));
     symlinkSync(victim, join(home, 'planted.sock'));
-    const app = await startApp(APP, ['--name', 'planted'], { GOPOOL_HOME: home });
-    try {
-      assert.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
-      assert.ok(lstatSync(join(home, 'planted.pid')).isFile(), 'the pid file is a file of its own');
-      assert.ok(lstatSync(join(home, 'planted.sock')).isSocket(), 'the control socket is ours');
-      const s = await status(home, 'planted');
-      assert.equal(readFileSync(join(home, 'planted.pid'), 'utf8').trim(), String(s.daemon.pid));
-    } finally {
-      await app.stop();
-    }
+    app = await startApp(APP, ['--name', 'planted'], { GOPOOL_HOME: home });
+    app.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+  });
+  after(() => app.stop());
+
+  test('console lines, from the master or a thread, on stdout or stderr, are stamped as in the log file; JSON lines are as written', async () => {
+    await get(`${app.url}/log/1`);
+    await get(`${app.url}/log-master`);
+    await get(`${app.url}/log-error`);
+    const stamp = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+    await app.waitForLine((line) => new RegExp(`^${stamp} \\[thread \\d+\\] console line 0 from a handler$`).test(line));
+    await app.waitForLine((line) => new RegExp(`^${stamp} console line from the master$`).test(line));
+    await until(async () => new RegExp(`^${stamp} \\[thread \\d+\\] console error line from a handler$`, 'm').test(stderr));
+    // gopool's own lines: JSON from their first character, with their own time.
+    const listening = app.lines.find((line) => line.includes(' listening on '))!;
+    assert.ok(listening.startsWith('{'), listening);
+    assert.equal(typeof JSON.parse(listening).time, 'string');
+    for (const line of app.lines.filter(Boolean)) assert.ok(line.startsWith('{') || new RegExp(`^${stamp} `).test(line), `stamped: ${line}`);
+  });
+
+  test('a pid file and a control socket planted as symbolic links are replaced, never written through', async () => {
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched');
+    assert.ok(lstatSync(join(home, 'planted.pid')).isFile(), 'the pid file is a file of its own');
+    assert.ok(lstatSync(join(home, 'planted.sock')).isSocket(), 'the control socket is ours');
+    const s = await status(home, 'planted');
+    assert.equal(readFileSync(join(home, 'planted.pid'), 'utf8').trim(), String(s.daemon.pid));
   });
 });
