@@ -4,8 +4,8 @@
 // JWT auth hook with @fastify/jwt, body and querystring schemas, response schemas, a bcrypt
 // login), the same handlers on gopool (apps/api-gopool.js), node cluster (one worker per
 // CPU) and single fastify (apps/api-fastify-routes.js). Each round starts the three servers,
-// checks every route once on each, then measures each scenario on all three in turn (the
-// order alternates from round to round) with wrk:
+// checks every route once on each, then measures the servers one after the other (the order
+// alternates from round to round), each warmed up and then its scenarios back to back, with wrk:
 //   articles  GET /api/articles?limit=20&offset=0 (one joined query: 20 articles with their
 //             author, tag list and favorites count; and a count)
 //   article   GET /api/articles/:slug
@@ -15,7 +15,8 @@
 // req/s, p50/p99, the server's CPU per request (its whole process tree, and by kind of
 // thread: lib.mjs startCpu) and its memory under load (RSS summed over the tree, peak).
 // Ratios are the median of each round's own ratios. ROUNDS (3), SECONDS (5), WARMUP (10 s of
-// load on all three servers at once before the first measurement), SCENARIOS
+// load on each server before its first scenario), SETTLE (3: each measurement's wrk runs that
+// long before the CPU is read, lib.mjs wrk), SCENARIOS
 // (comma-separated, default all five), FROM=bench/results/api.json (the tables again from a
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
@@ -30,6 +31,7 @@ const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 10);
+const SETTLE = Number(process.env.SETTLE ?? 3);
 const CPUS = availableParallelism();
 const ALL_SCENARIOS = ['articles', 'article', 'feed', 'tags', 'login'];
 const READS = ['articles', 'article', 'feed', 'tags'];
@@ -152,10 +154,12 @@ const scenarios = (slug) => ({
   login: { path: '/api/users/login', connections: 8, body: { user: { email: 'user1@bench.example', password: 'password1' } } },
 });
 
-// A round starts the three servers together (an idle one costs nothing) and measures each
-// scenario on all of them back to back, in an order that alternates from round to round: the
-// servers compared are measured seconds apart, not minutes (this machine's speed drifts, and
-// so does the CPU time a request costs).
+// A round starts the three servers together (an idle one costs nothing) and measures them one
+// after the other, in an order that alternates from round to round: each server warmed up,
+// then its scenarios back to back. Not a scenario on every server in turn: a server then sat
+// idle through the others' turns, longer than gopool's idleTimeout, so that gopool's second
+// ingress thread retired between its scenarios and the next one paid a new thread's start and
+// its JIT (and a server warmed in turn with the others sat idle through their warm-ups).
 for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
   const order = Object.keys(servers);
   if (round % 2 === 0) order.reverse();
@@ -173,30 +177,25 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
       for (const [check, { ok, got }] of Object.entries(checked[name])) if (!ok) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
       results[name] = {};
     }
-    // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
-    // the request path seconds into the load on every server (--trace-opt; its jobs run on
-    // V8's helper threads): measured before it settles, CPU per request is the warm-up's. All
-    // servers at once: warmed one after the other, the first one sat idle for two warm-ups
-    // before its first measurement, longer than gopool's idleTimeout, so that its second
-    // ingress thread had retired and the measurement paid a new thread's start and its JIT.
-    await Promise.all(
-      order.map((name) =>
-        wrk(`${started[name].url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, started[name].child.pid),
-      ),
-    );
-    for (const scenario of SCENARIOS) {
-      for (const name of order) {
-        const { url, child } = started[name];
+    for (const name of order) {
+      const { url, child } = started[name];
+      // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
+      // the request path seconds into the load on every server (--trace-opt; its jobs run on
+      // V8's helper threads): measured before it settles, CPU per request is the warm-up's.
+      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, child.pid);
+      for (const scenario of SCENARIOS) {
         if (!checked[name][scenario].ok) {
           results[name][scenario] = { skipped: checked[name][scenario].got };
           continue;
         }
         const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
         const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
+        // First contact with the route, not measured: a route gopool has not measured yet runs on
+        // a pool thread for its cost (starting one if none is left), and comes back inline.
         await wrk(`${url}${path}`, { ...options, seconds: 1 }, child.pid);
         const cpu = name === GOPOOL ? { info: `${url}/_info` } : true;
         const before = name === GOPOOL ? await gopoolInfo(url) : undefined;
-        const result = (results[name][scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, cpu }, child.pid));
+        const result = (results[name][scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, settle: SETTLE, cpu }, child.pid));
         if (before) {
           // Where gopool ran the handlers: the share that went through the central queue to pool threads.
           const after = await gopoolInfo(url);
@@ -310,7 +309,7 @@ const failedChecks = names.flatMap((name) =>
     .map(([check, c]) => `${name}: check "${check}" failed (${c.got.trim()}).`),
 );
 const lines = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up ${saved && !saved.warmupTogether ? 'on each server in turn' : 'on all three servers at once'}, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement${(saved?.settle ?? (saved ? 0 : SETTLE)) ? ` (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s on the same connections)` : ''} after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up on each server${saved && !saved.serverByServer ? ' (the servers warmed in turn, then each scenario measured on all three in turn)' : ', then its scenarios back to back, one server after the other'}, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
   '',
   '| scenario | server | req/s | × cluster | × fastify | p50 / p99 ms | CPU µs/req | CPU × cluster | CPU × fastify | errors |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -366,6 +365,6 @@ mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, warmupTogether: true, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, serverByServer: true, settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
   );
 writeMarkerBlock('api', table);

@@ -154,9 +154,20 @@ function toMs(text) {
  * `headers` are sent with every request; `body` makes it a POST of that JSON. `cpu`: true, or
  * `{ info, headers }` for gopool (see startCpu), adds `cpu`: the tree's CPU per request
  * served, whole and by kind of thread.
+ *
+ * `settle` (seconds): wrk runs that much longer, on the same connections, and the CPU is read
+ * over the last `seconds` only, divided by the requests of that share of the run (the run's
+ * requests × seconds ÷ its whole length: if the first seconds served fewer, the figure per
+ * request comes out higher, not lower). A new wrk opens all its connections at once after
+ * seconds with none; every server then deoptimizes code on the connection's path (V8: "wrong
+ * map") and compiles it again on its helper threads for a second or more, a transition a
+ * production server with clients coming and going does not go through all at once.
  */
-export async function wrk(url, { connections, seconds, threads = 1, headers = {}, body, cpu }, pid) {
-  const stopCpu = cpu ? await startCpu(pid, cpu === true ? {} : cpu) : undefined;
+export async function wrk(url, { connections, seconds, threads = 1, headers = {}, body, cpu, settle = 0 }, pid) {
+  const readCpu = () => startCpu(pid, cpu === true ? {} : cpu);
+  // Without settle, CPU is read from before wrk starts; with it, from `settle` seconds in.
+  const stopCpuAt = !cpu ? undefined : settle > 0 ? new Promise((resolve) => setTimeout(resolve, settle * 1000)).then(readCpu) : await readCpu();
+  const duration = seconds + settle;
   let peak = 0;
   let peakFootprint = 0;
   const sampler = setInterval(() => {
@@ -166,7 +177,7 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   }, 250);
   const extra = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   if (body !== undefined) extra.push('-s', postScript(body));
-  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', ...extra, url]);
+  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--timeout', '10s', '--latency', ...extra, url]);
   let out = '';
   child.stdout.on('data', (c) => {
     out += c;
@@ -183,7 +194,11 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
   const result = { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
-  if (stopCpu) result.cpu = await stopCpu(requests);
+  if (stopCpuAt) {
+    const stopCpu = await stopCpuAt;
+    result.cpu = await stopCpu((requests * seconds) / duration);
+    if (settle > 0) result.cpu.settleSeconds = settle;
+  }
   return result;
 }
 
