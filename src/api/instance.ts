@@ -1,4 +1,5 @@
 import { realm } from '../runtime/realm';
+import { keepTickMaps } from '../runtime/tick-maps';
 import { Gopool } from './gopool';
 
 /**
@@ -7,5 +8,7 @@ import { Gopool } from './gopool';
  */
 export function gopoolInstance(): Gopool {
   const state = realm();
+  // Where an app started with `node app.js` first meets gopool: before it compiles anything.
+  keepTickMaps();
   return (state.instance ??= new Gopool()) as Gopool;
 }

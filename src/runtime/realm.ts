@@ -12,6 +12,7 @@
  * inherit.
  */
 import { isMainThread } from 'node:worker_threads';
+import { keepTickMaps } from './tick-maps';
 
 export type Role =
   /** `node app.js`: a start call launches the daemon (pool mode) or serves here (single mode). */
@@ -48,6 +49,7 @@ export function realm(): RealmState {
 /** Claims the realm for an entry point; called before the user's file is loaded. */
 export function claimRole(role: Exclude<Role, 'launcher' | 'foreign-thread'>): void {
   realm().role = role;
+  keepTickMaps();
 }
 
 export function currentRole(): Role {
