@@ -8,7 +8,7 @@
 // megamorphic (its own tables in bench/README.md). Writes bench/results/tick-cost.json and
 // the table in bench/README.md between its tick-cost:start/end markers.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, writeMarkerBlock } from './lib.mjs';
@@ -45,9 +45,11 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
   if (round % 2 === 0) order.reverse();
   for (const name of order) {
     // A file, not `node -e`: gopool's start needs the app's script (process.argv[1]).
-    const script = join(mkdtempSync(join(tmpdir(), 'gopool-tick-')), 'server.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gopool-tick-'));
+    const script = join(dir, 'server.js');
     writeFileSync(script, `${SERVERS[name]}\n${MEASURE}`);
     const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
     const ns = Number(/TICK_NS (\S+)/.exec(child.stdout)?.[1]);
     if (!Number.isFinite(ns)) throw new Error(`${name}: no measurement\n${child.stdout}\n${child.stderr}`);
     (runs[name] ??= []).push(ns);

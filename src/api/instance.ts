@@ -1,5 +1,4 @@
 import { realm } from '../runtime/realm';
-import { keepTickMaps } from '../runtime/tick-maps';
 import { Gopool } from './gopool';
 
 /**
@@ -8,7 +7,5 @@ import { Gopool } from './gopool';
  */
 export function gopoolInstance(): Gopool {
   const state = realm();
-  // Where an app started with `node app.js` first meets gopool: before it compiles anything.
-  keepTickMaps();
   return (state.instance ??= new Gopool()) as Gopool;
 }

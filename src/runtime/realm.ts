@@ -43,13 +43,18 @@ const KEY = Symbol.for('gopool.realm');
 
 export function realm(): RealmState {
   const holder = globalThis as { [KEY]?: RealmState };
-  return (holder[KEY] ??= { role: undefined, instance: undefined, startRequest: undefined, started: undefined });
+  if (holder[KEY] === undefined) {
+    holder[KEY] = { role: undefined, instance: undefined, startRequest: undefined, started: undefined };
+    // The realm's first contact with gopool (an entry claiming it, or `node app.js` requiring
+    // gopool): before the app is loaded and compiled.
+    keepTickMaps();
+  }
+  return holder[KEY];
 }
 
 /** Claims the realm for an entry point; called before the user's file is loaded. */
 export function claimRole(role: Exclude<Role, 'launcher' | 'foreign-thread'>): void {
   realm().role = role;
-  keepTickMaps();
 }
 
 export function currentRole(): Role {

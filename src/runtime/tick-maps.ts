@@ -6,7 +6,7 @@
  * property definitions see more maps than their inline caches hold, and they stay megamorphic:
  * every `process.nextTick`, several per request, defines its properties in V8's runtime
  * (bench/README.md, "A fastify app with plugins"). A live tick object keeps its map, and with
- * it the transitions that lead there.
+ * it the transitions that lead there. Called when a realm is first set up (runtime/realm.ts).
  *
  * The only public way to reach a tick object is an async hook's `init`: one is enabled for
  * this one nextTick and disabled at once.
