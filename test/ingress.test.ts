@@ -214,6 +214,26 @@ describe('ingress threads follow the load', () => {
     const [first] = await ingressIds(app);
     assert.equal((await ingressIds(app)).length, 1, 'min-ingress-threads 1 by default: one thread accepts at once');
     await until(async () => JSON.parse((await fresh(`${app.url}/spin/20`)).body).threadId === first);
+    // A kept-alive connection of the first thread's, from before the second one starts (/thread
+    // runs where it was accepted once measured on the pool).
+    await until(async () => JSON.parse((await fresh(`${app.url}/thread`)).body).threadId === first);
+    const kept = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const onKept = () =>
+      new Promise<{ status: number; threadId: number; connection: string | undefined }>((resolve, reject) => {
+        const req = http.get(`${app.url}/thread`, { agent: kept, timeout: 20_000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, threadId: (JSON.parse(body) as { threadId: number }).threadId, connection: res.headers.connection }),
+          );
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+      });
+    assert.deepEqual(await onKept(), { status: 200, threadId: first, connection: 'keep-alive' });
     // Its event loop is the load measure: keep it busy with inline work until a second listens. Bounded in time.
     let listening = 1;
     for (const deadline = Date.now() + 15_000; listening < 2 && Date.now() < deadline; ) {
@@ -221,6 +241,15 @@ describe('ingress threads follow the load', () => {
       listening = (await ingressIds(app)).length;
     }
     assert.equal(listening, 2, 'a second ingress thread started under load (ingress-threads 2)');
+    // The first thread asks the connections it had to reconnect (their next response closes
+    // them), once: the connection the client opens next is kept alive again.
+    const closing = await until(async () => {
+      const answer = await onKept();
+      return answer.connection === 'close' && answer;
+    });
+    assert.deepEqual(closing, { status: 200, threadId: first, connection: 'close' });
+    assert.equal((await onKept()).connection, 'keep-alive', 'a new connection is not asked to close');
+    kept.destroy();
     // No load now: the newest retires after idle-timeout; one always stays.
     const left = await until(async () => {
       const ids = await ingressIds(app);
