@@ -3,9 +3,9 @@
 // RealWorld-like backend (apps/api-handlers.js: users, articles, tags in PostgreSQL, CORS, a
 // JWT auth hook with @fastify/jwt, body and querystring schemas, response schemas, a bcrypt
 // login), the same handlers on gopool (apps/api-gopool.js), node cluster (one worker per
-// CPU) and single fastify (apps/api-fastify-routes.js). Each round starts the three servers,
-// checks every route once on each, then measures the servers one after the other (the order
-// alternates from round to round), each warmed up and then its scenarios back to back, with wrk:
+// CPU) and single fastify (apps/api-fastify-routes.js). The three servers are started once and
+// kept running; every route is checked once on each, each is warmed up, then each scenario is
+// measured in turns, the servers in a fixed cycle (see the main loop), with wrk:
 //   articles  GET /api/articles?limit=20&offset=0 (one joined query: 20 articles with their
 //             author, tag list and favorites count; and a count)
 //   article   GET /api/articles/:slug
@@ -14,9 +14,9 @@
 //   login     POST /api/users/login (bcryptjs compare at cost 8, then a signed JWT)
 // req/s, p50/p99, the server's CPU per request (its whole process tree, and by kind of
 // thread: lib.mjs startCpu) and its memory under load (RSS summed over the tree, peak).
-// Ratios are the median of each round's own ratios. ROUNDS (3), SECONDS (5), WARMUP (10 s of
-// load on each server before its first scenario), SETTLE (3: each measurement's wrk runs that
-// long before the CPU is read, lib.mjs wrk), SCENARIOS
+// Ratios are the median of each round's own ratios. ROUNDS (5 turns per server and
+// scenario), SECONDS (3), WARMUP (15 s of load on each server before the first turn), SETTLE
+// (1: each measurement's wrk runs that long before the CPU is read, lib.mjs wrk), SCENARIOS
 // (comma-separated, default all five), FROM=bench/results/api.json (the tables again from a
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
@@ -28,10 +28,10 @@ import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS,
 import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const SECONDS = Number(process.env.SECONDS ?? 5);
-const WARMUP = Number(process.env.WARMUP ?? 10);
-const SETTLE = Number(process.env.SETTLE ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const SECONDS = Number(process.env.SECONDS ?? 3);
+const WARMUP = Number(process.env.WARMUP ?? 15);
+const SETTLE = Number(process.env.SETTLE ?? 1);
 const CPUS = availableParallelism();
 const ALL_SCENARIOS = ['articles', 'article', 'feed', 'tags', 'login'];
 const READS = ['articles', 'article', 'feed', 'tags'];
@@ -154,48 +154,49 @@ const scenarios = (slug) => ({
   login: { path: '/api/users/login', connections: 8, body: { user: { email: 'user1@bench.example', password: 'password1' } } },
 });
 
-// A round starts the three servers together (an idle one costs nothing) and measures them one
-// after the other, in an order that alternates from round to round: each server warmed up,
-// then its scenarios back to back. Not a scenario on every server in turn: a server then sat
-// idle through the others' turns, longer than gopool's idleTimeout, so that gopool's second
-// ingress thread retired between its scenarios and the next one paid a new thread's start and
-// its JIT (and a server warmed in turn with the others sat idle through their warm-ups).
-for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
-  const order = Object.keys(servers);
-  if (round % 2 === 0) order.reverse();
-  const started = {};
-  try {
-    for (const name of order) started[name] = await servers[name]();
-    const slug = seeded.slugs[0];
-    const checked = {};
-    const results = {};
-    for (const name of order) {
-      const { url } = started[name];
-      checked[name] = await checkRoutes(url, { token, slug });
-      await resetApi(database.url); // the article the check created: every server lists the same page
-      checks[name] ??= checked[name];
-      for (const [check, { ok, got }] of Object.entries(checked[name])) if (!ok) console.log(`round ${round} ${name}: check "${check}" failed: ${got}`);
-      results[name] = {};
-    }
-    for (const name of order) {
-      const { url, child } = started[name];
-      // Warm-up: threads, route costs, and V8's optimizing compiler, which is still at work on
-      // the request path seconds into the load on every server (--trace-opt; its jobs run on
-      // V8's helper threads): measured before it settles, CPU per request is the warm-up's.
-      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: WARMUP, headers: { origin: ORIGIN } }, child.pid);
-      for (const scenario of SCENARIOS) {
-        if (!checked[name][scenario].ok) {
-          results[name][scenario] = { skipped: checked[name][scenario].got };
+// The three servers are started once and kept running, as production servers are, and every
+// route is checked once on each. Then they take turns, always in the same cycle: warm-up
+// (threads, route costs, and V8's optimizing compiler, which is still at work on the request
+// path seconds into the load on every server: --trace-opt; its jobs run on V8's helper
+// threads), then each scenario in ROUNDS turns per server. The machine's drift falls on the
+// three alike, and each server waits through the two others' turns only, about ten seconds:
+// under gopool's idleTimeout (15 s), so no thread of its retires between turns, which would
+// make the next turn pay a new thread's start and its JIT (an order that alternated made the
+// server at either end wait four turns).
+/** Seconds of one turn of warm-up (about one measured turn: 1 s first contact, SETTLE, SECONDS). */
+const TURN_SECONDS = 5;
+const started = {};
+const slug = seeded?.slugs[0];
+try {
+  for (const name of saved ? [] : Object.keys(servers)) {
+    started[name] = await servers[name]();
+    const checked = await checkRoutes(started[name].url, { token, slug });
+    await resetApi(database.url); // the article the check created: every server lists the same page
+    checks[name] = checked;
+    for (const [check, { ok, got }] of Object.entries(checked)) if (!ok) console.log(`${name}: check "${check}" failed: ${got}`);
+  }
+  // Warmed in the same cycle as the turns below, TURN_SECONDS at a time.
+  for (let warmed = 0; !saved && warmed < WARMUP; warmed += TURN_SECONDS)
+    for (const { url, child } of Object.values(started))
+      await wrk(`${url}/api/articles?limit=20&offset=0`, { connections: 50, seconds: TURN_SECONDS, headers: { origin: ORIGIN } }, child.pid);
+  for (const scenario of saved ? [] : SCENARIOS) {
+    const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
+    const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of Object.keys(servers)) {
+        const results = ((runs[name] ??= [])[round] ??= {});
+        if (!checks[name][scenario].ok) {
+          results[scenario] = { skipped: checks[name][scenario].got };
           continue;
         }
-        const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
-        const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
-        // First contact with the route, not measured: a route gopool has not measured yet runs on
-        // a pool thread for its cost (starting one if none is left), and comes back inline.
+        const { url, child } = started[name];
+        // Not measured: load again after the wait through the other servers' turns, and on a
+        // route gopool has not measured yet, its first contact: it runs on a pool thread for its
+        // cost (starting one if none is left) and comes back inline.
         await wrk(`${url}${path}`, { ...options, seconds: 1 }, child.pid);
         const cpu = name === GOPOOL ? { info: `${url}/_info` } : true;
         const before = name === GOPOOL ? await gopoolInfo(url) : undefined;
-        const result = (results[name][scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, settle: SETTLE, cpu }, child.pid));
+        const result = (results[scenario] = await wrk(`${url}${path}`, { ...options, seconds: SECONDS, settle: SETTLE, cpu }, child.pid));
         if (before) {
           // Where gopool ran the handlers: the share that went through the central queue to pool threads.
           const after = await gopoolInfo(url);
@@ -207,14 +208,13 @@ for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
           };
         }
         console.log(
-          `round ${round} ${scenario} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, ${result.cpu.usPerRequest.toFixed(0)} µs CPU/req, peak RSS ${result.peakRssMb.toFixed(0)} MB, errors ${result.errors}`,
+          `round ${round + 1} ${scenario} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms, ${result.cpu.usPerRequest.toFixed(0)} µs CPU/req, peak RSS ${result.peakRssMb.toFixed(0)} MB, errors ${result.errors}${result.gopool ? `, threads started ${result.gopool.threadsStarted}` : ''}`,
         );
       }
     }
-    for (const name of Object.keys(servers)) (runs[name] ??= []).push(results[name]);
-  } finally {
-    for (const { child } of Object.values(started)) await stopServer(child);
   }
+} finally {
+  for (const { child } of Object.values(started)) await stopServer(child);
 }
 database?.stop();
 
@@ -309,7 +309,10 @@ const failedChecks = names.flatMap((name) =>
     .map(([check, c]) => `${name}: check "${check}" failed (${c.got.trim()}).`),
 );
 const lines = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved?.seconds ?? SECONDS} s per measurement${(saved?.settle ?? (saved ? 0 : SETTLE)) ? ` (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s on the same connections)` : ''} after ${saved ? (saved.warmup ?? 3) : WARMUP} s of warm-up on each server${saved && !saved.serverByServer ? ' (the servers warmed in turn, then each scenario measured on all three in turn)' : ', then its scenarios back to back, one server after the other'}, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}). Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.`,
+  (saved && saved.method !== 'turns'
+    ? `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved.seconds} s per measurement${saved.settle ? ` (CPU read over those ${saved.seconds} s, after the same wrk's first ${saved.settle} s on the same connections)` : ''} after ${saved.warmup ?? 3} s of warm-up on each server${!saved.serverByServer ? ' (the servers warmed in turn, then each scenario measured on all three in turn)' : ', then its scenarios back to back, one server after the other'}, median of ${saved.rounds} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved.node}).`
+    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8); the three servers started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then each scenario in ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}).`) +
+    " Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.",
   '',
   '| scenario | server | req/s | × cluster | × fastify | p50 / p99 ms | CPU µs/req | CPU × cluster | CPU × fastify | errors |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -365,6 +368,6 @@ mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, serverByServer: true, settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, method: 'turns', settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
   );
 writeMarkerBlock('api', table);

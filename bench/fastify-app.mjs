@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // A fastify app as teams write them, on gopool and on node cluster: CORS, an auth onRequest
-// hook and a body schema (apps/plugins.js) on every route. Side by side in one run, ROUNDS
-// rounds in alternating order, medians:
+// hook and a body schema (apps/plugins.js) on every route. Side by side in one run, medians:
 //   - gopool with the plugins against the same gopool app without them (the plugins' cost);
 //   - gopool with the plugins against node cluster running the same plugins;
 //   - fib(30) through the hooks, and its p99 against its p50;
 //   - the server's CPU per request on each (its whole process tree, and by kind of thread:
 //     lib.mjs startCpu).
+// Every server is started once and kept running, as a production server is: its first
+// COLD seconds under load are measured apart (start-up: JIT, ingress threads, route costs).
+// Then the servers take turns, always in the same cycle: WARMUP seconds of warm-up each, then
+// each scenario in ROUNDS turns per server. The machine's drift (a noisy 2-core VM) falls on
+// all of them alike, and a server waits through the others' turns only (about 10 s, under
+// gopool's idle timeout: no thread retires between turns; an order that alternated made the
+// servers at either end wait twice as long). Each turn is a 1 s wrk on the turn's route (load
+// again after the wait; a route's first contact), then one of SETTLE + SECONDS seconds whose
+// last SECONDS are measured.
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,12 +22,16 @@ import { join } from 'node:path';
 import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const SECONDS = Number(process.env.SECONDS ?? 5);
-/** Load on each server before its first measurement (JIT, ingress threads, route costs). */
-const WARMUP = Number(process.env.WARMUP ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const SECONDS = Number(process.env.SECONDS ?? 3);
+/** The first seconds of load after a server is ready, measured apart: its start-up. */
+const COLD = Number(process.env.COLD ?? 3);
+/** Load on each server after those, before its first turn (JIT, ingress threads, route costs). */
+const WARMUP = Number(process.env.WARMUP ?? 15);
 /** Seconds each measurement's wrk runs before the CPU is read (lib.mjs wrk: its connections' first seconds). */
-const SETTLE = Number(process.env.SETTLE ?? 2);
+const SETTLE = Number(process.env.SETTLE ?? 1);
+/** Seconds of one turn of warm-up (about one measured turn). */
+const TURN_SECONDS = 5;
 const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
 const gopool = (file) => () =>
@@ -44,39 +56,65 @@ if (!saved) {
   ensureWrk();
   installPeers(root);
 }
-for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
-  const order = Object.keys(servers);
-  if (round % 2 === 0) order.reverse();
-  for (const name of order) {
-    const { url, child } = await servers[name]();
-    // gopool's /_info (behind the app's auth hook too): its threads' roles, for the CPU split.
-    const cpu = name === CLUSTER ? true : { info: `${url}/_info`, headers: AUTH };
-    try {
-      await wrk(`${url}/hello`, { connections: 50, seconds: WARMUP, headers: AUTH }, child.pid); // warm-up: JIT, ingress threads, route costs
-      const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS, settle: SETTLE, headers: AUTH, cpu }, child.pid);
-      let post;
-      if (name !== PLAIN) {
-        await firstContact(`${url}/items`, { body: { name: 'pen', price: 2 } }, child.pid);
-        post = await wrk(`${url}/items`, { connections: 50, seconds: SECONDS, settle: SETTLE, headers: AUTH, body: { name: 'pen', price: 2 }, cpu }, child.pid);
-      }
-      await firstContact(`${url}/fib/30`, {}, child.pid);
-      const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, settle: SETTLE, headers: AUTH, cpu }, child.pid);
-      (runs[name] ??= []).push({ hello, post, fib });
-      console.log(
-        `round ${round} ${name}: hello ${hello.rps.toFixed(0)} req/s ${hello.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${hello.errors})${post ? ` | POST with schema ${post.rps.toFixed(0)} req/s ${post.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${post.errors})` : ''} | fib ${fib.rps.toFixed(0)} req/s p50 ${fib.p50.toFixed(0)} p99 ${fib.p99.toFixed(0)} ms ${(fib.cpu.usPerRequest / 1000).toFixed(2)} ms CPU/req`,
-      );
-    } finally {
-      await stopServer(child);
+const cold = saved?.cold ?? {};
+const SCENARIO_RUNS = {
+  hello: { path: '/hello', connections: 50 },
+  post: { path: '/items', connections: 50, body: { name: 'pen', price: 2 }, skip: (name) => name === PLAIN },
+  fib: { path: '/fib/30', connections: 8 },
+};
+if (!saved) {
+  const live = {};
+  try {
+    for (const name of Object.keys(servers)) {
+      const server = (live[name] = await servers[name]());
+      const cpu = cpuOption(name, server.url);
+      cold[name] = await wrk(`${server.url}/hello`, { connections: 50, seconds: COLD, headers: AUTH, cpu }, server.child.pid);
+      console.log(`${name}: its first ${COLD} s, hello ${cold[name].rps.toFixed(0)} req/s ${cold[name].cpu.usPerRequest.toFixed(1)} µs CPU/req`);
     }
+    // Warmed in the same cycle as the turns below, TURN_SECONDS at a time.
+    for (let warmed = 0; warmed < WARMUP; warmed += TURN_SECONDS)
+      for (const [name, { url, child }] of Object.entries(live)) {
+        await wrk(`${url}/hello`, { connections: 50, seconds: TURN_SECONDS - 2, headers: AUTH }, child.pid);
+        // A route's first requests go to a pool thread for its cost (gopool starts one if none is left).
+        if (name !== PLAIN) await firstContact(url, 'post');
+        await firstContact(url, 'fib');
+      }
+    for (const [scenario, { path, connections, body, skip }] of Object.entries(SCENARIO_RUNS)) {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const name of Object.keys(servers)) {
+          const { url, child } = live[name];
+          if (skip?.(name)) {
+            // Not measured, but its turn all the same: its threads stay as busy as the others'.
+            await wrk(`${url}/hello`, { connections: 50, seconds: SETTLE + SECONDS + 1, headers: AUTH }, child.pid);
+            continue;
+          }
+          await firstContact(url, scenario);
+          const run = await wrk(`${url}${path}`, { connections, seconds: SECONDS, settle: SETTLE, headers: AUTH, body, cpu: cpuOption(name, url) }, child.pid);
+          ((runs[name] ??= [])[round] ??= {})[scenario] = run;
+          console.log(
+            `${scenario} round ${round + 1} ${name}: ${run.rps.toFixed(0)} req/s p50 ${run.p50.toFixed(1)} p99 ${run.p99.toFixed(1)} ms, ${run.cpu.usPerRequest.toFixed(1)} µs CPU/req (errors ${run.errors})`,
+          );
+        }
+      }
+    }
+  } finally {
+    for (const { child } of Object.values(live)) await stopServer(child);
   }
 }
 
+/** gopool's /_info (behind the app's auth hook too): its threads' roles, for the CPU split. */
+function cpuOption(name, url) {
+  return name === CLUSTER ? true : { info: `${url}/_info`, headers: AUTH };
+}
+
 /**
- * A route's first second, not measured: gopool sends a route it has not measured yet to a pool
- * thread for its cost (starting one if none is left).
+ * A 1 s wrk on a scenario's route before each measured one, not measured: load again after the
+ * wait through the other servers' turns, and a route's first contact (gopool sends a route it
+ * has not measured yet to a pool thread for its cost, starting one if none is left).
  */
-function firstContact(url, options, pid) {
-  return wrk(url, { connections: 8, seconds: 1, headers: AUTH, ...options }, pid);
+function firstContact(url, scenario) {
+  const { path, body } = SCENARIO_RUNS[scenario];
+  return wrk(`${url}${path}`, { connections: 8, seconds: 1, headers: AUTH, body });
 }
 
 const med = (name, pick) => median(runs[name].map(pick));
@@ -133,7 +171,10 @@ const kindCell = (name, scenario, kind) => {
   return name !== CLUSTER && (kind === 'accepting' || kind === 'pool') && !cpu.rolesKnown ? 'n/a' : fmt(cpu.kinds[kind], 1);
 };
 const table = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement${saved && !saved.settle ? '' : ` (CPU read over those ${SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s), after ${saved?.warmup ?? WARMUP} s of warm-up on each server`}, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/fastify-app.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every request carries the auth header; errors are non-2xx answers and socket errors.`,
+  (saved && !saved.cold
+    ? `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${saved.seconds} s per measurement${saved.settle ? ` (CPU read over those ${saved.seconds} s, after the same wrk's first ${saved.settle} s), after ${saved.warmup} s of warm-up on each server` : ''}, each server started afresh in each round, median of ${saved.rounds} rounds (\`node bench/fastify-app.mjs\`, ${saved.date.slice(0, 10)}, Node ${saved.node}).`
+    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1; every server started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then each scenario in ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/fastify-app.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}).`) +
+    ' Every request carries the auth header; errors are non-2xx answers and socket errors.',
   '',
   '| server | hello req/s | hello p99 ms | POST with body schema req/s | fib(30) req/s | fib p50 / p99 ms | errors |',
   '|---|---|---|---|---|---|---|',
@@ -164,6 +205,17 @@ const table = [
     ? ['', "n/a: this gopool's /_info gives no Linux tid for its threads, so its ingress and pool threads are counted under helper."]
     : []),
   '',
+  `Start-up: hello in the first ${saved?.coldSeconds ?? COLD} s of load after the server is ready (one run each; before the warm-up above):`,
+  '',
+  '| server | req/s | CPU µs/req | CPU × cluster |',
+  '|---|---|---|---|',
+  ...Object.keys(servers)
+    .filter((name) => cold[name])
+    .map(
+      (name) =>
+        `| ${name} | ${fmt(cold[name].rps)} | ${fmt(cold[name].cpu?.usPerRequest, 1)} | ${times(cold[name].cpu?.usPerRequest / cold[CLUSTER]?.cpu?.usPerRequest)} |`,
+    ),
+  '',
   "| target (median of the rounds' ratios) | measured | met |",
   '|---|---|---|',
   ...targets.map(
@@ -185,6 +237,8 @@ if (!saved)
         seconds: SECONDS,
         warmup: WARMUP,
         settle: SETTLE,
+        coldSeconds: COLD,
+        cold,
         runs,
         rows,
         cpu: cpuRows,
