@@ -8,7 +8,16 @@ export type OnAnswered = (method: string, path: string, status: number, ms: numb
 export const NO_ROUTE = '(no route)';
 
 const COUNTED = Symbol('gopool.counted');
-type Marked = FastifyReply & { [COUNTED]?: true };
+type Marked = FastifyReply & { [COUNTED]?: boolean };
+
+/**
+ * Gives every reply of the scope its mark from construction (a fastify reply decoration), so
+ * that marking one sets a property it has: added to some replies only, it moved those to another
+ * hidden class, and fastify's code that handles replies saw two. Before any route or child scope.
+ */
+export function declareAnswerMarks(scope: FastifyInstance): void {
+  scope.decorateReply(COUNTED, false);
+}
 
 /** Marks an answer a gopool handler is about to send (before its onSend hooks run): countOtherAnswers leaves it to countHandlerAnswer. */
 export function markHandlerAnswer(reply: FastifyReply): void {

@@ -3,7 +3,7 @@ import http2, { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
 import { Socket } from 'node:net';
 import tls, { TLSSocket } from 'node:tls';
-import { stampArrival } from './arrival';
+import { ArrivingMessage, stampArrival } from './arrival';
 import { OpenConnections } from './open-connections';
 import { refuseMalformed } from './refuse-malformed';
 import type { serverTimeouts } from './server-timeouts';
@@ -42,10 +42,9 @@ export function createHttpServer(
   timeouts: ReturnType<typeof serverTimeouts>,
 ): HttpServer {
   if (!protocol.tls && !protocol.http2) {
-    // The lean path of most deployments: nothing checked per request beyond what it needs.
-    const stamp = protocol.stamp;
-    const server = http.createServer(timeouts.http, (req, res) => {
-      if (stamp) stampArrival(req);
+    // The lean path of most deployments: nothing checked per request beyond what it needs,
+    // requests stamped on arrival by their own class.
+    const server = http.createServer({ ...timeouts.http, ...(protocol.stamp ? { IncomingMessage: ArrivingMessage } : {}) }, (req, res) => {
       if (!refuseMalformed(req, res)) handler(req, res);
     });
     // What fastify sets on a server it creates itself.
