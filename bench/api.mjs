@@ -158,13 +158,16 @@ const scenarios = (slug) => ({
 // route is checked once on each. Then they take turns, always in the same cycle: warm-up
 // (threads, route costs, and V8's optimizing compiler, which is still at work on the request
 // path seconds into the load on every server: --trace-opt; its jobs run on V8's helper
-// threads), then each scenario in ROUNDS turns per server. The machine's drift falls on the
+// threads), then for each scenario SCENARIO_WARMUP seconds of its route each and ROUNDS turns
+// per server. The machine's drift falls on the
 // three alike, and each server waits through the two others' turns only, about ten seconds:
 // under gopool's idleTimeout (15 s), so no thread of its retires between turns, which would
 // make the next turn pay a new thread's start and its JIT (an order that alternated made the
 // server at either end wait four turns).
 /** Seconds of one turn of warm-up (about one measured turn: 1 s first contact, SETTLE, SECONDS). */
 const TURN_SECONDS = 5;
+/** Load on each scenario's route before its first turn (on every server, in the same cycle). */
+const SCENARIO_WARMUP = Number(process.env.SCENARIO_WARMUP ?? 10);
 const started = {};
 const slug = seeded?.slugs[0];
 try {
@@ -182,6 +185,11 @@ try {
   for (const scenario of saved ? [] : SCENARIOS) {
     const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
     const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
+    // The scenario's own route warmed on every server first, in the same cycle: measured after a
+    // few seconds of it, a route is still being compiled (gopool's for longer).
+    for (let warmed = 0; warmed < SCENARIO_WARMUP; warmed += TURN_SECONDS)
+      for (const name of Object.keys(servers))
+        if (checks[name][scenario].ok) await wrk(`${started[name].url}${path}`, { ...options, seconds: TURN_SECONDS }, started[name].child.pid);
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of Object.keys(servers)) {
         const results = ((runs[name] ??= [])[round] ??= {});
@@ -311,7 +319,7 @@ const failedChecks = names.flatMap((name) =>
 const lines = [
   (saved && saved.method !== 'turns'
     ? `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8), ${saved.seconds} s per measurement${saved.settle ? ` (CPU read over those ${saved.seconds} s, after the same wrk's first ${saved.settle} s on the same connections)` : ''} after ${saved.warmup ?? 3} s of warm-up on each server${!saved.serverByServer ? ' (the servers warmed in turn, then each scenario measured on all three in turn)' : ', then its scenarios back to back, one server after the other'}, median of ${saved.rounds} rounds (\`node bench/api.mjs\`, ${date}, Node ${saved.node}).`
-    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8); the three servers started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then each scenario in ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}).`) +
+    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1 (50 connections, login 8); the three servers started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then ${saved && !saved.scenarioWarmup ? 'each scenario in' : `for each scenario ${saved?.scenarioWarmup ?? SCENARIO_WARMUP} s of its route each and`} ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/api.mjs\`, ${date}, Node ${saved?.node ?? process.version}).`) +
     " Ratios: the median of each round's own ratios. CPU: user + system time of the server's whole process tree per request served. Errors: non-2xx answers and socket errors.",
   '',
   '| scenario | server | req/s | × cluster | × fastify | p50 / p99 ms | CPU µs/req | CPU × cluster | CPU × fastify | errors |',
@@ -368,6 +376,6 @@ mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
   writeFileSync(
     join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, method: 'turns', settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, scenarioWarmup: SCENARIO_WARMUP, method: 'turns', settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
   );
 writeMarkerBlock('api', table);

@@ -9,12 +9,12 @@
 // Every server is started once and kept running, as a production server is: its first
 // COLD seconds under load are measured apart (start-up: JIT, ingress threads, route costs).
 // Then the servers take turns, always in the same cycle: WARMUP seconds of warm-up each, then
-// each scenario in ROUNDS turns per server. The machine's drift (a noisy 2-core VM) falls on
-// all of them alike, and a server waits through the others' turns only (about 10 s, under
-// gopool's idle timeout: no thread retires between turns; an order that alternated made the
-// servers at either end wait twice as long). Each turn is a 1 s wrk on the turn's route (load
-// again after the wait; a route's first contact), then one of SETTLE + SECONDS seconds whose
-// last SECONDS are measured.
+// for each scenario SCENARIO_WARMUP seconds of its route each, then ROUNDS turns per server.
+// The machine's drift (a noisy 2-core VM) falls on all of them alike, and a server waits
+// through the others' turns only (about 10 s, under gopool's idle timeout: no thread retires
+// between turns; an order that alternated made the servers at either end wait twice as long).
+// Each turn is a 1 s wrk on the turn's route (load again after the wait; a route's first
+// contact), then one of SETTLE + SECONDS seconds whose last SECONDS are measured.
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ const WARMUP = Number(process.env.WARMUP ?? 15);
 const SETTLE = Number(process.env.SETTLE ?? 1);
 /** Seconds of one turn of warm-up (about one measured turn). */
 const TURN_SECONDS = 5;
+/** Load on each scenario's route before its first turn (on every server, in the same cycle). */
+const SCENARIO_WARMUP = Number(process.env.SCENARIO_WARMUP ?? 10);
 const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
 const gopool = (file) => () =>
@@ -80,6 +82,15 @@ if (!saved) {
         await firstContact(url, 'fib');
       }
     for (const [scenario, { path, connections, body, skip }] of Object.entries(SCENARIO_RUNS)) {
+      // The scenario's own route warmed on every server first, in the same cycle: measured
+      // after a few seconds of it, a route is still being compiled (gopool's for longer).
+      for (let warmed = 0; warmed < SCENARIO_WARMUP; warmed += TURN_SECONDS)
+        for (const [name, { url, child }] of Object.entries(live))
+          await wrk(
+            skip?.(name) ? `${url}/hello` : `${url}${path}`,
+            { connections, seconds: TURN_SECONDS, headers: AUTH, body: skip?.(name) ? undefined : body },
+            child.pid,
+          );
       for (let round = 0; round < ROUNDS; round++) {
         for (const name of Object.keys(servers)) {
           const { url, child } = live[name];
@@ -173,7 +184,7 @@ const kindCell = (name, scenario, kind) => {
 const table = [
   (saved && !saved.cold
     ? `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${saved.seconds} s per measurement${saved.settle ? ` (CPU read over those ${saved.seconds} s, after the same wrk's first ${saved.settle} s), after ${saved.warmup} s of warm-up on each server` : ''}, each server started afresh in each round, median of ${saved.rounds} rounds (\`node bench/fastify-app.mjs\`, ${saved.date.slice(0, 10)}, Node ${saved.node}).`
-    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1; every server started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then each scenario in ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/fastify-app.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}).`) +
+    : `Machine: ${CPUS} CPUs; wrk on 127.0.0.1; every server started once and kept running, then taking turns in a fixed cycle: ${saved?.warmup ?? WARMUP} s of warm-up each, then ${saved && !saved.scenarioWarmup ? 'each scenario in' : `for each scenario ${saved?.scenarioWarmup ?? SCENARIO_WARMUP} s of its route each and`} ${saved?.rounds ?? ROUNDS} turns per server, ${saved?.seconds ?? SECONDS} s measured per turn (CPU read over those ${saved?.seconds ?? SECONDS} s, after the same wrk's first ${saved?.settle ?? SETTLE} s); medians (\`node bench/fastify-app.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}).`) +
     ' Every request carries the auth header; errors are non-2xx answers and socket errors.',
   '',
   '| server | hello req/s | hello p99 ms | POST with body schema req/s | fib(30) req/s | fib p50 / p99 ms | errors |',
@@ -238,6 +249,7 @@ if (!saved)
         warmup: WARMUP,
         settle: SETTLE,
         coldSeconds: COLD,
+        scenarioWarmup: SCENARIO_WARMUP,
         cold,
         runs,
         rows,
