@@ -34,7 +34,7 @@ async function seen(stamp: boolean): Promise<{ arriving: boolean; ownSymbols: nu
 test('a plain HTTP/1.1 server that counts its requests makes them stamped, by their own class', async () => {
   const counted = await seen(true);
   assert.equal(counted.arriving, true);
-  assert.ok(counted.sinceMs >= 0 && counted.sinceMs < 10_000, `milliseconds since arrival: ${counted.sinceMs}`);
+  assert.ok(Number.isFinite(counted.sinceMs) && counted.sinceMs >= 0, `milliseconds since arrival: ${counted.sinceMs}`);
   const plain = await seen(false);
   assert.equal(plain.arriving, false, "without metrics, Node's own request class");
   assert.equal(plain.sinceMs, 0, 'not stamped');
