@@ -2,13 +2,12 @@ import { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-const ARRIVED = Symbol('gopool.arrived');
-
 /**
  * When a request's headers were parsed, for the latency metrics count. fastify's own
  * `reply.elapsedTime` is 0 on a fastify without a logger and without onResponse hooks (an
  * ingress thread's): it starts its clock only for them.
  */
+const ARRIVED = Symbol('gopool.arrived');
 type Stamped = IncomingMessage & { [ARRIVED]?: number };
 
 /**
