@@ -11,9 +11,9 @@ const ARRIVED = Symbol('gopool.arrived');
 type Stamped = IncomingMessage & { [ARRIVED]?: number };
 
 /**
- * The request class of a plain HTTP/1.1 server that counts its requests (`IncomingMessage`
- * option of `http.createServer`): stamped as Node's parser makes it, with the headers just
- * parsed. The stamp is there from construction, so every request has one shape; a property
+ * The HTTP/1 request class of a server that counts its requests (`IncomingMessage` option of
+ * `http.createServer` and `https.createServer`, `Http1IncomingMessage` of an HTTP/2 server's
+ * HTTP/1.1 side): stamped as Node's parser makes it, with the headers just parsed. The stamp is there from construction, so every request has one shape; a property
  * added later moved each request to another hidden class, and the code that sees requests
  * before and after saw two.
  */
@@ -26,9 +26,9 @@ export class ArrivingMessage extends IncomingMessage {
   }
 }
 
-/** Stamps a request of a server whose request class is Node's own (HTTPS, HTTP/2), before fastify sees it. */
-export function stampArrival(req: IncomingMessage): void {
-  (req as Stamped)[ARRIVED] = performance.now();
+/** Stamps an HTTP/2 request (a stream of a session: no request class of ours), before fastify sees it. */
+export function stampArrival(req: object): void {
+  (req as { [ARRIVED]?: number })[ARRIVED] = performance.now();
 }
 
 /** Milliseconds since the request arrived (0 if it was not stamped). */

@@ -41,10 +41,11 @@ export function createHttpServer(
   protocol: Protocol,
   timeouts: ReturnType<typeof serverTimeouts>,
 ): HttpServer {
+  // HTTP/1 requests are stamped on arrival by their own class (arrival.ts), HTTP/2 ones below.
+  const stamped = protocol.stamp ? { IncomingMessage: ArrivingMessage } : {};
   if (!protocol.tls && !protocol.http2) {
-    // The lean path of most deployments: nothing checked per request beyond what it needs,
-    // requests stamped on arrival by their own class.
-    const server = http.createServer({ ...timeouts.http, ...(protocol.stamp ? { IncomingMessage: ArrivingMessage } : {}) }, (req, res) => {
+    // The lean path of most deployments: nothing checked per request beyond what it needs.
+    const server = http.createServer({ ...timeouts.http, ...stamped }, (req, res) => {
       if (!refuseMalformed(req, res)) handler(req, res);
     });
     // What fastify sets on a server it creates itself.
@@ -53,15 +54,17 @@ export function createHttpServer(
     return server;
   }
   const onRequest = (req: AnyRequest, res: AnyResponse): void => {
-    if (protocol.stamp) stampArrival(req as IncomingMessage);
-    if (req instanceof Http2ServerRequest || !refuseMalformed(req, res as ServerResponse)) handler(req, res);
+    if (req instanceof Http2ServerRequest) {
+      if (protocol.stamp) stampArrival(req);
+      handler(req, res);
+    } else if (!refuseMalformed(req, res as ServerResponse)) handler(req, res);
   };
   const secure = protocol.tls ? tlsOptions(protocol.tls, timeouts) : undefined;
   let server: HttpServer;
   if (!protocol.http2) {
-    server = https.createServer({ ...timeouts.http, ...secure }, onRequest);
+    server = https.createServer({ ...timeouts.http, ...secure, ...stamped }, onRequest);
   } else if (secure) {
-    server = http2.createSecureServer({ ...secure, allowHTTP1: true }, onRequest);
+    server = http2.createSecureServer({ ...secure, allowHTTP1: true, ...(protocol.stamp ? { Http1IncomingMessage: ArrivingMessage } : {}) }, onRequest);
     // The HTTP/1.1 connections of an HTTP/2 server read these properties (untyped), not its options.
     const h1 = server as unknown as { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
     if (timeouts.http.headersTimeout !== undefined) h1.headersTimeout = timeouts.http.headersTimeout;
