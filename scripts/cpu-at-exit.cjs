@@ -1,7 +1,7 @@
 // Loaded into every test file's process by scripts/test.mjs: at exit, the CPU time of the
 // process and of the children it waited for (its gopool daemons and masters, curl, wrk), from
 // /proc/self/stat (Linux), so that the run can say which files the machine's time goes to.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = require('node:fs');
 
 process.on('exit', () => {
   try {
