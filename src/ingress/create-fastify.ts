@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { GopoolOptions } from '../config/options';
 import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
+import { deferSchemaCompilers } from './deferred-schema-compilers';
 import { createHttpServer, type Protocol } from './http-server';
 import { RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
@@ -45,6 +46,7 @@ export function createFastify(
   // With a logger, fastify's parent carries its req/res serializers (what "incoming request" shows).
   const childLoggerFactory: FastifyServerOptions['childLoggerFactory'] = (parent, bindings, childOptions) =>
     new RequestLogger(hasLogger ? parent : http, bindings, childOptions);
+  deferSchemaCompilers();
   const app = Fastify({
     ...(hasLogger ? { loggerInstance: http as FastifyBaseLogger } : { logger: false }),
     ...(appCode || hasLogger ? { childLoggerFactory } : {}),
