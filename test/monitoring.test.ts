@@ -44,7 +44,8 @@ describe('metrics endpoints', () => {
     // /spin and /throw on the pool (not measured yet), and /thread until it is measured there.
     assert.ok(s.pool.completed >= 3);
     assert.ok(s.pool.runMs.p99 > 0 && s.pool.waitMs.count >= 3);
-    for (const t of s.threads) assert.ok(t.utilization >= 0 && t.utilization <= 1 && t.heapUsedBytes > 0);
+    for (const t of s.threads)
+      assert.ok(t.utilization >= 0 && t.utilization <= 1 && t.heapUsedBytes > 0, `thread ${t.threadId}: utilization ${t.utilization}, heap ${t.heapUsedBytes}`);
     // Each thread's OS id: a task of the master process (for per-thread CPU from /proc).
     for (const t of s.threads) assert.ok(t.tid > 0 && existsSync(`/proc/${s.pid}/task/${t.tid}`), `thread ${t.threadId}: tid ${t.tid}`);
     assert.ok(s.master.rssBytes > 0 && s.master.eventLoopDelayP99Ms >= 0);

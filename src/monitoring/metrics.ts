@@ -71,6 +71,15 @@ const HISTORY_POINTS = 600; // ten minutes
  * Everything monitoring knows, collected in the master. Requests are recorded on the
  * request path (a few counters and a histogram record); the rest is sampled once a second.
  */
+/**
+ * A thread's event-loop utilization as a share of 0 to 1. Node reads another thread's loop
+ * times without that thread's help, and the suite once saw a pool thread's utilization outside
+ * 0–1 (Node 24); one outside it, or not a number (a loop not started yet), is clamped.
+ */
+export function utilizationShare(utilization: number): number {
+  return Number.isFinite(utilization) ? Math.min(1, Math.max(0, utilization)) : 0;
+}
+
 export class Metrics {
   /** route pattern → method → metrics: two lookups on strings fastify keeps, no key to build. */
   private readonly routes = new Map<string, Map<string, RouteMetrics>>();
@@ -224,7 +233,8 @@ export class Metrics {
       seen.add(thread.threadId);
       const current = thread.worker.performance.eventLoopUtilization();
       const previous = this.threadElu.get(thread.threadId);
-      if (previous) this.threadUtilization.set(thread.threadId, thread.worker.performance.eventLoopUtilization(current, previous).utilization);
+      if (previous)
+        this.threadUtilization.set(thread.threadId, utilizationShare(thread.worker.performance.eventLoopUtilization(current, previous).utilization));
       this.threadElu.set(thread.threadId, current);
     }
     for (const id of this.threadElu.keys()) {
