@@ -68,18 +68,18 @@ export interface HistoryPoint {
 const HISTORY_POINTS = 600; // ten minutes
 
 /**
- * Everything monitoring knows, collected in the master. Requests are recorded on the
- * request path (a few counters and a histogram record); the rest is sampled once a second.
- */
-/**
  * A thread's event-loop utilization as a share of 0 to 1. Node reads another thread's loop
- * times without that thread's help, and the suite once saw a pool thread's utilization outside
- * 0–1 (Node 24); one outside it, or not a number (a loop not started yet), is clamped.
+ * times without that thread's help, and the suite once saw a thread's utilization outside 0–1
+ * (Node 24); one outside it, or not a number (a loop not started yet), is clamped.
  */
 export function utilizationShare(utilization: number): number {
   return Number.isFinite(utilization) ? Math.min(1, Math.max(0, utilization)) : 0;
 }
 
+/**
+ * Everything monitoring knows, collected in the master. Requests are recorded on the
+ * request path (a few counters and a histogram record); the rest is sampled once a second.
+ */
 export class Metrics {
   /** route pattern → method → metrics: two lookups on strings fastify keeps, no key to build. */
   private readonly routes = new Map<string, Map<string, RouteMetrics>>();
