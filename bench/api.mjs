@@ -21,10 +21,10 @@
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -372,10 +372,21 @@ const lines = [
 ];
 const table = lines.join('\n');
 console.log(`\n${table}`);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
-  writeFileSync(
-    join(root, 'bench', 'results', 'api.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, scenarioWarmup: SCENARIO_WARMUP, method: 'turns', settle: SETTLE, scenarios: SCENARIOS, checks, summary, targets, runs }, null, 2)}\n`,
-  );
+  saveResults('api', {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: CPUS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmup: WARMUP,
+    scenarioWarmup: SCENARIO_WARMUP,
+    method: 'turns',
+    settle: SETTLE,
+    scenarios: SCENARIOS,
+    checks,
+    summary,
+    targets,
+    runs,
+  });
 writeMarkerBlock('api', table);

@@ -16,10 +16,10 @@
 // Each turn is a 1 s wrk on the turn's route (load again after the wait; a route's first
 // contact), then one of SETTLE + SECONDS seconds whose last SECONDS are measured.
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -235,28 +235,20 @@ const table = [
   ),
 ].join('\n');
 console.log(`\n${table}`);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 if (!saved)
-  writeFileSync(
-    join(root, 'bench', 'results', 'fastify-app.json'),
-    JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        node: process.version,
-        cpus: CPUS,
-        rounds: ROUNDS,
-        seconds: SECONDS,
-        warmup: WARMUP,
-        settle: SETTLE,
-        coldSeconds: COLD,
-        scenarioWarmup: SCENARIO_WARMUP,
-        cold,
-        runs,
-        rows,
-        cpu: cpuRows,
-      },
-      null,
-      2,
-    ),
-  );
+  saveResults('fastify-app', {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: CPUS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmup: WARMUP,
+    settle: SETTLE,
+    coldSeconds: COLD,
+    scenarioWarmup: SCENARIO_WARMUP,
+    cold,
+    runs,
+    rows,
+    cpu: cpuRows,
+  });
 writeMarkerBlock('fastify-app', table);

@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -421,6 +421,13 @@ export function freePort() {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Writes a run's figures to bench/results/<name>.json, which `FROM=` renders the tables from again. */
+export function saveResults(name, data) {
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
 }
 
 /** Replaces the table between `<!-- name:start -->` and `<!-- name:end -->` in bench/README.md. */

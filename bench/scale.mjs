@@ -7,10 +7,10 @@
 //     (--cpus 16) against a 16-worker cluster, idle (after idle-timeout) and under fib load,
 //     RSS summed and PSS (shared pages counted once in total).
 // Writes bench/results/scale.json and the table in bench/README.md between its markers.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, treeMemoryMb, treePssMb, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, saveResults, startServer, stopServer, treeMemoryMb, treePssMb, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -203,10 +203,5 @@ if (PARTS.has('memory')) {
 }
 const table = rows.join('\n');
 console.log(`\n${table}`);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-if (!saved)
-  writeFileSync(
-    join(root, 'bench', 'results', 'scale.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results }, null, 2),
-  );
+if (!saved) saveResults('scale', { date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results });
 writeMarkerBlock('scale', table);

@@ -14,11 +14,11 @@
 // (3) times, the median. Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, installPeers, median, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -122,11 +122,7 @@ const table = [
   ...targets.map(([what, measured, bound]) => `| ${what} | ${times(measured)} | ${Number.isFinite(measured) ? (measured <= bound ? 'yes' : 'no') : '–'} |`),
 ].join('\n');
 console.log(`\n${table}`);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench', 'results', 'single.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions }, null, 2),
-);
+saveResults('single', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions });
 writeMarkerBlock('single', table);
 
 function ensureValgrind() {

@@ -5,10 +5,10 @@
 // round's own ratios. Two apps: the bench's plain routes, and the same with plugins, a hook and
 // body schemas (apps/plugins.js). A start is paid again by every restart, reload and scale-up.
 // Writes bench/results/startup.json and the table in bench/README.md between its markers.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, freePort, median, startServer, stopServer, treeMemoryMb, treePids, writeMarkerBlock } from './lib.mjs';
+import { cpuSeconds, freePort, median, saveResults, startServer, stopServer, treeMemoryMb, treePids, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -74,10 +74,6 @@ const table = [
 ].join('\n');
 console.log(`\n${table}`);
 if (!saved) {
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(
-    join(root, 'bench', 'results', 'startup.json'),
-    `${JSON.stringify({ date, node: process.version, rounds: ROUNDS, settleMs: SETTLE_MS, results }, null, 2)}\n`,
-  );
+  saveResults('startup', { date, node: process.version, rounds: ROUNDS, settleMs: SETTLE_MS, results });
 }
 writeMarkerBlock('startup', table);

@@ -5,10 +5,10 @@
 // gopool with its defaults: the stream is made on a pool thread (runOn 'pool') and sent by the
 // ingress thread that accepted the connection (pool thread -> ingress thread directly).
 // Writes bench/results/streams.json and the table in bench/README.md between its markers.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, ensureWrk, median, startServer, stopServer, treePids, wrk } from './lib.mjs';
+import { cpuSeconds, ensureWrk, median, saveResults, startServer, stopServer, treePids, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -86,11 +86,7 @@ const table = [
   ),
 ].join('\n');
 console.log(`\n${table}`);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench', 'results', 'streams.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, runs, rows }, null, 2),
-);
+saveResults('streams', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, runs, rows });
 const readme = join(root, 'bench', 'README.md');
 const text = readFileSync(readme, 'utf8');
 if (text.includes('<!-- streams:start -->')) writeFileSync(readme, text.replace(/(<!-- streams:start -->\n)[\s\S]*?(<!-- streams:end -->)/, `$1${table}\n$2`));

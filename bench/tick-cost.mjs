@@ -8,10 +8,10 @@
 // megamorphic (its own tables in bench/README.md). Writes bench/results/tick-cost.json and
 // the table in bench/README.md between its tick-cost:start/end markers.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, writeMarkerBlock } from './lib.mjs';
+import { median, saveResults, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -73,10 +73,6 @@ const table = [
 ].join('\n');
 console.log(`\n${table}`);
 if (!saved) {
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(
-    join(root, 'bench', 'results', 'tick-cost.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), rounds: ROUNDS, runs }, null, 2)}\n`,
-  );
+  saveResults('tick-cost', { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), rounds: ROUNDS, runs });
 }
 writeMarkerBlock('tick-cost', table);
