@@ -13,9 +13,10 @@ type Stamped = IncomingMessage & { [ARRIVED]?: number };
 /**
  * The HTTP/1 request class of a server that counts its requests (`IncomingMessage` option of
  * `http.createServer` and `https.createServer`, `Http1IncomingMessage` of an HTTP/2 server's
- * HTTP/1.1 side): stamped as Node's parser makes it, with the headers just parsed. The stamp is there from construction, so every request has one shape; a property
- * added later moved each request to another hidden class, and the code that sees requests
- * before and after saw two.
+ * HTTP/1.1 side): stamped as Node's parser makes it, with the headers just parsed. The stamp
+ * is there from construction, so every request has one shape; a property added later moved
+ * each request to another hidden class, and the code that sees requests before and after saw
+ * two.
  */
 export class ArrivingMessage extends IncomingMessage {
   declare [ARRIVED]: number;
