@@ -368,4 +368,16 @@ describe('a handler that hangs or crashes on an ingress thread costs its own req
     await until(async () => (await info(app)).ingress?.replaced > (before.ingress?.replaced ?? 0));
     for (const agent of [victim!, ...others]) agent.destroy();
   });
+
+  test('the thread that replaces it runs the routes measured before inline from its first request: the master hands it their costs', async () => {
+    // After the test above: /thread was measured (on the pool, then run inline), and the one
+    // ingress thread was replaced. A thread that knew no cost would send /thread to the pool
+    // first, to be measured again; every connection is the new thread's (ingress-threads 1).
+    const [replacement] = await until(async () => {
+      const ingress = (await info(app)).threads.filter((t: { role: string }) => t.role === 'ingress') as Array<{ threadId: number; state: string }>;
+      return ingress.length === 1 && ingress[0]!.state === 'ready' && [ingress[0]!.threadId];
+    });
+    const first = JSON.parse((await fresh(`${app.url}/thread`)).body) as { threadId: number };
+    assert.equal(first.threadId, replacement, 'its first /thread ran on it, not on a pool thread');
+  });
 });

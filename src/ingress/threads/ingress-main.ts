@@ -114,6 +114,7 @@ async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   });
   placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, costs, pool: link.to('pool'), master: link.to('master') });
   for (const routeKey of data.pinned) placement.pin(routeKey);
+  for (const [routeKey, syncMs, asyncMs] of data.costs) placement.learn(routeKey, syncMs, asyncMs);
   placement.canProbe(poolReady);
   // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
   // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and

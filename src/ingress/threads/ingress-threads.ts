@@ -32,7 +32,7 @@ import {
 export interface IngressThreadsOptions {
   /** Compiled ingress-main.js. */
   threadFile: string;
-  data: Omit<IngressData, 'fd' | 'pinned' | 'syncBuffer'>;
+  data: Omit<IngressData, 'fd' | 'pinned' | 'costs' | 'syncBuffer'>;
   /** Ingress threads at most. */
   max: number;
   /** Ingress threads started at once and kept when idle. */
@@ -312,6 +312,16 @@ export class IngressThreads {
   }
 
   /** Starts one thread; resolves once it listens (undefined) or failed to (why). */
+  /** The costs of the routes measured so far, both parts (IngressData.costs). */
+  private knownCosts(): IngressData['costs'] {
+    const known: IngressData['costs'] = [];
+    for (const routeKey of this.options.data.routeKeys) {
+      const cost = this.options.costOf(routeKey);
+      if (cost !== undefined && cost.async >= 0) known.push([routeKey, cost.sync, cost.async]);
+    }
+    return known;
+  }
+
   private async spawn(): Promise<string | undefined> {
     this.spawning = true;
     let handle: TcpHandle;
@@ -329,7 +339,7 @@ export class IngressThreads {
       return 'the server is stopping';
     }
     const syncBuffer = syncWatchBuffer();
-    const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], syncBuffer };
+    const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], costs: this.knownCosts(), syncBuffer };
     const worker = this.life.start(data);
     const thread: IngressThread = {
       worker,

@@ -112,6 +112,12 @@ export interface IngressData {
   masterRoutes: MasterRoute[];
   /** Routes pinned to the pool (they got stuck or crashed an ingress thread before). */
   pinned: string[];
+  /**
+   * What the routes measured so far cost (route, synchronous ms, ms after awaits): a thread
+   * started under load runs a route known to be cheap inline from its first request, instead of
+   * sending it to a pool thread to be measured again (starting one if none is left).
+   */
+  costs: Array<[routeKey: string, syncMs: number, asyncMs: number]>;
   /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;
   /** Its own descriptor of the daemon's listening socket. */
