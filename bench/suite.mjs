@@ -5,9 +5,10 @@
 // original's design (fastify + piscina), side by side in one run; then Platformatic Watt
 // against gopool on the Node that Watt needs, each with its metrics on (the default) and off.
 // Every server's CPU per request (its whole process tree; gopool's split by kind of thread:
-// lib.mjs startCpu) on hello, db and fib. ROUNDS rounds, medians; CPU ratios are the median of
-// each round's own ratios. Writes bench/results/suite.json, bench/results/suite.svg and the
-// benchmark tables of bench/README.md (between its bench:start/end markers).
+// lib.mjs startCpu) on hello, db and fib. ROUNDS rounds, medians; the CPU ratios and the
+// targets are the median of each round's own ratios. Writes bench/results/suite.json,
+// bench/results/suite.svg and the benchmark tables of bench/README.md (between its
+// bench:start/end markers); FROM=<a saved suite.json> writes them again from a saved run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +21,15 @@ import { startPostgres } from './postgres.mjs';
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 5);
+/** When the runs were made (a re-render keeps its run's date). */
+let runDate = new Date().toISOString();
+/**
+ * Seconds of load on each scenario's route before it is measured, the same for every server:
+ * a server's JIT reaches its steady state on a route after several seconds of it (gopool's
+ * later than a cluster's: it compiles the request path on more threads, bench/README.md), and
+ * a server runs for hours, not for the first seconds of each route.
+ */
+const WARMUP = Number(process.env.WARMUP ?? 5);
 /** gopool's threads retire after idle-timeout (15 s): idle memory is measured after it. */
 const IDLE_WAIT_MS = Number(process.env.IDLE_WAIT_MS ?? 17_000);
 const CPUS = availableParallelism();
@@ -32,15 +42,20 @@ const peers = join(root, 'bench', 'node_modules');
 const gopoolHome = () => mkdtempSync(join(tmpdir(), 'gopool-bench-'));
 
 // ---- set-up: the peers (pm2, Watt, pg), PostgreSQL, Node for Watt ------------------------
-ensureWrk();
-installPeers(root);
-const wattNode = nodeBinary(WATT_NODE_MAJOR);
-const wattNodeVersion = spawnSync(wattNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
-const database = await startPostgres(await freePort());
-process.on('exit', () => database.stop());
+// FROM=bench/results/suite.json renders the tables of a saved run again, measuring nothing.
+const saved = process.env.FROM ? JSON.parse(readFileSync(process.env.FROM, 'utf8')) : undefined;
+if (saved) runDate = saved.date;
+if (!saved) {
+  ensureWrk();
+  installPeers(root);
+}
+const wattNode = saved ? '' : nodeBinary(WATT_NODE_MAJOR);
+const wattNodeVersion = saved ? saved.nodes[1] : spawnSync(wattNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
+const database = saved ? undefined : await startPostgres(await freePort());
+process.on('exit', () => database?.stop());
 // Every server gets the same budget of database connections in all: 10 per cluster or pm2
 // worker (and per single fastify), PG_BUDGET for gopool's one process (its threads share it).
-const env = { DATABASE_URL: database.url, PG_POOL_MAX: '10', PG_BUDGET: String(10 * CPUS) };
+const env = { DATABASE_URL: database?.url, PG_POOL_MAX: '10', PG_BUDGET: String(10 * CPUS) };
 
 const FASTIFY = 'fastify (1 process)';
 const CLUSTER = `node cluster (${CPUS} workers)`;
@@ -58,7 +73,7 @@ const INFO = '/_info';
 /** Group 1 runs on this machine's Node; group 2 on the Node Watt needs. */
 const groups = [
   {
-    node: process.version,
+    node: saved?.nodes[0] ?? process.version,
     servers: {
       [FASTIFY]: () => startServer(process.execPath, [app('fastify-single.js')], { ...env, PORT: '0' }),
       [CLUSTER]: async () => startServer(process.execPath, [app('node-cluster.js')], { ...env, PORT: String(await freePort()) }),
@@ -141,13 +156,13 @@ function countConnections() {
 
 /** `cpu`: what wrk's CPU count needs (gopool: its /_info URL). */
 async function measure(url, pid, cpu) {
-  // Warm-up: JIT, and gopool starts its ingress threads and learns each route's cost.
-  await wrk(`${url}/hello`, { connections: 50, seconds: 3 }, pid);
+  // Warm-up (WARMUP): JIT, and gopool starts its threads and learns each route's cost.
+  await wrk(`${url}/hello`, { connections: 50, seconds: WARMUP }, pid);
   const hello = await wrk(`${url}/hello`, { connections: 50, seconds: SECONDS, cpu }, pid);
-  await wrk(`${url}/db`, { connections: 50, seconds: 1 }, pid);
+  await wrk(`${url}/db`, { connections: 50, seconds: WARMUP }, pid);
   const connections = countConnections();
   const db = { ...(await wrk(`${url}/db`, { connections: 50, seconds: SECONDS, cpu }, pid)), connections: await connections.stop() };
-  await wrk(`${url}/fib/30`, { connections: 8, seconds: 1 }, pid);
+  await wrk(`${url}/fib/30`, { connections: 8, seconds: WARMUP }, pid);
   const fib = await wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS, cpu }, pid);
   // Mixed: 8 connections keep fib(30) saturating the server; hello is measured meanwhile.
   const heavy = wrk(`${url}/fib/30`, { connections: 8, seconds: SECONDS + 3 }, pid);
@@ -157,8 +172,8 @@ async function measure(url, pid, cpu) {
   return { hello, db, fib, mixed: { hello: mixedHello, fib: mixedFib } };
 }
 
-const runs = {};
-for (let round = 1; round <= ROUNDS; round++) {
+const runs = saved?.runs ?? {};
+for (let round = 1; !saved && round <= ROUNDS; round++) {
   for (const group of groups) {
     // A group's servers start together and sit idle for the same time; then each is loaded in
     // turn while the others stay idle (they use no CPU).
@@ -179,7 +194,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     for (const { child } of Object.values(started)) await stopServer(child);
   }
 }
-database.stop();
+database?.stop();
 
 // ---- summary -----------------------------------------------------------------------------
 function peakOf(r, key) {
@@ -232,26 +247,50 @@ const cpuRatio = (name, base, scenario) => median(runs[name].map((r, i) => r[sce
 const g = summary[GOPOOL];
 const f = summary[FASTIFY];
 const c = summary[CLUSTER];
+/**
+ * A target's ratio: the median of each round's own (`pick(gopool's run) ÷ pick(base's run)`, or
+ * `pick(gopool's run)` alone without a base), as the targets are stated; the tables above them
+ * show medians of each figure.
+ */
+const roundRatio = (pick, base, pickBase = pick) => median(runs[GOPOOL].map((r, i) => (base ? pick(r) / pickBase(runs[base][i]) : pick(r))));
 const targets = [
-  ['hello ≥ 1.2× single fastify', g.helloRps / f.helloRps, 1.2, '≥'],
-  ['database query ≥ 1.0× single fastify', g.dbRps / f.dbRps, 1.0, '≥'],
-  ['fib(30) ≥ 1.0× node cluster', g.fibRps / c.fibRps, 1.0, '≥'],
-  ['fib(30) ≥ 0.95× node cluster', g.fibRps / c.fibRps, 0.95, '≥'],
-  ['hello ≥ 1.0× node cluster', g.helloRps / c.helloRps, 1.0, '≥'],
-  ['database query ≥ 1.0× node cluster', g.dbRps / c.dbRps, 1.0, '≥'],
-  ["database query p99 ≤ node cluster's", g.dbP99 / c.dbP99, 1.0, '≤'],
+  ['hello ≥ 1.2× single fastify', roundRatio((r) => r.hello.rps, FASTIFY), 1.2, '≥'],
+  ['database query ≥ 1.0× single fastify', roundRatio((r) => r.db.rps, FASTIFY), 1.0, '≥'],
+  ['fib(30) ≥ 1.0× node cluster', roundRatio((r) => r.fib.rps, CLUSTER), 1.0, '≥'],
+  ['fib(30) ≥ 0.95× node cluster', roundRatio((r) => r.fib.rps, CLUSTER), 0.95, '≥'],
+  ['hello ≥ 1.0× node cluster', roundRatio((r) => r.hello.rps, CLUSTER), 1.0, '≥'],
+  ['database query ≥ 1.0× node cluster', roundRatio((r) => r.db.rps, CLUSTER), 1.0, '≥'],
+  ["database query p99 ≤ node cluster's", roundRatio((r) => r.db.p99, CLUSTER), 1.0, '≤'],
   ["CPU per request, hello ≤ 1.05× node cluster's (median of the rounds' ratios)", cpuRatio(GOPOOL, CLUSTER, 'hello'), 1.05, '≤'],
   ["CPU per request, database query ≤ 1.05× node cluster's (median of the rounds' ratios)", cpuRatio(GOPOOL, CLUSTER, 'db'), 1.05, '≤'],
-  ["database connections ≤ node cluster's (same budget per process)", g.dbConnections / c.dbConnections, 1.0, '≤'],
-  ['fib(30) p99 ≤ 1.5× its p50', g.fibP99 / g.fibP50, 1.5, '≤'],
-  ['mixed: hello p99 ≤ 50 ms', g.mixedHelloP99, 50, '≤', 'ms'],
-  ['memory under load (RSS summed) ≤ 0.75× node cluster', g.loadRssMb / c.loadRssMb, 0.75, '≤'],
-  ['memory under load (footprint) ≤ 0.75× node cluster', g.loadFootprintMb / c.loadFootprintMb, 0.75, '≤'],
+  ["database connections ≤ node cluster's (same budget per process)", roundRatio((r) => r.db.connections, CLUSTER), 1.0, '≤'],
+  ['fib(30) p99 ≤ 1.5× its p50', roundRatio((r) => r.fib.p99 / r.fib.p50), 1.5, '≤'],
+  ['mixed: hello p99 ≤ 50 ms', roundRatio((r) => r.mixed.hello.p99), 50, '≤', 'ms'],
+  ['memory under load (RSS summed) ≤ 0.75× node cluster', roundRatio((r) => peakOf(r, 'peakRssMb'), CLUSTER), 0.75, '≤'],
+  ['memory under load (footprint) ≤ 0.75× node cluster', roundRatio((r) => peakOf(r, 'peakFootprintMb'), CLUSTER), 0.75, '≤'],
   // "idle ≤ 1.3× single fastify (+ daemon)": the daemon on top, as SPEC.md's table counts the
   // original's idle memory ("40 MB + 20 MB daemon"). Footprint: the daemon's own memory only
   // (its Node binary pages are the master's, counted once).
-  ['idle memory, master (RSS) ≤ 1.3× single fastify, + daemon', (g.idleRssMb - g.idleRootRssMb) / f.idleRssMb, 1.3, '≤'],
-  ['idle memory, master (footprint) ≤ 1.3× single fastify, + daemon', (g.idleFootprintMb - g.idleRootOwnMb) / f.idleFootprintMb, 1.3, '≤'],
+  [
+    'idle memory, master (RSS) ≤ 1.3× single fastify, + daemon',
+    roundRatio(
+      (r) => r.idle.rssMb - r.idle.root.rssMb,
+      FASTIFY,
+      (r) => r.idle.rssMb,
+    ),
+    1.3,
+    '≤',
+  ],
+  [
+    'idle memory, master (footprint) ≤ 1.3× single fastify, + daemon',
+    roundRatio(
+      (r) => r.idle.footprintMb - r.idle.root.ownMb,
+      FASTIFY,
+      (r) => r.idle.footprintMb,
+    ),
+    1.3,
+    '≤',
+  ],
 ].map(([target, value, bound, op, unit = '×']) => ({ target, value, bound, unit, met: op === '≥' ? value >= bound : value <= bound }));
 
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
@@ -287,7 +326,7 @@ const splitTable = [
     : []),
 ];
 const lines = [
-  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${ROUNDS} rounds (\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}). Errors: non-2xx answers and socket errors, all scenarios.`,
+  `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${saved?.seconds ?? SECONDS} s per measurement after ${saved ? (saved.warmup ?? 'a few') : WARMUP} s of load on the same route, median of ${saved?.rounds ?? ROUNDS} rounds (\`npm run bench\`, ${runDate.slice(0, 10)}). Errors: non-2xx answers and socket errors, all scenarios.`,
   '',
   `On Node ${groups[0].node}:`,
   '',
@@ -318,7 +357,7 @@ const lines = [
   '',
   ...splitTable,
   '',
-  '| gopool target (group 1) | measured | met |',
+  "| gopool target (group 1; ratios: the median of the rounds' own) | measured | met |",
   '|---|---|---|',
   ...targets.map((t) => `| ${t.target} | ${t.unit === 'ms' ? `${f1(t.value)} ms` : `${t.value.toFixed(2)}×`} | ${t.met ? 'yes' : 'no'} |`),
   '',
@@ -331,7 +370,7 @@ const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   join(outDir, 'suite.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), cpus: CPUS, nodes: groups.map((group) => group.node), rounds: ROUNDS, seconds: SECONDS, summary, targets, runs }, null, 2)}\n`,
+  `${JSON.stringify({ date: runDate, cpus: CPUS, nodes: groups.map((group) => group.node), rounds: saved?.rounds ?? ROUNDS, seconds: saved?.seconds ?? SECONDS, warmup: saved ? saved.warmup : WARMUP, summary, targets, runs }, null, 2)}\n`,
 );
 writeFileSync(join(outDir, 'suite.svg'), chart(summary, groupNames[0]));
 const readme = join(root, 'bench', 'README.md');
