@@ -11,7 +11,8 @@
 // one run to the next; so each server is also run once under valgrind's callgrind, which
 // counts the instructions it executes per request whatever else the machine does: N requests
 // (CG_REQUESTS, 2000) on 10 keep-alive connections after as many to warm up, counted CG_REPS
-// (3) times, the median. Writes bench/results/single.json and the table in bench/README.md
+// (3) times, the median; less what the server runs in as long again without requests (what
+// runs by the clock, not per request). Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -73,11 +74,17 @@ const commands = {
   [GOPOOL]: { args: [app('gopool-single.js')], env: { ...env, GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) } },
 };
 const instructions = {};
+/** Instructions per second with no request, measured beside each count and left out of it. */
+const idleInstructions = {};
 for (const [name, { args, env: serverEnv }] of Object.entries(commands)) {
   instructions[name] = {};
   for (const [scenario, path] of Object.entries(SCENARIOS)) {
-    instructions[name][scenario] = await instructionsPerRequest(args, serverEnv, path);
-    console.log(`callgrind ${name} ${scenario}: ${Math.round(instructions[name][scenario])} instructions per request`);
+    const counted = await instructionsPerRequest(args, serverEnv, path);
+    instructions[name][scenario] = counted.perRequest;
+    (idleInstructions[name] ??= {})[scenario] = counted.idlePerSecond;
+    console.log(
+      `callgrind ${name} ${scenario}: ${Math.round(counted.perRequest)} instructions per request (${Math.round(counted.idlePerSecond)} per second without requests, left out)`,
+    );
   }
 }
 
@@ -111,7 +118,11 @@ const table = [
   '',
   `gopool ÷ fastify, req/s: hello ${times(ratio(rps('hello')))}, db ${times(ratio(rps('db')))}.`,
   '',
-  `Instructions per request under callgrind (${CG_REQUESTS} requests on 10 connections, median of ${CG_REPS} counts):`,
+  `Instructions per request under callgrind (${CG_REQUESTS} requests on 10 connections, median of ${CG_REPS} counts, less what the server ran in as long again without requests: ${Object.keys(
+    commands,
+  )
+    .map((name) => `${name} ${fmt(median(Object.values(idleInstructions[name] ?? {})) / 1e6, 1)} M instructions per second`)
+    .join(', ')}):`,
   '',
   '| server | hello | db |',
   '|---|---|---|',
@@ -122,7 +133,7 @@ const table = [
   ...targets.map(([what, measured, bound]) => `| ${what} | ${times(measured)} | ${Number.isFinite(measured) ? (measured <= bound ? 'yes' : 'no') : '–'} |`),
 ].join('\n');
 console.log(`\n${table}`);
-saveResults('single', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions });
+saveResults('single', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions, idleInstructions });
 writeMarkerBlock('single', table);
 
 function ensureValgrind() {
@@ -165,20 +176,32 @@ async function instructionsPerRequest(args, serverEnv, path) {
   const control = (flag) => spawnSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
   try {
     await load(`${url}${path}`, CG_REQUESTS);
-    const counts = [];
-    for (let rep = 0; rep < CG_REPS; rep++) {
+    /** Instructions the server ran while `during` ran. */
+    const count = async (during) => {
       control('-z');
       control('--instr=on');
-      await load(`${url}${path}`, CG_REQUESTS);
+      await during();
       control('-d');
       control('--instr=off');
       const newest = readdirSync(dir)
         .map((file) => join(dir, file))
         .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-      const totals = Number(/^totals:\s+(\d+)/m.exec(readFileSync(newest, 'utf8'))?.[1] ?? NaN);
-      counts.push(totals / CG_REQUESTS);
+      return Number(/^totals:\s+(\d+)/m.exec(readFileSync(newest, 'utf8'))?.[1] ?? NaN);
+    };
+    const counts = [];
+    for (let rep = 0; rep < CG_REPS; rep++) {
+      const started = performance.now();
+      const loaded = await count(() => load(`${url}${path}`, CG_REQUESTS));
+      const ms = performance.now() - started;
+      // What the server runs by the clock whatever the requests (gopool's metrics ticks and
+      // samplers), over as long again without requests: valgrind runs the server tens of times
+      // slower, so the clock's share would otherwise count as tens of times more per request
+      // than at full speed, where /proc's CPU per request above counts it as it is.
+      const idle = await count(() => new Promise((resolve) => setTimeout(resolve, ms)));
+      counts.push({ perRequest: (loaded - idle) / CG_REQUESTS, idlePerSecond: (idle * 1000) / ms });
     }
-    return median(counts);
+    const mid = median(counts.map((c) => c.perRequest));
+    return { perRequest: mid, idlePerSecond: median(counts.map((c) => c.idlePerSecond)) };
   } finally {
     await stopServer(child);
   }
