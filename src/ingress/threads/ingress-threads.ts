@@ -311,7 +311,6 @@ export class IngressThreads {
     return !this.closing && !this.spawning && live < this.options.max && this.life.backoff.waitMs(now) === 0;
   }
 
-  /** Starts one thread; resolves once it listens (undefined) or failed to (why). */
   /** The costs of the routes measured so far, both parts (IngressData.costs). */
   private knownCosts(): IngressData['costs'] {
     const known: IngressData['costs'] = [];
@@ -322,6 +321,7 @@ export class IngressThreads {
     return known;
   }
 
+  /** Starts one thread; resolves once it listens (undefined) or failed to (why). */
   private async spawn(): Promise<string | undefined> {
     this.spawning = true;
     let handle: TcpHandle;
