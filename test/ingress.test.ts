@@ -174,6 +174,42 @@ describe('ingress threads', () => {
     }
   });
 
+  test('kept-alive connections end spread over the threads: one holding more than its share lets the excess reconnect', async () => {
+    // A client opening its connections in a burst (a load balancer's pool, a benchmark tool):
+    // the kernel wakes one thread first, and it takes most of them.
+    const CONNECTIONS = 30;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+    const one = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.get(`${app.url}/thread`, { agent, timeout: 20_000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+      });
+    try {
+      // A request on every connection, round after round (a connection asked to go closes after
+      // its next answer and the agent opens another), until the threads' counts are within the
+      // slack of their share (connection-balance.ts: 2 connections at this size).
+      let rounds = 0;
+      const held = await until(async () => {
+        rounds++;
+        const statuses = await Promise.all(Array.from({ length: CONNECTIONS }, one));
+        assert.deepEqual(new Set(statuses), new Set([200]), 'no request fails while connections move');
+        const counts: number[] = (await info(app)).threads
+          .filter((t: { role: string }) => t.role === 'ingress')
+          .map((t: { connections: number }) => t.connections);
+        const total = counts.reduce((sum, n) => sum + n, 0);
+        return counts.length === 2 && total >= CONNECTIONS && Math.max(...counts) <= Math.ceil(total / 2) + 2 && { counts, total };
+      });
+      assert.ok(Math.min(...held.counts) >= Math.floor(held.total / 2) - 2, `spread: ${held.counts.join(' and ')} after ${rounds} rounds`);
+      assert.equal(typeof (await info(app)).ingress.rebalanced, 'number', 'how many connections moved is in the metrics');
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('a graceful stop lets requests in flight on ingress threads finish', async () => {
     let started = 0;
     const callbacks = http.createServer((_req, res) => {

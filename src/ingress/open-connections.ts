@@ -46,9 +46,15 @@ export class OpenConnections {
     });
   }
 
-  /** Every session open now closes after its next answer (a new thread wants some of the clients). */
-  shed(): void {
-    for (const state of this.sessions.values()) state.closeWhenAnswered = true;
+  /** Every session open now, or `count` of them, closes after its next answer (another thread wants some of the clients). */
+  shed(count = Number.POSITIVE_INFINITY): void {
+    let left = count;
+    for (const state of this.sessions.values()) {
+      if (left <= 0) return;
+      if (state.closeWhenAnswered) continue;
+      state.closeWhenAnswered = true;
+      left--;
+    }
   }
 
   /** A drain: every session, those still to come too, closes after its next answer. */

@@ -46,6 +46,8 @@ export interface IngressCounters {
   interrupted: number;
   /** Threads that had to be terminated (no interrupt possible, or silent after it). */
   crashed: number;
+  /** Kept-alive connections asked to reconnect because their thread held more than its share (ingress/connection-balance.ts). */
+  rebalanced: number;
 }
 
 /** Threads besides the pool's that monitoring shows (ingress threads). */

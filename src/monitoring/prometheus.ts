@@ -155,6 +155,9 @@ export async function renderPrometheus(metrics: Metrics): Promise<string> {
     counter('gopool_ingress_handlers_interrupted_total', 'Handlers stuck in synchronous code on ingress threads, stopped without ending the thread.', [
       [{}, s.ingress.interrupted],
     ]);
+    counter('gopool_ingress_connections_rebalanced_total', 'Kept-alive connections asked to reconnect because their ingress thread held more than its share.', [
+      [{}, s.ingress.rebalanced],
+    ]);
   }
 
   single('gopool_master_event_loop_delay_p99_seconds', 'p99 event-loop delay of the master over the last second.', s.master.eventLoopDelayP99Ms / 1000);

@@ -62,6 +62,8 @@ export interface ThreadSnapshot {
   running: number;
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** Kept-alive connections it holds (ingress threads: they accept connections). */
+  connections?: number;
 }
 
 export interface PoolStats {

@@ -19,6 +19,7 @@ import { countEnabledAsyncHooks } from '../../runtime/async-hooks-count';
 import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { osThreadId } from '../../runtime/thread-cpu';
+import { ConnectionCount } from '../connection-balance';
 import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
@@ -50,7 +51,7 @@ const link = new MasterLink(parentPort!, {
     placement?.canProbe(ready);
   },
   pin: (routeKey) => (placement ? placement.pin(routeKey) : data.pinned.push(routeKey)),
-  shed: () => shedder?.shedAll(),
+  shed: (count) => (count < 0 ? shedder?.shedAll() : shedder?.shed(count)),
   drain: (graceMs) => (drain ? drain(graceMs) : (drainAsked = graceMs)),
   // The master cut a stuck handler short (its route is pinned to the pool and this thread
   // drained next): the request it ran gets its 504, every other connection carries on.
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     return;
   }
   const { app, thread } = served;
-  shedder = new ConnectionShedder(app.server);
+  shedder = new ConnectionShedder(app.server, new ConnectionCount(data.connectionsBuffer));
   link.post([FromIngress.Listening, osThreadId()]);
   const heap = reportHeap((used, total) => link.post([FromIngress.Heap, used, total]));
   drain = (graceMs) => {

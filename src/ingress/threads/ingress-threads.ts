@@ -17,6 +17,7 @@ import type { TallyEntry } from '../../monitoring/request-tally';
 import type { Logger } from '../../runtime/logger';
 import type { TcpHandle } from '../../supervision/listen-socket';
 import { ThreadLife } from '../../threads/thread-life';
+import { type AcceptingThreadLoad, connectionCountBuffer, connectionsToShed, keptConnections, SHED_AT_MOST_EVERY_MS } from '../connection-balance';
 import {
   type DispatchEntry,
   FromIngress,
@@ -32,7 +33,7 @@ import {
 export interface IngressThreadsOptions {
   /** Compiled ingress-main.js. */
   threadFile: string;
-  data: Omit<IngressData, 'fd' | 'pinned' | 'costs' | 'syncBuffer'>;
+  data: Omit<IngressData, 'fd' | 'pinned' | 'costs' | 'syncBuffer' | 'connectionsBuffer'>;
   /** Ingress threads at most. */
   max: number;
   /** Ingress threads started at once and kept when idle. */
@@ -89,6 +90,10 @@ interface IngressThread {
   drained: (() => void) | null;
   /** Where it says which handler it runs synchronously (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;
+  /** Where it says how many connections it keeps (connection-balance.ts). */
+  connectionsBuffer: SharedArrayBuffer;
+  /** When it was last asked to let connections go for the balance. */
+  shedAt: number;
   /** Since when its event loop has been busy without a break (0: it is not). */
   busySince: number;
   /** Interrupted or faulted: draining towards its replacement. */
@@ -136,7 +141,8 @@ export class IngressThreads {
   );
   /** Routes whose handlers got stuck or crashed a thread: never inline again, on any thread. */
   private readonly pinned = new Set<string>();
-  readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0 };
+  /** rebalanced: connections asked to move to another thread for the balance (connection-balance.ts). */
+  readonly counters = { started: 0, crashed: 0, retired: 0, replaced: 0, interrupted: 0, rebalanced: 0 };
   private readonly life: ThreadLife;
 
   constructor(private readonly options: IngressThreadsOptions) {
@@ -176,6 +182,7 @@ export class IngressThreads {
       requests: t.requests,
       heapUsedBytes: t.heapUsed,
       heapTotalBytes: t.heapTotal,
+      connections: keptConnections(t.connectionsBuffer),
       worker: t.worker,
     }));
   }
@@ -209,6 +216,7 @@ export class IngressThreads {
     this.cpuThenAt = now;
     let sum = 0;
     let acceptors = 0;
+    const loads: Array<AcceptingThreadLoad & { thread: IngressThread }> = [];
     for (const thread of [...this.threads]) {
       if (thread.state !== 'listening') continue;
       if (now - thread.lastHeard > this.options.stuckAfter + UNSTUCK_WITHIN_MS) {
@@ -225,10 +233,12 @@ export class IngressThreads {
       const utilization = thread.worker.performance.eventLoopUtilization(elu, thread.elu).utilization;
       thread.elu = elu;
       if (this.unstick(thread, utilization, now)) continue;
+      loads.push({ thread, connections: keptConnections(thread.connectionsBuffer), utilization });
       if (now < thread.settledAt) continue;
       sum += utilization;
       acceptors++;
     }
+    this.balance(loads, now);
     const live = this.threads.filter((t) => t.state !== 'draining').length;
     if (live < Math.min(this.options.min, this.options.max) && this.canGrow(now)) {
       void this.spawn(); // replaces a crashed or stuck one
@@ -257,6 +267,18 @@ export class IngressThreads {
         void this.life.retire(newest.worker, () => this.drain(newest, this.options.gracePeriod));
       }
     }
+  }
+
+  /** A thread holding more than its share of the connections lets the excess go, at most once per SHED_AT_MOST_EVERY_MS. */
+  private balance(loads: Array<AcceptingThreadLoad & { thread: IngressThread }>, now: number): void {
+    const excess = connectionsToShed(loads);
+    excess.forEach((count, i) => {
+      const { thread } = loads[i]!;
+      if (count === 0 || now - thread.shedAt < SHED_AT_MOST_EVERY_MS) return;
+      thread.shedAt = now;
+      this.counters.rebalanced += count;
+      this.post(thread, [ToIngress.Shed, count]);
+    });
   }
 
   /**
@@ -339,7 +361,8 @@ export class IngressThreads {
       return 'the server is stopping';
     }
     const syncBuffer = syncWatchBuffer();
-    const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], costs: this.knownCosts(), syncBuffer };
+    const connectionsBuffer = connectionCountBuffer();
+    const data: IngressData = { ...this.options.data, fd: handle.fd, pinned: [...this.pinned], costs: this.knownCosts(), syncBuffer, connectionsBuffer };
     const worker = this.life.start(data);
     const thread: IngressThread = {
       worker,
@@ -357,6 +380,8 @@ export class IngressThreads {
       settledAt: Number.POSITIVE_INFINITY,
       drained: null,
       syncBuffer,
+      connectionsBuffer,
+      shedAt: 0,
       busySince: 0,
       replacing: false,
     };
@@ -466,7 +491,7 @@ export class IngressThreads {
         this.life.backoff.started();
         if (this.poolReady) this.post(thread, [ToIngress.PoolReady, true]);
         // Share the kept-alive connections with the newcomer.
-        for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed]);
+        for (const other of this.threads) if (other !== thread && other.state === 'listening') this.post(other, [ToIngress.Shed, -1]);
         return;
       case FromIngress.Fatal:
         this.blockSpawning(message[1]);

@@ -28,8 +28,8 @@ export interface MasterSays {
   cost(routeKey: string, syncMs: number, asyncMs: number): void;
   /** The pool gained its first ready thread, or lost its last. */
   poolReady(ready: boolean): void;
-  /** Ask the kept-alive connections to reconnect (another thread started). */
-  shed(): void;
+  /** Ask `count` kept-alive connections to reconnect (this thread holds more than its share), or all (-1: another thread started). */
+  shed(count: number): void;
   /** Drain and stop; it may come before the thread listens. */
   drain(graceMs: number): void;
   /** The master cut this thread's stuck handler short. */
@@ -128,7 +128,7 @@ export class MasterLink {
         return;
       }
       case ToIngress.Shed:
-        this.told.shed();
+        this.told.shed(message[1]);
         return;
       case ToIngress.Drain:
         this.told.drain(message[1]);

@@ -22,7 +22,11 @@ export const enum ToIngress {
   Results = 1,
   /** [Injected, id, response]: the master fastify's answer to an Inject. */
   Injected = 2,
-  /** [Shed]: close each kept-alive connection after its next response (a new thread wants some). */
+  /**
+   * [Shed, count]: close kept-alive connections after their next response: `count` of them
+   * (the thread holds more than its share, connection-balance.ts), or every one (-1: a new
+   * thread wants some).
+   */
   Shed = 3,
   /** [Drain, graceMs]: stop accepting, finish what is in flight, exit. */
   Drain = 4,
@@ -85,7 +89,7 @@ export interface InjectResponse {
 export type MessageToIngress =
   | [ToIngress.Results, ResultEntry[]]
   | [ToIngress.Injected, number, InjectResponse]
-  | [ToIngress.Shed]
+  | [ToIngress.Shed, number]
   | [ToIngress.Drain, number]
   | [ToIngress.Interrupted]
   | [ToIngress.Pin, string]
@@ -120,6 +124,8 @@ export interface IngressData {
   costs: Array<[routeKey: string, syncMs: number, asyncMs: number]>;
   /** The thread's SyncWatch slot (dispatch/sync-watch.ts). */
   syncBuffer: SharedArrayBuffer;
+  /** Where the thread writes how many connections it keeps (connection-balance.ts). */
+  connectionsBuffer: SharedArrayBuffer;
   /** Its own descriptor of the daemon's listening socket. */
   fd: number;
   /** The key and certificate the master read at its start, for HTTPS. */
