@@ -6,7 +6,7 @@ import { ERR_NOT_TCP } from '../errors';
 import { reportRequestTimeouts } from '../monitoring/client-timeouts';
 import { deferSchemaCompilers } from './deferred-schema-compilers';
 import { createHttpServer, type Protocol } from './http-server';
-import { RequestLogger } from './request-logger';
+import { logOnFirstUse, RequestLogger } from './request-logger';
 import { serverTimeouts } from './server-timeouts';
 import type { TlsFiles } from './tls-files';
 import { parseTrustProxy } from './trust-proxy';
@@ -27,9 +27,10 @@ export type FastifyRole = 'master' | 'ingress' | 'single' | 'pool';
  *
  * `request.log` works on every thread (hooks and plugins use it): a child of gopool's logger
  * made on first use (ingress/request-logger.ts). Without request logging, ingress threads give
- * fastify no logger of its own, only that factory: with a logger fastify puts two listeners on
- * every response for the "request completed" line that is switched off anyway. `fastify.log`
- * is then silent there; the master keeps it for what plugins log while they load.
+ * fastify no logger of its own (with one, fastify puts two listeners on every response for the
+ * "request completed" line that is switched off anyway), and `request.log` is made there by an
+ * accessor rather than a factory (logOnFirstUse says why). `fastify.log` is then silent there;
+ * the master keeps it for what plugins log while they load.
  */
 export function createFastify(
   options: GopoolOptions,
@@ -48,8 +49,7 @@ export function createFastify(
     new RequestLogger(hasLogger ? parent : http, bindings, childOptions);
   deferSchemaCompilers();
   const app = Fastify({
-    ...(hasLogger ? { loggerInstance: http as FastifyBaseLogger } : { logger: false }),
-    ...(appCode || hasLogger ? { childLoggerFactory } : {}),
+    ...(hasLogger ? { loggerInstance: http as FastifyBaseLogger, childLoggerFactory } : { logger: false }),
     logController: new LogController({ disableRequestLogging: !logsRequests }),
     genReqId: role === 'master' ? forwardedIds() : requestIds(),
     // The master's requests come from ingress threads, with the id they chose (header or not).
@@ -69,6 +69,7 @@ export function createFastify(
     // Closing drains instead (ingress/drain.ts): requests still arriving are served, not 503ed.
     return503OnClosing: false,
   }) as unknown as FastifyInstance;
+  if (appCode && !hasLogger && !logOnFirstUse(app, http)) app.setChildLoggerFactory(childLoggerFactory);
   reportRequestTimeouts(app.server);
   return app;
 }

@@ -21,12 +21,19 @@ export function refuseMalformed(req: IncomingMessage, res: ServerResponse): bool
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) {
+    if (name.length === 4 && isHost(name) && ++hosts > 1) {
       refuse(res, new ERR_DUPLICATE_HOST());
       return true;
     }
   }
   return false;
+}
+
+/** `name` (four characters) is "host" in any case, without making a lower-case copy of every four-letter name. */
+function isHost(name: string): boolean {
+  return (
+    (name.charCodeAt(0) | 0x20) === 0x68 && (name.charCodeAt(1) | 0x20) === 0x6f && (name.charCodeAt(2) | 0x20) === 0x73 && (name.charCodeAt(3) | 0x20) === 0x74
+  );
 }
 
 function refuse(res: ServerResponse, error: { code: string; statusCode?: number | undefined; message: string }): void {

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino';
 
 /**
@@ -55,4 +55,91 @@ export class RequestLogger implements FastifyBaseLogger {
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);
   }
+}
+
+/** What fastify's own modules keep under its symbols (no public accessor): `fastify/lib/symbols.js`. */
+interface FastifySymbols {
+  kRequest: symbol;
+  kReply: symbol;
+  kRouteContext: symbol;
+  kHasBeenDecorated: symbol;
+}
+interface RouteContext {
+  logLevel?: string;
+  logSerializers?: ChildLoggerOptions['serializers'];
+}
+type Logged = { [LOGGER]?: FastifyBaseLogger | undefined };
+const LOGGER = Symbol('gopool.logger');
+
+/**
+ * `request.log` and `reply.log` made the first time they are read, for a fastify without a
+ * logger of its own (an ingress or pool thread): a child of `parent` with the request id, the
+ * route's `logLevel` and the plugin's `logSerializers`, as fastify's own child would have.
+ *
+ * A `childLoggerFactory` does the same, but fastify checks the logger such a factory returns
+ * on every request (seven methods looked up twice each, by a name it varies: megamorphic
+ * loads, measured in bench/README.md, "Instructions per request"). Without one, fastify hands
+ * every Request and Reply its null logger (`this.log = log` in their constructors); here `log`
+ * is an accessor of this instance's Request and Reply prototypes instead, which leaves that
+ * null logger aside and keeps what a hook or plugin assigns. Returns false, changing nothing,
+ * if this fastify does not keep its classes where this looks for them (the caller then uses a
+ * factory).
+ */
+export function logOnFirstUse(app: FastifyInstance, parent: FastifyBaseLogger): boolean {
+  let symbols: FastifySymbols;
+  try {
+    symbols = require('fastify/lib/symbols.js') as FastifySymbols;
+  } catch {
+    return false;
+  }
+  type Class = { prototype?: unknown } & Record<symbol, unknown>;
+  const classes = app as unknown as Record<symbol, Class | undefined>;
+  const requestClass = classes[symbols.kRequest];
+  const replyClass = classes[symbols.kReply];
+  const requestProto = requestClass?.prototype;
+  const replyProto = replyClass?.prototype;
+  const { kRouteContext, kHasBeenDecorated } = symbols;
+  if (
+    typeof kHasBeenDecorated !== 'symbol' ||
+    typeof requestProto !== 'object' ||
+    requestProto === null ||
+    typeof replyProto !== 'object' ||
+    replyProto === null
+  )
+    return false;
+  const nullLogger = app.log;
+  // fastify builds a route's requests and replies with the nearest of its instance's classes
+  // that was decorated, and fastify's shared base classes when none was: marked decorated, this
+  // instance's own are used, and only they have the accessors. Not decorateRequest(), which
+  // would have their constructors set a field on every request by a store whose key varies
+  // (megamorphic): a request that logs gets its logger then.
+  requestClass![kHasBeenDecorated] = true;
+  replyClass![kHasBeenDecorated] = true;
+  Object.defineProperty(requestProto, 'log', {
+    configurable: true,
+    get(this: FastifyRequest & Logged): FastifyBaseLogger {
+      let logger = this[LOGGER];
+      if (logger === undefined) {
+        const context = (this as unknown as Record<symbol, RouteContext | undefined>)[kRouteContext];
+        const options: ChildLoggerOptions = {};
+        if (context?.logLevel) options.level = context.logLevel;
+        if (context?.logSerializers) options.serializers = context.logSerializers;
+        logger = this[LOGGER] = new RequestLogger(parent, { reqId: this.id }, options);
+      }
+      return logger;
+    },
+    set(this: Logged, logger: FastifyBaseLogger) {
+      if (logger !== nullLogger) this[LOGGER] = logger;
+    },
+  });
+  Object.defineProperty(replyProto, 'log', {
+    configurable: true,
+    get(this: FastifyReply & Logged): FastifyBaseLogger {
+      return this[LOGGER] ?? this.request.log;
+    },
+    set(this: Logged, logger: FastifyBaseLogger) {
+      if (logger !== nullLogger) this[LOGGER] = logger;
+    },
+  });
+  return true;
 }

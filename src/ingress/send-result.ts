@@ -33,7 +33,8 @@ export function sendResult(reply: FastifyReply, result: TaskResult, stream: Stre
   reply.code(result.status);
   if (result.headers) reply.headers(reply.request.raw.httpVersionMajor === 2 ? withoutConnectionHeaders(result.headers) : result.headers);
   const type = CONTENT_TYPES[result.kind];
-  if (type !== undefined && !reply.hasHeader('content-type')) reply.header('content-type', type);
+  // type(): the same header as header('content-type', ...), without lower-casing a name that is lower-case already.
+  if (type !== undefined && !reply.hasHeader('content-type')) reply.type(type);
   if (result.kind === BodyKind.Stream) {
     sendStream(reply, result, stream);
     return;
