@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -440,4 +441,89 @@ export function writeMarkerBlock(name, table) {
     file,
     text.replace(block, (_, start, end) => `${start}${table}${end}`),
   );
+}
+
+/** valgrind (Debian package), installed when missing: it counts the instructions a request costs. */
+export function ensureValgrind() {
+  if (spawnSync('valgrind', ['--version']).status === 0) return;
+  console.log('installing valgrind (Debian package) to count instructions per request');
+  const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', 'valgrind']).status !== 0) throw new Error('could not install valgrind');
+}
+
+/** Sends exactly `n` requests on `connections` kept-alive connections; an answer other than 200 rejects. */
+export async function sendRequests(url, n, { connections = 10, headers = {}, body } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const options = {
+    agent,
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+  };
+  let sent = 0;
+  let done = 0;
+  try {
+    await new Promise((resolve, reject) => {
+      const one = () => {
+        if (sent >= n) return;
+        sent++;
+        const req = http.request(url, options, (res) => {
+          if (res.statusCode !== 200) reject(new Error(`${url}: status ${res.statusCode}`));
+          res.resume();
+          res.on('end', () => (++done === n ? resolve() : one()));
+        });
+        req.on('error', reject);
+        req.end(body);
+      };
+      for (let i = 0; i < connections; i++) one();
+    });
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * A server run under valgrind's callgrind, instrumented only while it serves counted requests.
+ * `perRequest(url, n, requestOptions)`: the instructions it ran per request over `n` requests,
+ * less what it ran in as long again without requests (what runs by the clock: valgrind runs the
+ * server tens of times slower, so the clock's share would otherwise count tens of times over),
+ * and that idle rate per second. `mainThread`: count the main thread alone, leaving out V8's
+ * helper threads, which compile and collect garbage on their own schedule.
+ */
+export async function startUnderCallgrind(args, env, { mainThread = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-cg-'));
+  const tool = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`];
+  if (mainThread) tool.push('--separate-threads=yes');
+  // Node starts slowly under valgrind.
+  const { url, child } = await startServer('valgrind', [...tool, process.execPath, ...args], env, { timeoutMs: 300_000 });
+  const control = (flag) => spawnSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
+  /** The totals of the last dump: one file per dump (cg.<pid>.<dump>), or per dump and thread (…-<thread>; 01 is the main one). */
+  const lastTotal = () => {
+    const dumps = readdirSync(dir)
+      .map((file) => (mainThread ? /^cg\.\d+\.(\d+)-01$/ : /^cg\.\d+\.(\d+)$/).exec(file))
+      .filter((match) => match !== null)
+      .sort((a, b) => Number(b[1]) - Number(a[1]));
+    if (dumps.length === 0) throw new Error(`callgrind wrote no dump in ${dir}`);
+    const total = /^totals:\s+(\d+)/m.exec(readFileSync(join(dir, dumps[0].input), 'utf8'))?.[1];
+    if (total === undefined) throw new Error(`no totals in ${join(dir, dumps[0].input)}`);
+    return Number(total);
+  };
+  const counted = async (during) => {
+    control('--zero');
+    control('--instr=on');
+    await during();
+    control('--dump');
+    control('--instr=off');
+    return lastTotal();
+  };
+  return {
+    url,
+    child,
+    async perRequest(path, n, requestOptions) {
+      const started = performance.now();
+      const loaded = await counted(() => sendRequests(`${url}${path}`, n, requestOptions));
+      const ms = performance.now() - started;
+      const idle = await counted(() => new Promise((resolve) => setTimeout(resolve, ms)));
+      return { perRequest: (loaded - idle) / n, idlePerSecond: (idle * 1000) / ms };
+    },
+  };
 }

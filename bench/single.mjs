@@ -14,12 +14,23 @@
 // (3) times, the median; less what the server runs in as long again without requests (what
 // runs by the clock, not per request). Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import {
+  ensureValgrind,
+  ensureWrk,
+  freePort,
+  installPeers,
+  median,
+  saveResults,
+  sendRequests,
+  startServer,
+  startUnderCallgrind,
+  stopServer,
+  writeMarkerBlock,
+  wrk,
+} from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -136,73 +147,15 @@ console.log(`\n${table}`);
 saveResults('single', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions, idleInstructions });
 writeMarkerBlock('single', table);
 
-function ensureValgrind() {
-  if (spawnSync('valgrind', ['--version']).status === 0) return;
-  console.log('installing valgrind (Debian package) to count instructions per request');
-  const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (apt(['update', '-qq']).status !== 0 || apt(['install', '-y', '-qq', 'valgrind']).status !== 0) throw new Error('could not install valgrind');
-}
-
-/** Sends exactly `n` GET requests on `connections` keep-alive connections. */
-async function load(url, n, connections = 10) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  let sent = 0;
-  let done = 0;
-  await new Promise((resolve, reject) => {
-    const one = () => {
-      if (sent >= n) return;
-      sent++;
-      http
-        .get(url, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => (++done === n ? resolve() : one()));
-        })
-        .on('error', reject);
-    };
-    for (let i = 0; i < connections; i++) one();
-  });
-  agent.destroy();
-}
-
-/** The server run under callgrind, instrumented only while it serves the counted requests. */
+/** The server run under callgrind: the median of CG_REPS counts over CG_REQUESTS requests each, after as many to warm up. */
 async function instructionsPerRequest(args, serverEnv, path) {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-cg-'));
-  const { url, child } = await startServer(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...args],
-    serverEnv,
-    { timeoutMs: 180_000 }, // Node starts slowly under valgrind
-  );
-  const control = (flag) => spawnSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
+  const server = await startUnderCallgrind(args, serverEnv);
   try {
-    await load(`${url}${path}`, CG_REQUESTS);
-    /** Instructions the server ran while `during` ran. */
-    const count = async (during) => {
-      control('-z');
-      control('--instr=on');
-      await during();
-      control('-d');
-      control('--instr=off');
-      const newest = readdirSync(dir)
-        .map((file) => join(dir, file))
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-      return Number(/^totals:\s+(\d+)/m.exec(readFileSync(newest, 'utf8'))?.[1] ?? NaN);
-    };
+    await sendRequests(`${server.url}${path}`, CG_REQUESTS);
     const counts = [];
-    for (let rep = 0; rep < CG_REPS; rep++) {
-      const started = performance.now();
-      const loaded = await count(() => load(`${url}${path}`, CG_REQUESTS));
-      const ms = performance.now() - started;
-      // What the server runs by the clock whatever the requests (gopool's metrics ticks and
-      // samplers), over as long again without requests: valgrind runs the server tens of times
-      // slower, so the clock's share would otherwise count as tens of times more per request
-      // than at full speed, where /proc's CPU per request above counts it as it is.
-      const idle = await count(() => new Promise((resolve) => setTimeout(resolve, ms)));
-      counts.push({ perRequest: (loaded - idle) / CG_REQUESTS, idlePerSecond: (idle * 1000) / ms });
-    }
-    const mid = median(counts.map((c) => c.perRequest));
-    return { perRequest: mid, idlePerSecond: median(counts.map((c) => c.idlePerSecond)) };
+    for (let rep = 0; rep < CG_REPS; rep++) counts.push(await server.perRequest(path, CG_REQUESTS));
+    return { perRequest: median(counts.map((c) => c.perRequest)), idlePerSecond: median(counts.map((c) => c.idlePerSecond)) };
   } finally {
-    await stopServer(child);
+    await stopServer(server.child);
   }
 }

@@ -6,10 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gopoolInstance } from '../../api/instance';
-import { InlineDispatcher } from '../../dispatch/inline-dispatcher';
-import { Placement } from '../../dispatch/placement';
-import { ResponseSerializers } from '../../dispatch/response-serializers';
+import type { InlineDispatcher } from '../../dispatch/inline-dispatcher';
+import type { Placement } from '../../dispatch/placement';
 import { RouteCosts } from '../../dispatch/route-costs';
 import { SyncWatch } from '../../dispatch/sync-watch';
 import { loadThreadApp, reportHeap, type ThreadApp } from '../../dispatch/thread-start';
@@ -20,12 +18,11 @@ import { createLogger } from '../../runtime/logger';
 import { claimRole } from '../../runtime/realm';
 import { osThreadId } from '../../runtime/thread-cpu';
 import { ConnectionCount } from '../connection-balance';
-import { createFastify } from '../create-fastify';
 import { drainHttpServer } from '../drain';
 import { listenOnDescriptor } from '../listen';
-import { mountApp } from '../mount-app';
 import { ConnectionShedder } from '../shed-connections';
 import { endAnsweredUpgrades } from '../upgraded-sockets';
+import { ingressApp } from './ingress-app';
 import { MasterLink } from './master-link';
 import { FromIngress, type IngressData, type InjectRequest, type InjectResponse } from './protocol';
 
@@ -102,35 +99,39 @@ function flushTally(): void {
 
 async function serve(): Promise<{ app: FastifyInstance; thread: ThreadApp }> {
   const thread = await loadThreadApp(data.appFile, data.routeKeys, data.ctx, 'ingress', data.options, log);
-  const gopool = gopoolInstance();
-  const app = createFastify(data.options, log, { role: 'ingress', tls: data.tls, appCode: thread.definition.hasAppCode });
   let counts: RequestTally | undefined;
   if (data.options.metrics) {
     counts = tally = new RequestTally();
     setInterval(flushTally, TALLY_EVERY_MS).unref();
   }
-  const here = new InlineDispatcher(thread.routes, data.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas), {
-    syncWatch,
-    onSyncTime: (routeKey, ms) => costs.record(routeKey, ms),
-  });
-  placement = new Placement({ role: 'ingress', cheapRouteMs: data.options.cheapRouteMs, here, costs, pool: link.to('pool'), master: link.to('master') });
-  for (const routeKey of data.pinned) placement.pin(routeKey);
-  for (const [routeKey, syncMs, asyncMs] of data.costs) placement.learn(routeKey, syncMs, asyncMs);
-  placement.canProbe(poolReady);
-  // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
-  // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and
-  // every other request and connection finishes here or moves to another thread.
-  process.on('uncaughtException', (err) => {
-    const blamed = here.crashedWhileRunning();
-    log.error({ err, route: blamed }, `an exception nothing caught${blamed ? ` (from the handler of ${blamed})` : ''}; this ingress thread will be replaced`);
-    link.post([FromIngress.Faulted, blamed ?? '', err instanceof Error ? err.message : String(err)]);
-  });
-  await mountApp(app, {
-    definition: thread.definition,
+  const app = await ingressApp({
+    thread,
     options: data.options,
     log,
-    routes: { placement, headerGetter: gopool.headerGetter, requestGetter: gopool.requestGetter, defaultTimeout: data.options.timeout },
-    ...(counts ? { onAnswered: counts.record.bind(counts) } : {}),
+    ctx: data.ctx,
+    tls: data.tls,
+    costs,
+    syncWatch,
+    pool: link.to('pool'),
+    master: link.to('master'),
+    onAnswered: counts?.record.bind(counts),
+    placed: (placed) => {
+      placement = placed;
+      for (const routeKey of data.pinned) placed.pin(routeKey);
+      for (const [routeKey, syncMs, asyncMs] of data.costs) placed.learn(routeKey, syncMs, asyncMs);
+      placed.canProbe(poolReady);
+      // An exception nothing caught (a throw in a timer a handler left): the thread's state is in
+      // doubt, so it asks to be replaced and drains; a request it can blame gets a 500 now, and
+      // every other request and connection finishes here or moves to another thread.
+      process.on('uncaughtException', (err) => {
+        const blamed = placed.here.crashedWhileRunning();
+        log.error(
+          { err, route: blamed },
+          `an exception nothing caught${blamed ? ` (from the handler of ${blamed})` : ''}; this ingress thread will be replaced`,
+        );
+        link.post([FromIngress.Faulted, blamed ?? '', err instanceof Error ? err.message : String(err)]);
+      });
+    },
   });
   await app.register(forwardToMaster);
   await listenOnDescriptor(app, data.fd, data.options);
