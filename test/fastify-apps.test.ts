@@ -251,6 +251,17 @@ for (const mode of modes) {
       }
     });
 
+    test("a route's onSend hook that fails: the error answered as fastify answers it, in JSON", async () => {
+      // What plain fastify 5 sends here: the error's status and fastify's own error body.
+      // Several: the first runs on a pool thread for its cost, the rest inline once measured.
+      for (let i = 0; i < 8; i++) {
+        const r = await get(`${app.url}/api/onsend-fails`);
+        assert.equal(r.status, 503);
+        assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+        assert.deepEqual(r.json(), { statusCode: 503, error: 'Service Unavailable', message: 'onSend failed' });
+      }
+    });
+
     test('ip honours trustProxy', async () => {
       const direct = await get(`${app.url}/api/pool/hello`);
       assert.equal(direct.json().ip, '127.0.0.1');

@@ -45,6 +45,22 @@ for (const [mode, start] of modes) {
       assert.equal((await get(`${app.url}/return/null`)).text, 'null');
     });
 
+    test('content types: JSON and text with their charset; a JSON type of the handler gets one as fastify gives it', async () => {
+      assert.equal((await get(`${app.url}/request/one/2`)).headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal((await get(`${app.url}/return/text`)).headers.get('content-type'), 'text/plain; charset=utf-8');
+      const hal = await get(`${app.url}/return/hal`);
+      assert.equal(hal.headers.get('content-type'), 'application/hal+json; charset=utf-8');
+      assert.deepEqual(hal.json(), { _links: {} });
+    });
+
+    test("ip: the connection's peer, on every request of a kept-alive connection; X-Forwarded-For ignored without trustProxy", async () => {
+      // 40 requests: the first measured on a pool thread, the rest inline on an ingress thread, on the same connections.
+      for (let i = 0; i < 40; i++) {
+        const r = await get(`${app.url}/ip`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+        assert.deepEqual(r.json(), { ip: '127.0.0.1' }, `request ${i}`);
+      }
+    });
+
     test('reply() sets status and headers', async () => {
       const r = await get(`${app.url}/return/reply`);
       assert.equal(r.status, 202);

@@ -9,18 +9,17 @@ import type { ResultDestination, TaskResult } from './task';
  * Runs one handler and always ends in a TaskResult, never a rejection: a throw becomes an
  * error result for the accepting thread's error handler, an unsendable value a 500.
  * A handler that answered synchronously gets its result returned, so that a thread can answer
- * it without an extra turn of its event loop; otherwise this returns undefined and `later` is
- * called with the result (a returned stream, once its first chunk is there:
- * dispatch/stream-result.ts). `to`: whether the result will be posted to another thread (errors
- * are packed as data then, streams become ports).
+ * it without an extra turn of its event loop, and a request pays for no promise or callback;
+ * otherwise this returns a promise of the result (a returned stream's, once its first chunk is
+ * there: dispatch/stream-result.ts), which settles after this returned. `to`: whether the
+ * result will be posted to another thread (errors are packed as data then, streams become ports).
  */
 export function executeRoute(
   route: RouteDefinition,
   request: HandlerRequest & RequestContext,
   serializerFor: SerializerFor | undefined,
   to: ResultDestination,
-  later: (result: TaskResult) => void,
-): TaskResult | undefined {
+): TaskResult | Promise<TaskResult> {
   let value: unknown;
   try {
     value = route.handler(request);
@@ -29,21 +28,12 @@ export function executeRoute(
   }
   if (isThenable(value)) {
     // Promise.resolve: a thenable that calls back synchronously still answers after this returns.
-    Promise.resolve(value).then(
-      (resolved) => settle(finish(resolved, route, request, serializerFor, to), later),
-      (err: unknown) => later(thrownResult(err, to)),
+    return Promise.resolve(value).then(
+      (resolved) => finish(resolved, route, request, serializerFor, to),
+      (err: unknown) => thrownResult(err, to),
     );
-    return undefined;
   }
-  const result = finish(value, route, request, serializerFor, to);
-  if (!(result instanceof Promise)) return result;
-  void result.then(later);
-  return undefined;
-}
-
-function settle(result: TaskResult | Promise<TaskResult>, later: (result: TaskResult) => void): void {
-  if (result instanceof Promise) void result.then(later);
-  else later(result);
+  return finish(value, route, request, serializerFor, to);
 }
 
 function finish(

@@ -7,17 +7,35 @@ import { AwaitingRun, AwaitingRuns } from './awaiting-runs';
 import { executeRoute } from './execute-route';
 import { type RequestContext, requestContext } from './handler-request';
 import type { ResponseSerializers } from './response-serializers';
+import type { RouteCost, RouteCosts } from './route-costs';
+import type { SerializerFor } from './serialize-result';
 import type { SyncWatch } from './sync-watch';
 import type { Cancellation, Dispatcher, TaskRequest, TaskResult } from './task';
 
 /** What an inline dispatcher tells, and where it finds what a handler may reach. */
 export interface InlineWatchers {
-  /** Told how long each handler's synchronous part ran (ms), where that decides placement (route-costs.ts). */
-  onSyncTime?: ((routeKey: string, ms: number) => void) | undefined;
+  /** Where each handler's synchronous run is recorded (ms), where that decides placement (ingress threads). */
+  costs?: RouteCosts | undefined;
   /** Which handler this thread runs synchronously, for the master to interrupt a stuck one (ingress threads). */
   syncWatch?: SyncWatch | undefined;
   /** The app's fastify on this thread, for a request that did not bring fastify's own (one handed over from another thread). */
   server?: (() => FastifyInstance) | undefined;
+}
+
+/** What the dispatcher keeps per route, found once (InlineDispatcher.prepare) rather than by the route's key on every request. */
+export class InlineRoute {
+  readonly key: string;
+
+  constructor(
+    readonly route: RouteDefinition,
+    readonly serializer: SerializerFor | undefined,
+    /** Where its synchronous runs are recorded, when they decide placement. */
+    readonly cost: RouteCost | undefined,
+    /** Its index for the SyncWatch. */
+    readonly watchIndex: number,
+  ) {
+    this.key = route.key;
+  }
 }
 
 /**
@@ -26,9 +44,8 @@ export interface InlineWatchers {
  * handler's signal; a handler stuck in synchronous code is the master's to interrupt (SyncWatch).
  */
 export class InlineDispatcher implements Dispatcher {
-  private readonly routes: Map<string, RouteDefinition>;
+  private readonly routes: Map<string, InlineRoute>;
 
-  private readonly onSyncTime: InlineWatchers['onSyncTime'];
   private readonly syncWatch: SyncWatch | undefined;
   private readonly server: InlineWatchers['server'];
   /** Handlers awaiting something: their timeouts, and a crash that cannot say whose it was (crashedWhileRunning). */
@@ -38,13 +55,20 @@ export class InlineDispatcher implements Dispatcher {
     routes: RouteDefinition[],
     private readonly ctx: GopoolContext,
     private readonly log: FastifyBaseLogger,
-    private readonly serializers: ResponseSerializers,
-    { onSyncTime, syncWatch, server }: InlineWatchers = {},
+    serializers: ResponseSerializers,
+    { costs, syncWatch, server }: InlineWatchers = {},
   ) {
-    this.routes = new Map(routes.map((route) => [route.key, route] as const));
-    this.onSyncTime = onSyncTime;
+    this.routes = new Map(
+      routes.map((route) => [route.key, new InlineRoute(route, serializers.for(route), costs?.of(route.key), syncWatch?.indexOf(route.key) ?? -1)] as const),
+    );
     this.syncWatch = syncWatch;
     this.server = server;
+  }
+
+  /** What runHere takes for a route: asked once per route, when it is mounted. */
+  prepare(route: RouteDefinition): InlineRoute {
+    // Routes mounted are the routes this dispatcher was made with.
+    return this.routes.get(route.key)!;
   }
 
   /** For a thread that hands a request over (an ingress thread to the master): the outcome, or a rejection with a request error (timeout). */
@@ -64,24 +88,28 @@ export class InlineDispatcher implements Dispatcher {
    * crash nobody else could be blamed for).
    */
   runHere(
-    route: RouteDefinition,
+    inline: InlineRoute,
     request: RequestContext,
     timeout: number,
     cancel: Cancellation | undefined,
     done: (result: TaskResult | undefined, err?: Error) => void,
   ): void {
-    const routeKey = route.key;
     const handled = request.attach(this.ctx, this.log, cancel, this.server) as RequestContext & HandlerRequest;
-    const started = this.onSyncTime ? performance.now() : 0;
-    this.syncWatch?.enter(routeKey, timeout, cancel);
-    const run = new AwaitingRun(routeKey, request, done);
-    const outcome = executeRoute(route, handled, this.serializers.for(route), { crossing: false }, (result) => {
+    const cost = inline.cost;
+    const started = cost !== undefined ? performance.now() : 0;
+    this.syncWatch?.enter(inline.key, timeout, cancel, inline.watchIndex);
+    const outcome = executeRoute(inline.route, handled, inline.serializer, { crossing: false });
+    this.syncWatch?.leave();
+    cost?.recordSync(performance.now() - started);
+    if (!(outcome instanceof Promise)) {
+      done(outcome);
+      return;
+    }
+    const run = new AwaitingRun(inline.key, request, done);
+    this.awaiting.add(run, timeout);
+    void outcome.then((result) => {
       if (this.awaiting.remove(run)) done(result); // else timed out or blamed for a crash: answered already
     });
-    this.syncWatch?.leave();
-    this.onSyncTime?.(routeKey, performance.now() - started);
-    if (outcome !== undefined) done(outcome);
-    else this.awaiting.add(run, timeout);
   }
 
   /**

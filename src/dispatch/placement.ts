@@ -18,10 +18,13 @@
  * request of each inline route every PROBE_EVERY_MS runs there instead, to check its whole
  * cost again: a route that became heavy after its awaits leaves the ingress thread. A route
  * whose handler once got stuck or crashed an ingress thread is pinned to the pool.
+ *
+ * What placement keeps per route (PlacedRoute) is found once, when the route is mounted, and
+ * handed back with every request: a request looks nothing up by the route's key.
  */
 import type { RouteDefinition } from '../api/route-registry';
 import type { RunOn } from '../api/types';
-import { RouteCosts } from './route-costs';
+import { type RouteCost, RouteCosts } from './route-costs';
 import type { Dispatcher } from './task';
 
 export type AcceptingRole = 'ingress' | 'single';
@@ -53,12 +56,23 @@ export function placeRoute(
 }
 
 /** What placement keeps per route. */
-interface RouteState {
+export class PlacedRoute {
+  readonly key: string;
   /** On the pool for its cost. */
-  away: boolean;
-  /** Inline requests since the clock was last looked at for a probe, and when the last probe went. */
-  count: number;
-  probedAt: number;
+  away = false;
+  /** Inline requests since the clock was last looked at for a probe. */
+  count = 0;
+  pinned = false;
+
+  constructor(
+    readonly route: RouteDefinition,
+    /** What the route costs, as this thread knows it (the same entry its inline runs record in). */
+    readonly cost: RouteCost,
+    /** When the last probe went. */
+    public probedAt: number,
+  ) {
+    this.key = route.key;
+  }
 }
 
 export interface PlacementTargets<H> {
@@ -81,8 +95,9 @@ export interface PlacementTargets<H> {
 
 export class Placement<H> {
   private readonly costs: RouteCosts;
+  /** Pinned before the route was tracked (the master says so as a thread starts). */
   private readonly pinned = new Set<string>();
-  private readonly states = new Map<string, RouteState>();
+  private readonly states = new Map<string, PlacedRoute>();
   private probing = false;
   private readonly now: () => number;
   /** Where `here` routes run. */
@@ -94,21 +109,22 @@ export class Placement<H> {
     this.costs = targets.costs ?? new RouteCosts();
   }
 
-  where(route: RouteDefinition): Target {
+  /** What placement keeps for the route: asked once per route, when it is mounted. */
+  track(route: RouteDefinition): PlacedRoute {
+    let placed = this.states.get(route.key);
+    if (placed === undefined) {
+      placed = new PlacedRoute(route, this.costs.of(route.key), this.now());
+      placed.pinned = this.pinned.has(route.key);
+      this.states.set(route.key, placed);
+    }
+    return placed;
+  }
+
+  where(placed: PlacedRoute): Target {
     if (this.targets.role === 'single') return 'here';
-    const key = route.key;
-    let state = this.states.get(key);
-    if (state === undefined) this.states.set(key, (state = { away: false, count: 0, probedAt: this.now() }));
-    const target = placeRoute(
-      route.options.runOn,
-      this.targets.role,
-      this.costs.expected(key),
-      this.targets.cheapRouteMs,
-      this.pinned.size > 0 && this.pinned.has(key),
-      state.away,
-    );
-    state.away = target === 'pool';
-    return target === 'here' && this.probing && probeDue(state, this.now) ? 'pool' : target;
+    const target = placeRoute(placed.route.options.runOn, this.targets.role, placed.cost.expected(), this.targets.cheapRouteMs, placed.pinned, placed.away);
+    placed.away = target === 'pool';
+    return target === 'here' && this.probing && probeDue(placed, this.now) ? 'pool' : target;
   }
 
   /** Whether a pool thread is ready to check routes' costs (the master says when this changes). */
@@ -125,6 +141,8 @@ export class Placement<H> {
   /** Never inline again: the route's handler got stuck or crashed a thread that accepts connections. */
   pin(routeKey: string): void {
     this.pinned.add(routeKey);
+    const placed = this.states.get(routeKey);
+    if (placed !== undefined) placed.pinned = true;
   }
 
   /**
@@ -138,7 +156,7 @@ export class Placement<H> {
   }
 }
 
-function probeDue(state: RouteState, clock: () => number): boolean {
+function probeDue(state: PlacedRoute, clock: () => number): boolean {
   if (++state.count < PROBE_CHECK_EVERY) return false;
   state.count = 0;
   const now = clock();

@@ -13,7 +13,8 @@ type Compile = (args: { schema: unknown; method: string; url: string; httpStatus
 
 export class ResponseSerializers {
   private compiler: Compile | undefined;
-  private readonly byRoute = new Map<string, SerializerFor | undefined>();
+  /** null: the route has no response schema. */
+  private readonly byRoute = new Map<string, SerializerFor | null>();
 
   constructor(private readonly sharedSchemas: unknown[]) {}
 
@@ -33,11 +34,13 @@ export class ResponseSerializers {
 
   /** The route's serializer selector, or undefined when it has no response schema. */
   for(route: RouteDefinition): SerializerFor | undefined {
-    if (this.byRoute.has(route.key)) return this.byRoute.get(route.key);
-    const response = (route.options.schema as { response?: Record<string, unknown> } | undefined)?.response;
-    const selector = response ? this.selector(route, response) : undefined;
-    this.byRoute.set(route.key, selector);
-    return selector;
+    let selector = this.byRoute.get(route.key);
+    if (selector === undefined) {
+      const response = (route.options.schema as { response?: Record<string, unknown> } | undefined)?.response;
+      selector = response ? this.selector(route, response) : null;
+      this.byRoute.set(route.key, selector);
+    }
+    return selector ?? undefined;
   }
 
   private selector(route: RouteDefinition, response: Record<string, unknown>): SerializerFor {

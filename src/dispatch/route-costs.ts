@@ -5,11 +5,21 @@
  * dispatch/pool/task-clock.ts). A route never measured has no cost: each reader says what that
  * means for it (the pool sends it alone, placement sends it to the pool to be measured there).
  */
-interface Cost {
-  sync: number;
-  syncSamples: number;
-  async: number;
-  asyncSamples: number;
+export class RouteCost {
+  sync = 0;
+  syncSamples = 0;
+  async = 0;
+  asyncSamples = 0;
+
+  /** Synchronous run plus the rest: the thread's time per request, once both were measured. */
+  expected(): number | undefined {
+    return this.asyncSamples === 0 ? undefined : this.sync + this.async;
+  }
+
+  /** A synchronous run measured on this thread. */
+  recordSync(ms: number): void {
+    this.sync = average(this.sync, ms, ++this.syncSamples);
+  }
 }
 
 /**
@@ -21,12 +31,11 @@ interface Cost {
 const MEASURED_ELSEWHERE = 5;
 
 export class RouteCosts {
-  private readonly costs = new Map<string, Cost>();
+  private readonly costs = new Map<string, RouteCost>();
 
   /** Synchronous run plus the rest: the thread's time per request, once both were measured. */
   expected(routeKey: string): number | undefined {
-    const cost = this.costs.get(routeKey);
-    return cost === undefined || cost.asyncSamples === 0 ? undefined : cost.sync + cost.async;
+    return this.costs.get(routeKey)?.expected();
   }
 
   /** The synchronous run alone: what sending the task promises of a thread right away. */
@@ -42,18 +51,17 @@ export class RouteCosts {
   }
 
   record(routeKey: string, syncMs: number): void {
-    const cost = this.entry(routeKey);
-    cost.sync = average(cost.sync, syncMs, ++cost.syncSamples);
+    this.of(routeKey).recordSync(syncMs);
   }
 
   recordAsync(routeKey: string, asyncMs: number): void {
-    const cost = this.entry(routeKey);
+    const cost = this.of(routeKey);
     cost.async = average(cost.async, asyncMs, ++cost.asyncSamples);
   }
 
   /** Takes the cost measured on another thread (the pool's estimate of both parts) as the current one. */
   set(routeKey: string, syncMs: number, asyncMs: number): void {
-    const cost = this.entry(routeKey);
+    const cost = this.of(routeKey);
     cost.sync = syncMs;
     cost.syncSamples = Math.max(cost.syncSamples, MEASURED_ELSEWHERE);
     this.setAsync(routeKey, asyncMs);
@@ -61,14 +69,15 @@ export class RouteCosts {
 
   /** Takes the pool's estimate of the rest, keeping this thread's own measure of the synchronous run. */
   setAsync(routeKey: string, asyncMs: number): void {
-    const cost = this.entry(routeKey);
+    const cost = this.of(routeKey);
     cost.async = asyncMs;
     cost.asyncSamples = Math.max(cost.asyncSamples, 1);
   }
 
-  private entry(routeKey: string): Cost {
+  /** The route's entry, kept by whoever records or reads it on every request (measured or not yet). */
+  of(routeKey: string): RouteCost {
     let cost = this.costs.get(routeKey);
-    if (cost === undefined) this.costs.set(routeKey, (cost = { sync: 0, syncSamples: 0, async: 0, asyncSamples: 0 }));
+    if (cost === undefined) this.costs.set(routeKey, (cost = new RouteCost()));
     return cost;
   }
 }

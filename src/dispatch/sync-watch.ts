@@ -28,11 +28,17 @@ export class SyncWatch {
     this.index = new Map(routeKeys.map((key, i) => [key, i] as const));
   }
 
-  enter(routeKey: string, timeout: number, cancel: Cancellation | undefined): void {
+  /** The route's index in the slot (-1: not one of the thread's routes). */
+  indexOf(routeKey: string): number {
+    return this.index.get(routeKey) ?? -1;
+  }
+
+  /** `index`: the route's, when the caller keeps it (indexOf). */
+  enter(routeKey: string, timeout: number, cancel: Cancellation | undefined, index = this.indexOf(routeKey)): void {
     this.routeKey = routeKey;
     this.cancel = cancel;
     this.slot[1] = timeout;
-    this.slot[2] = this.index.get(routeKey) ?? -1;
+    this.slot[2] = index;
     this.slot[0] = Date.now();
   }
 

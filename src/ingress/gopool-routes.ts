@@ -10,6 +10,7 @@ import { BodyKind, type TaskResult } from '../dispatch/task';
 import { ERR_BODY_TOO_LARGE, ERR_CLIENT_GONE } from '../errors';
 import { countHandlerAnswer, markHandlerAnswer, type OnAnswered } from './answer-counts';
 import { bodyStream, declaredTooLarge, discardRest, rawBodyScope } from './body-stream';
+import { clientAddress } from './client-address';
 import { ClientWatch } from './client-watch';
 import { isMultipart, multipartBody } from './multipart-body';
 import { sendError, sendResult } from './send-result';
@@ -22,6 +23,8 @@ export interface GopoolRoutesOptions {
   headerGetter: HeaderGetter | undefined;
   requestGetter: RequestGetter | undefined;
   defaultTimeout: number;
+  /** No `trustProxy`: the client's address is the connection's peer (client-address.ts). */
+  peerIsClient: boolean;
   /** Milliseconds a streamed response may produce nothing while its client waits (0: no limit); a route may say otherwise. */
   streamIdleTimeout: number;
   /** What a handler threw on another thread is rebuilt as its class here. */
@@ -58,9 +61,11 @@ export function gopoolRoutes(options: GopoolRoutesOptions) {
 
 function mountRoute(app: FastifyInstance, route: RouteDefinition, options: GopoolRoutesOptions): void {
   const timeout = route.options.timeout ?? options.defaultTimeout;
-  const { headerGetter, requestGetter, placement, onAnswered } = options;
+  const { headerGetter, requestGetter, placement, onAnswered, peerIsClient } = options;
   const streams: StreamSettings = { route: route.key, idleMs: route.options.streamIdleTimeout ?? options.streamIdleTimeout, log: options.log };
   const streamed = route.options.body === 'stream';
+  const placed = placement.track(route);
+  const inline = placement.here.prepare(route);
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
     // An error result is counted as fastify answers it (answer-counts.ts, countOtherAnswers).
     const counted = onAnswered !== undefined && result.kind !== BodyKind.Error;
@@ -74,15 +79,15 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const run = (req: FastifyRequest, reply: FastifyReply, body: unknown): void => {
     let request: RequestContext;
     try {
-      request = taskRequest(req, body, headerGetter, requestGetter);
+      request = taskRequest(req, body, headerGetter, requestGetter, peerIsClient);
     } catch (err) {
       fail(req, reply, err);
       return;
     }
     if (streamed) request.stream = rawBody(req, reply);
-    const target = placement.where(route);
+    const target = placement.where(placed);
     if (target === 'here') {
-      placement.here.runHere(route, request, timeout, new ClientWatch(reply), (result, err) => {
+      placement.here.runHere(inline, request, timeout, new ClientWatch(reply), (result, err) => {
         if (result) answer(req, reply, result);
         else fail(req, reply, err);
       });
@@ -144,7 +149,13 @@ function refuse(req: FastifyRequest, reply: FastifyReply, err: unknown, payload?
 }
 
 /** What crosses to the handler's thread, taken from the fastify request after its hooks ran. */
-function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGetter | undefined, requestGetter: RequestGetter | undefined): RequestContext {
+function taskRequest(
+  req: FastifyRequest,
+  body: unknown,
+  headerGetter: HeaderGetter | undefined,
+  requestGetter: RequestGetter | undefined,
+  peerIsClient: boolean,
+): RequestContext {
   const request = new RequestContext(
     req.method,
     req.url,
@@ -153,7 +164,7 @@ function taskRequest(req: FastifyRequest, body: unknown, headerGetter: HeaderGet
     body,
     headerGetter ? headerGetter(req.headers) : NO_HEADERS,
     req.id,
-    req.ip,
+    clientAddress(req, peerIsClient),
   ).useServer(req.server);
   const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
   if (cookies !== undefined) request.cookies = cookies;

@@ -9,6 +9,7 @@ import { defaultErrorHandler } from './error-handler';
 import { formBodies, parsesForms } from './form-body';
 import { type GopoolRoutesOptions, gopoolRoutes } from './gopool-routes';
 import { jsonBodyParser } from './json-body';
+import { parseTrustProxy } from './trust-proxy';
 
 export interface MountAppArgs {
   definition: AppDefinition;
@@ -16,7 +17,7 @@ export interface MountAppArgs {
   /** The thread's logger, for what gopool logs of a request. */
   log: FastifyBaseLogger;
   /** gopool's routes, where this thread accepts their requests (not on the master). */
-  routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses' | 'log'>;
+  routes?: Omit<GopoolRoutesOptions, 'routes' | 'onAnswered' | 'streamIdleTimeout' | 'errorClasses' | 'log' | 'peerIsClient'>;
   /** Counts answered requests (ingress threads: metrics are tallied per thread). */
   onAnswered?: OnAnswered | undefined;
   /** The master's own routes: a child scope for the app's `onMaster`. */
@@ -91,6 +92,7 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
           gopoolRoutes({
             ...routes,
             streamIdleTimeout: options.streamIdleTimeout,
+            peerIsClient: parseTrustProxy(options.trustProxy) === false,
             routes: definition.routes.list(),
             errorClasses: new ErrorClasses(() => definition.functions()),
             log,

@@ -34,15 +34,29 @@ export function sendResult(reply: FastifyReply, result: TaskResult, stream: Stre
   if (result.headers) reply.headers(reply.request.raw.httpVersionMajor === 2 ? withoutConnectionHeaders(result.headers) : result.headers);
   const type = CONTENT_TYPES[result.kind];
   // type(): the same header as header('content-type', ...), without lower-casing a name that is lower-case already.
-  if (type !== undefined && !reply.hasHeader('content-type')) reply.type(type);
+  const typed = type !== undefined && !reply.hasHeader('content-type');
+  if (typed) reply.type(type);
   if (result.kind === BodyKind.Stream) {
     sendStream(reply, result, stream);
     return;
   }
   const body = result.body;
   if (body === null) reply.send();
-  else if (typeof body === 'string') reply.send(body);
-  else reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  else if (typeof body !== 'string') reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  else if (typed) reply.serializer(asSerialized).send(body);
+  else reply.send(body);
+}
+
+/**
+ * A text body whose content type gopool set, charset included: given a reply serializer,
+ * fastify passes a string through it as it is, where without one it parses the content type
+ * on every response to see whether it is JSON that lacks a charset. fastify calls it before
+ * the onSend hooks, and it takes itself off at once: whatever the reply sends after (an error
+ * handler's answer) is serialized as fastify would.
+ */
+function asSerialized(this: FastifyReply, payload: unknown): string {
+  this.serializer(null as unknown as (payload: unknown) => string);
+  return payload as string;
 }
 
 /**

@@ -140,25 +140,24 @@ function runTask({ routes, serializers, server }: Served, [id, key, task]: TaskE
   const mark = clock.start();
   const started = performance.now();
   syncWatch.enter(key, Infinity, undefined);
-  // Called after this returned, once the handler settled.
-  const later = (result: TaskResult): void => {
-    if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
-    timedOut.delete(id);
-    // Settled within this turn: one entry with the result, no separate "awaiting" report.
-    awaiting.delete(id);
-    report(id, syncMs, result, restOf(key, mark));
-  };
-  const outcome = executeRoute(route, request, serializers.for(route), { crossing: true }, later);
+  const outcome = executeRoute(route, request, serializers.for(route), { crossing: true });
   syncWatch.leave();
   const syncMs = performance.now() - started;
   clock.ran(syncMs);
-  if (outcome !== undefined) {
+  if (!(outcome instanceof Promise)) {
     report(id, syncMs, outcome, restOf(key, mark));
     // A heavy handler's result goes out now, not at the end of the turn: the master may have
     // sent this thread its next heavy task already, which would run first and hold it back.
     if (syncMs >= REPORT_AT_ONCE_MS) postProgress();
     return;
   }
+  void outcome.then((result) => {
+    if (!inFlight.delete(id)) return; // answered already (its handler crashed the thread)
+    timedOut.delete(id);
+    // Settled within this turn: one entry with the result, no separate "awaiting" report.
+    awaiting.delete(id);
+    report(id, syncMs, result, restOf(key, mark));
+  });
   awaiting.set(id, syncMs);
   inFlight.set(id, { request, routeKey: key, mark });
   scheduleFlush();

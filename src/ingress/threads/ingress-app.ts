@@ -45,7 +45,7 @@ export async function ingressApp(parts: IngressAppParts): Promise<FastifyInstanc
   const app = createFastify(options, log, { role: 'ingress', tls: parts.tls, appCode: thread.definition.hasAppCode });
   const here = new InlineDispatcher(thread.routes, parts.ctx, log, new ResponseSerializers(thread.definition.sharedSchemas), {
     syncWatch: parts.syncWatch,
-    onSyncTime: (routeKey, ms) => costs.record(routeKey, ms),
+    costs,
   });
   const placement = new Placement({ role: 'ingress', cheapRouteMs: options.cheapRouteMs, here, costs, pool: parts.pool, master: parts.master });
   parts.placed?.(placement);

@@ -11,14 +11,10 @@ import { unpackThrown } from '../../../src/dispatch/thrown-error';
 const route = (handler: RouteDefinition['handler']): RouteDefinition => ({ key: 'GET /t', methods: ['GET'], path: '/t', options: {}, handler });
 const REQUEST = {} as HandlerRequest & RequestContext;
 
-/** Runs the handler: its result returned at once, or the one given to `later`. */
+/** Runs the handler: its result returned at once, or the promise of it. */
 async function run(handler: RouteDefinition['handler'], to: ResultDestination = { crossing: false }): Promise<{ sync: boolean; result: TaskResult }> {
-  let later: (result: TaskResult) => void = () => undefined;
-  const settled = new Promise<TaskResult>((resolve) => {
-    later = resolve;
-  });
-  const now = executeRoute(route(handler), REQUEST, undefined, to, (result) => later(result));
-  return now !== undefined ? { sync: true, result: now } : { sync: false, result: await settled };
+  const outcome = executeRoute(route(handler), REQUEST, undefined, to);
+  return outcome instanceof Promise ? { sync: false, result: await outcome } : { sync: true, result: outcome };
 }
 
 test('a synchronous handler is answered synchronously, an async one later', async () => {

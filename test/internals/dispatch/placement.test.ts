@@ -64,7 +64,7 @@ const route = (key: string, runOn?: 'auto' | 'pool' | 'master'): RouteDefinition
 
 test('Placement learns costs where handlers run and follows them', () => {
   const { placement, costs } = ingressPlacement();
-  const hello = route('GET /hello');
+  const hello = placement.track(route('GET /hello'));
   assert.equal(placement.where(hello), 'pool', 'unknown: to the pool, to be measured');
   placement.learn(hello.key, 0.1, 0.1); // the pool's answer carries the cost
   assert.equal(placement.where(hello), 'here');
@@ -75,7 +75,7 @@ test('Placement learns costs where handlers run and follows them', () => {
 
 test('what a route costs after its awaits, measured on the pool, counts: a probe can send it away', () => {
   const { placement, costs } = ingressPlacement();
-  const chunked = route('GET /chunked');
+  const chunked = placement.track(route('GET /chunked'));
   placement.learn(chunked.key, 0.1, 0.1);
   costs.record(chunked.key, 0.1);
   assert.equal(placement.where(chunked), 'here');
@@ -85,7 +85,7 @@ test('what a route costs after its awaits, measured on the pool, counts: a probe
 
 test('while a pool thread is ready, an inline route is sent there now and then to be measured again', () => {
   const { placement, clock } = ingressPlacement();
-  const hello = route('GET /hello');
+  const hello = placement.track(route('GET /hello'));
   placement.learn(hello.key, 0.1, 0.1);
   const count = (n: number) => {
     let away = 0;
@@ -107,19 +107,27 @@ test('while a pool thread is ready, an inline route is sent there now and then t
 
 test('a pinned route never runs inline again; runOn "master" reaches the master', async () => {
   const { placement, master } = ingressPlacement();
-  const stuck = route('GET /stuck');
+  const stuck = placement.track(route('GET /stuck'));
   placement.learn(stuck.key, 0.1, 0);
   placement.pin(stuck.key);
   assert.equal(placement.where(stuck), 'pool');
-  const admin = route('GET /admin', 'master');
+  const admin = placement.track(route('GET /admin', 'master'));
   assert.equal(placement.where(admin), 'master');
   await placement.away('master').run(admin.key, REQUEST, 1000);
   assert.deepEqual(master.ran, ['GET /admin']);
 });
 
+test('a route pinned before it was mounted is pinned once it is', () => {
+  const { placement } = ingressPlacement();
+  placement.pin('GET /stuck');
+  placement.learn('GET /stuck', 0.1, 0);
+  assert.equal(placement.where(placement.track(route('GET /stuck'))), 'pool');
+  assert.equal(placement.track(route('GET /stuck')), placement.track(route('GET /stuck')), 'one state per route');
+});
+
 test('single mode measures nothing: every route runs here', () => {
   const placement = new Placement({ role: 'single', cheapRouteMs: 1, here: {} });
-  assert.equal(placement.where(route('GET /heavy', 'pool')), 'here');
+  assert.equal(placement.where(placement.track(route('GET /heavy', 'pool'))), 'here');
 });
 
 const REQUEST = { method: 'GET', url: '/', params: {}, query: {}, body: undefined, headers: {}, id: 'req-1', ip: '127.0.0.1' } as TaskRequest;
