@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sinceArrival } from './arrival';
+import { isCounted, markCounted, sinceArrival } from './arrival';
 
 /** Told of every answer a thread that accepts connections gives: its route, status and milliseconds since arrival. */
 export type OnAnswered = (method: string, path: string, status: number, ms: number) => void;
@@ -7,21 +7,9 @@ export type OnAnswered = (method: string, path: string, status: number, ms: numb
 /** Requests no route matched, counted as the master counts them: `(no route)`. */
 export const NO_ROUTE = '(no route)';
 
-const COUNTED = Symbol('gopool.counted');
-type Marked = FastifyReply & { [COUNTED]?: boolean };
-
-/**
- * Gives every reply of the scope its mark from construction (a fastify reply decoration), so
- * that marking one sets a property it has: added to some replies only, it moved those to another
- * hidden class, and fastify's code that handles replies saw two. Before any route or child scope.
- */
-export function declareAnswerMarks(scope: FastifyInstance): void {
-  scope.decorateReply(COUNTED, false);
-}
-
 /** Marks an answer a gopool handler is about to send (before its onSend hooks run): countOtherAnswers leaves it to countHandlerAnswer. */
-export function markHandlerAnswer(reply: FastifyReply): void {
-  (reply as Marked)[COUNTED] = true;
+export function markHandlerAnswer(req: FastifyRequest): void {
+  markCounted(req.raw);
 }
 
 /** Counts an answer a gopool handler sent (marked before), once it is written: at once, or at its end after asynchronous onSend hooks. */
@@ -43,7 +31,7 @@ export function countHandlerAnswer(req: FastifyRequest, reply: FastifyReply, pat
 export function countOtherAnswers(scope: FastifyInstance, appHooks: boolean, onAnswered: OnAnswered): void {
   if (appHooks) {
     scope.addHook('onSend', (req, reply, payload, done) => {
-      if ((reply as Marked)[COUNTED] !== true) {
+      if (!isCounted(req.raw)) {
         const url = req.routeOptions.url;
         if (url !== undefined) countAtEnd(req, reply, url, undefined, onAnswered);
       }
@@ -65,6 +53,6 @@ export function countNotFound(onAnswered: OnAnswered): (req: FastifyRequest, rep
 }
 
 function countAtEnd(req: FastifyRequest, reply: FastifyReply, path: string, status: number | undefined, onAnswered: OnAnswered): void {
-  (reply as Marked)[COUNTED] = true;
+  markCounted(req.raw);
   reply.raw.once('finish', () => onAnswered(req.method, path, status ?? reply.statusCode, sinceArrival(req.raw)));
 }

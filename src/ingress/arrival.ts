@@ -8,7 +8,9 @@ import { performance } from 'node:perf_hooks';
  * ingress thread's): it starts its clock only for them.
  */
 const ARRIVED = Symbol('gopool.arrived');
-type Stamped = IncomingMessage & { [ARRIVED]?: number };
+/** Whether its answer is counted already, or will be once written (answer-counts.ts). */
+const COUNTED = Symbol('gopool.counted');
+type Stamped = IncomingMessage & { [ARRIVED]?: number; [COUNTED]?: boolean };
 
 /**
  * The HTTP/1 request class of a server that counts its requests (`IncomingMessage` option of
@@ -20,16 +22,34 @@ type Stamped = IncomingMessage & { [ARRIVED]?: number };
  */
 export class ArrivingMessage extends IncomingMessage {
   declare [ARRIVED]: number;
+  declare [COUNTED]: boolean;
 
   constructor(socket: Socket) {
     super(socket);
     this[ARRIVED] = performance.now();
+    this[COUNTED] = false;
   }
 }
 
 /** Stamps an HTTP/2 request (a stream of a session: no request class of ours), before fastify sees it. */
 export function stampArrival(req: object): void {
-  (req as { [ARRIVED]?: number })[ARRIVED] = performance.now();
+  const stamped = req as Stamped;
+  stamped[ARRIVED] = performance.now();
+  stamped[COUNTED] = false;
+}
+
+/**
+ * Marks the request's answer as counted: whoever counts an answer marks it first, and the
+ * others leave it alone. On the request Node made, whose class has the field from construction:
+ * fastify's replies are made by fastify, and a field added to them costs every reply a store
+ * whose key varies (the decorations' loop in fastify's Reply constructor).
+ */
+export function markCounted(req: IncomingMessage): void {
+  (req as Stamped)[COUNTED] = true;
+}
+
+export function isCounted(req: IncomingMessage): boolean {
+  return (req as Stamped)[COUNTED] === true;
 }
 
 /** Milliseconds since the request arrived (0 if it was not stamped). */

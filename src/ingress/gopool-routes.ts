@@ -69,7 +69,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const answer = (req: FastifyRequest, reply: FastifyReply, result: TaskResult): void => {
     // An error result is counted as fastify answers it (answer-counts.ts, countOtherAnswers).
     const counted = onAnswered !== undefined && result.kind !== BodyKind.Error;
-    if (counted) markHandlerAnswer(reply);
+    if (counted) markHandlerAnswer(req);
     sendResult(reply, result, streams, options.errorClasses);
     if (counted) countHandlerAnswer(req, reply, route.path, onAnswered);
   };

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { AppDefinition } from '../api/app-definition';
 import type { GopoolOptions } from '../config/options';
 import { ErrorClasses } from '../dispatch/error-classes';
-import { countNotFound, countOtherAnswers, declareAnswerMarks, type OnAnswered } from './answer-counts';
+import { countNotFound, countOtherAnswers, type OnAnswered } from './answer-counts';
 import { appParserArgs } from './app-parsers';
 import { discardRest } from './body-stream';
 import { defaultErrorHandler } from './error-handler';
@@ -40,7 +40,6 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
     // JSON parser replace them without fastify's warning about overriding in the same scope;
     // an app error handler that passes an error on (`reply.send(error)`) reaches this one.
     defaults.setErrorHandler(defaultErrorHandler(log));
-    if (onAnswered) declareAnswerMarks(defaults);
     // A body over the limit is answered 413 before it is all read. fastify then closes the
     // connection, and a client still sending gets a reset instead of the 413: read on and
     // discard the rest instead (bounded in time, body-stream.ts), keeping the connection.

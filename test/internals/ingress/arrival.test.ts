@@ -46,7 +46,7 @@ test('a plain HTTP/1.1 server that counts its requests makes them stamped, by th
   const plain = await seen({ http2: false, stamp: false }, plainGet);
   assert.equal(plain.arriving, false, "without metrics, Node's own request class");
   assert.equal(plain.sinceMs, 0, 'not stamped');
-  assert.equal(counted.ownSymbols, plain.ownSymbols + 1, 'the stamp is the one property it adds');
+  assert.equal(counted.ownSymbols, plain.ownSymbols + 2, 'the stamp and the mark of its count are the properties it adds');
 });
 
 test('HTTPS, and HTTP/1.1 beside HTTP/2 over TLS, stamp by the same class; an HTTP/2 stream is stamped as it comes', async () => {
@@ -63,5 +63,5 @@ test('HTTPS, and HTTP/1.1 beside HTTP/2 over TLS, stamp by the same class; an HT
   const unstamped = await seen({ tls, http2: true, stamp: false }, h2Ok);
   assert.equal(stream.arriving, false, 'an HTTP/2 request is not an IncomingMessage');
   assert.ok(Number.isFinite(stream.sinceMs) && stream.sinceMs >= 0, `an HTTP/2 stream's milliseconds since arrival: ${stream.sinceMs}`);
-  assert.equal(stream.ownSymbols, unstamped.ownSymbols + 1, 'stamped when it came');
+  assert.equal(stream.ownSymbols, unstamped.ownSymbols + 2, 'stamped when it came');
 });
