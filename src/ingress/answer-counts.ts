@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isCounted, markCounted, sinceArrival } from './arrival';
+import { type InstanceClasses, instanceClasses } from './fastify-classes';
 
 /** Told of every answer a thread that accepts connections gives: its route, status and milliseconds since arrival. */
 export type OnAnswered = (method: string, path: string, status: number, ms: number) => void;
@@ -21,38 +22,40 @@ export function countHandlerAnswer(req: FastifyRequest, reply: FastifyReply, pat
 /**
  * What answers a request besides the handlers, counted at its end: fastify's own errors (400,
  * 413), a handler's throw, gopool's 504, and in an app with hooks what those answer before any
- * handler runs (a 401, a cached reply, a CORS preflight).
- *
- * Without the app's hooks, every such answer is an error: an onError hook counts them, which
- * costs nothing on the way of a request without one. With them, an onSend hook counts the
- * answers no handler marked. Not an onResponse hook: with one, fastify puts two listeners and
- * two clock reads on every response, which an app with hooks paid on every request.
+ * handler runs (a 401, a cached reply, a CORS preflight). Every one of them goes through
+ * `reply.send`: the scope's replies get a `send` that counts an answer nobody marked, then sends
+ * it as fastify does (fastify-classes.ts). Neither an onSend hook, which made fastify run its
+ * hook chain on every response, nor an onResponse hook, with which fastify puts two listeners
+ * and two clock reads on every response; an onSend hook only on a fastify that does not keep
+ * its classes where gopool looks.
  */
-export function countOtherAnswers(scope: FastifyInstance, appHooks: boolean, onAnswered: OnAnswered): void {
-  if (appHooks) {
+export function countOtherAnswers(scope: FastifyInstance, onAnswered: OnAnswered, classes: InstanceClasses | undefined = instanceClasses(scope)): void {
+  const countUnmarked = (req: FastifyRequest, reply: FastifyReply): void => {
+    if (isCounted(req.raw)) return;
+    const url = req.routeOptions.url;
+    if (url !== undefined) countAtEnd(req, reply, url, onAnswered);
+  };
+  if (classes === undefined) {
     scope.addHook('onSend', (req, reply, payload, done) => {
-      if (!isCounted(req.raw)) {
-        const url = req.routeOptions.url;
-        if (url !== undefined) countAtEnd(req, reply, url, undefined, onAnswered);
-      }
+      countUnmarked(req, reply);
       done(null, payload);
     });
     return;
   }
-  scope.addHook('onError', (req, reply, err, done) => {
-    const url = req.routeOptions.url;
-    const status = (err as { statusCode?: number }).statusCode;
-    if (url !== undefined && !reply.sent) countAtEnd(req, reply, url, typeof status === 'number' && status >= 400 ? status : undefined, onAnswered);
-    done();
-  });
+  const replies = classes.reply as { send: (this: FastifyReply, payload?: unknown) => FastifyReply };
+  const send = replies.send;
+  replies.send = function countedSend(this: FastifyReply, payload?: unknown): FastifyReply {
+    countUnmarked(this.request, this);
+    return send.call(this, payload);
+  };
 }
 
 /** A not-found handler's answer, counted under NO_ROUTE at its end. */
 export function countNotFound(onAnswered: OnAnswered): (req: FastifyRequest, reply: FastifyReply) => void {
-  return (req, reply) => countAtEnd(req, reply, NO_ROUTE, undefined, onAnswered);
+  return (req, reply) => countAtEnd(req, reply, NO_ROUTE, onAnswered);
 }
 
-function countAtEnd(req: FastifyRequest, reply: FastifyReply, path: string, status: number | undefined, onAnswered: OnAnswered): void {
+function countAtEnd(req: FastifyRequest, reply: FastifyReply, path: string, onAnswered: OnAnswered): void {
   markCounted(req.raw);
-  reply.raw.once('finish', () => onAnswered(req.method, path, status ?? reply.statusCode, sinceArrival(req.raw)));
+  reply.raw.once('finish', () => onAnswered(req.method, path, reply.statusCode, sinceArrival(req.raw)));
 }

@@ -86,7 +86,7 @@ export async function mountApp(app: FastifyInstance, args: MountAppArgs): Promis
         });
       }
       if (routes) {
-        if (onAnswered) countOtherAnswers(scope, definition.hasAppCode, onAnswered);
+        if (onAnswered) countOtherAnswers(scope, onAnswered);
         await scope.register(
           gopoolRoutes({
             ...routes,

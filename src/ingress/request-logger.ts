@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilentOrString } from 'pino';
+import { instanceClasses } from './fastify-classes';
 
 /**
  * fastify gives every request a child logger carrying its request id. A pino child costs
@@ -57,13 +58,6 @@ export class RequestLogger implements FastifyBaseLogger {
   }
 }
 
-/** What fastify's own modules keep under its symbols (no public accessor): `fastify/lib/symbols.js`. */
-interface FastifySymbols {
-  kRequest: symbol;
-  kReply: symbol;
-  kRouteContext: symbol;
-  kHasBeenDecorated: symbol;
-}
 interface RouteContext {
   logLevel?: string;
   logSerializers?: ChildLoggerOptions['serializers'];
@@ -86,36 +80,12 @@ const LOGGER = Symbol('gopool.logger');
  * factory).
  */
 export function logOnFirstUse(app: FastifyInstance, parent: FastifyBaseLogger): boolean {
-  let symbols: FastifySymbols;
-  try {
-    symbols = require('fastify/lib/symbols.js') as FastifySymbols;
-  } catch {
-    return false;
-  }
-  type Class = { prototype?: unknown } & Record<symbol, unknown>;
-  const classes = app as unknown as Record<symbol, Class | undefined>;
-  const requestClass = classes[symbols.kRequest];
-  const replyClass = classes[symbols.kReply];
-  const requestProto = requestClass?.prototype;
-  const replyProto = replyClass?.prototype;
-  const { kRouteContext, kHasBeenDecorated } = symbols;
-  if (
-    typeof kHasBeenDecorated !== 'symbol' ||
-    typeof requestProto !== 'object' ||
-    requestProto === null ||
-    typeof replyProto !== 'object' ||
-    replyProto === null
-  )
-    return false;
+  // Not decorateRequest(): a request that logs gets its logger then (fastify-classes.ts).
+  const classes = instanceClasses(app);
+  if (classes === undefined) return false;
+  const { kRouteContext } = classes;
   const nullLogger = app.log;
-  // fastify builds a route's requests and replies with the nearest of its instance's classes
-  // that was decorated, and fastify's shared base classes when none was: marked decorated, this
-  // instance's own are used, and only they have the accessors. Not decorateRequest(), which
-  // would have their constructors set a field on every request by a store whose key varies
-  // (megamorphic): a request that logs gets its logger then.
-  requestClass![kHasBeenDecorated] = true;
-  replyClass![kHasBeenDecorated] = true;
-  Object.defineProperty(requestProto, 'log', {
+  Object.defineProperty(classes.request, 'log', {
     configurable: true,
     get(this: FastifyRequest & Logged): FastifyBaseLogger {
       let logger = this[LOGGER];
@@ -132,7 +102,7 @@ export function logOnFirstUse(app: FastifyInstance, parent: FastifyBaseLogger): 
       if (logger !== nullLogger) this[LOGGER] = logger;
     },
   });
-  Object.defineProperty(replyProto, 'log', {
+  Object.defineProperty(classes.reply, 'log', {
     configurable: true,
     get(this: FastifyReply & Logged): FastifyBaseLogger {
       return this[LOGGER] ?? this.request.log;
