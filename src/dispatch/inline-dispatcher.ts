@@ -74,7 +74,7 @@ export class InlineDispatcher implements Dispatcher {
   /** For a thread that hands a request over (an ingress thread to the master): the outcome, or a rejection with a request error (timeout). */
   run(routeKey: string, task: TaskRequest, timeout: number, cancel?: Cancellation): Promise<TaskResult> {
     return new Promise<TaskResult>((resolve, reject) => {
-      this.runHere(this.routes.get(routeKey)!, requestContext(task), timeout, cancel, (result, err) => {
+      this.runHere(this.routes.get(routeKey)!, requestContext(task), timeout, cancel, (_cancel, result, err) => {
         if (result) resolve(result);
         else reject(err);
       });
@@ -85,14 +85,15 @@ export class InlineDispatcher implements Dispatcher {
    * Runs a route's handler on this thread and tells `done` its outcome: synchronously when the
    * handler returned synchronously (a cheap route is answered in the same turn), otherwise when
    * it settles or its timeout passes, whichever comes first (`err` then says why: a timeout, a
-   * crash nobody else could be blamed for).
+   * crash nobody else could be blamed for). `done` is told the request's cancellation too, so
+   * that a caller can hand one function for all of a route's requests, not one per request.
    */
-  runHere(
+  runHere<C extends Cancellation | undefined>(
     inline: InlineRoute,
     request: RequestContext,
     timeout: number,
-    cancel: Cancellation | undefined,
-    done: (result: TaskResult | undefined, err?: Error) => void,
+    cancel: C,
+    done: (cancel: C, result: TaskResult | undefined, err?: Error) => void,
   ): void {
     const handled = request.attach(this.ctx, this.log, cancel, this.server) as RequestContext & HandlerRequest;
     const cost = inline.cost;
@@ -102,13 +103,13 @@ export class InlineDispatcher implements Dispatcher {
     this.syncWatch?.leave();
     cost?.recordSync(performance.now() - started);
     if (!(outcome instanceof Promise)) {
-      done(outcome);
+      done(cancel, outcome);
       return;
     }
-    const run = new AwaitingRun(inline.key, request, done);
+    const run = new AwaitingRun(inline.key, request, (result, err) => done(cancel, result, err));
     this.awaiting.add(run, timeout);
     void outcome.then((result) => {
-      if (this.awaiting.remove(run)) done(result); // else timed out or blamed for a crash: answered already
+      if (this.awaiting.remove(run)) run.done(result); // else timed out or blamed for a crash: answered already
     });
   }
 

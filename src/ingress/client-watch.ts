@@ -12,7 +12,7 @@ export class ClientWatch implements Cancellation {
   onCancel: (() => void) | undefined = undefined;
   private watching = false;
 
-  constructor(private readonly reply: FastifyReply) {}
+  constructor(readonly reply: FastifyReply) {}
 
   watch(): void {
     if (this.watching) return;

@@ -76,6 +76,12 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
   const fail = (_req: FastifyRequest, reply: FastifyReply, err: unknown): void => {
     if (!reply.sent) sendError(reply, err);
   };
+  // One function for all of the route's inline runs: the request's watch knows its reply.
+  const settle = (watch: ClientWatch, result: TaskResult | undefined, err?: Error): void => {
+    const reply = watch.reply;
+    if (result) answer(reply.request, reply, result);
+    else fail(reply.request, reply, err);
+  };
   const run = (req: FastifyRequest, reply: FastifyReply, body: unknown): void => {
     let request: RequestContext;
     try {
@@ -87,10 +93,7 @@ function mountRoute(app: FastifyInstance, route: RouteDefinition, options: Gopoo
     if (streamed) request.stream = rawBody(req, reply);
     const target = placement.where(placed);
     if (target === 'here') {
-      placement.here.runHere(inline, request, timeout, new ClientWatch(reply), (result, err) => {
-        if (result) answer(req, reply, result);
-        else fail(req, reply, err);
-      });
+      placement.here.runHere(inline, request, timeout, new ClientWatch(reply), settle);
       return;
     }
     placement

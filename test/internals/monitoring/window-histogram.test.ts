@@ -1,7 +1,8 @@
-// Latency percentiles over the last minute, from perf_hooks histograms of microseconds.
+// Latency percentiles over the last minute, from histograms of microseconds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { latencyHistogram, microseconds, WindowHistogram } from '../../../src/monitoring/window-histogram';
+import { LatencyHistogram, microseconds } from '../../../src/monitoring/latency-histogram';
+import { WindowHistogram } from '../../../src/monitoring/window-histogram';
 
 /** Within 1/16 of the exact value: the precision of one significant figure. */
 function near(actual: number, expected: number, what: string): void {
@@ -54,7 +55,7 @@ test('percentiles over several windows, and histograms added from elsewhere', ()
   assert.equal(both.count, 100);
   near(both.p50, 1, 'p50');
   near(both.p99, 100, 'p99');
-  const tally = latencyHistogram();
+  const tally = new LatencyHistogram();
   for (let i = 0; i < 300; i++) tally.record(microseconds(7));
   a.add(tally, 0);
   const merged = a.percentiles(0);
