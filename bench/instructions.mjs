@@ -5,7 +5,7 @@
 // timed run can show it. What they leave out: the kernel's side (the socket calls, the same for
 // both), other threads (the master, the pool), and how fast the instructions run.
 //
-//   node bench/instructions.mjs   # REQUESTS=5000 REPS=5 WARM=20000
+//   node bench/instructions.mjs   # REQUESTS=5000 REPS=7 WARM=30000
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,15 @@ const root = join(import.meta.dirname, '..');
 const app = (file) => join(root, 'bench', 'apps', file);
 /** Requests per count. */
 const REQUESTS = Number(process.env.REQUESTS ?? 5000);
-/** Counts per route and server: the median is reported (a count may still see the JIT at work, or a major garbage collection). */
-const REPS = Number(process.env.REPS ?? 5);
-/** Requests on each route before counting: V8 has compiled the request path by then. */
-const WARM = Number(process.env.WARM ?? 20000);
+/**
+ * Counts per route and server: the median is reported, and the fewest. Some counts hold V8
+ * recompiling (it traced 20 to 120 compiles in such a count, after deoptimizations of Node's
+ * stream code for a "wrong map"), at up to 4× the others, on either server; and V8 can settle in
+ * more than one state, plain fastify's POST counting 102k in one run and 124k in another.
+ */
+const REPS = Number(process.env.REPS ?? 7);
+/** Requests on each route before counting: V8 has compiled the request path by then (outside valgrind it compiles nothing more after about 40k requests). */
+const WARM = Number(process.env.WARM ?? 30000);
 const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
 const ROUTES = {
   hello: { path: '/hello' },
@@ -52,8 +57,12 @@ if (!saved) {
     const server = await startUnderCallgrind(args, { PORT: '0', ...env }, { mainThread: true });
     try {
       const request = (route) => ({ headers: AUTH, body: ROUTES[route].body });
-      for (const route of routes) await sendRequests(`${server.url}${ROUTES[route].path}`, WARM, request(route));
       for (const route of routes) {
+        // Warmed right before its counts, and as a count sends its requests (new connections every
+        // REQUESTS): warmed on one set of connections, V8 met new sockets' maps in the first count
+        // and deoptimized the stream code for them ("wrong map"), and counting another route in
+        // between had it recompile this one's path.
+        for (let sent = 0; sent < WARM; sent += REQUESTS) await sendRequests(`${server.url}${ROUTES[route].path}`, REQUESTS, request(route));
         const counts = [];
         for (let rep = 0; rep < REPS; rep++) counts.push((await server.perRequest(ROUTES[route].path, REQUESTS, request(route))).perRequest);
         (runs[name] ??= {})[route] = counts;
@@ -77,22 +86,25 @@ if (!saved) {
 const date = (saved?.date ?? new Date().toISOString()).slice(0, 10);
 const node = saved?.node ?? process.version;
 const thousands = (n) => `${(n / 1000).toFixed(1)}k`;
-const cell = (name, route) => (runs[name]?.[route] ? median(runs[name][route]) : undefined);
-const ratio = (a, b) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(3)}×` : '–');
+const counts = (name, route) => runs[name]?.[route];
+const fewest = (values) => Math.min(...values);
+const ratio = (a, b) => `${(a / b).toFixed(3)}×`;
 const rows = [
   [GOPOOL, FASTIFY, 'hello'],
   [GOPOOL, FASTIFY, 'post'],
   [GOPOOL_PLAIN, FASTIFY_PLAIN, 'hello'],
-].map(([gp, fa, route]) => {
-  const g = cell(gp, route);
-  const f = cell(fa, route);
-  const spread = (name) => runs[name][route].map((n) => thousands(n)).join(', ');
-  return `| ${route === 'post' ? 'POST with body schema' : 'hello'}${gp === GOPOOL ? ', plugins' : ', no plugins'} | ${thousands(g)} (${spread(gp)}) | ${thousands(f)} (${spread(fa)}) | ${ratio(g, f)} |`;
-});
+]
+  .filter(([gp, fa, route]) => counts(gp, route) && counts(fa, route))
+  .map(([gp, fa, route]) => {
+    const g = counts(gp, route);
+    const f = counts(fa, route);
+    const all = (values) => values.map((n) => thousands(n)).join(', ');
+    return `| ${route === 'post' ? 'POST with body schema' : 'hello'}${gp === GOPOOL ? ', plugins' : ', no plugins'} | ${thousands(median(g))} / ${thousands(fewest(g))} (${all(g)}) | ${thousands(median(f))} / ${thousands(fewest(f))} (${all(f)}) | ${ratio(median(g), median(f))} / ${ratio(fewest(g), fewest(f))} |`;
+  });
 const table = [
-  `Instructions the server's main thread executes per request, user space, counted by callgrind over ${REQUESTS} requests on 10 kept-alive connections after ${WARM} of warm-up on each route, less an idle stretch as long; V8 compiling on the main thread (\`--no-concurrent-recompilation\`); median of ${REPS} counts, every count in brackets (\`node bench/instructions.mjs\`, ${date}, Node ${node}). gopool: an ingress thread's fastify (\`src/ingress/threads/ingress-app.ts\`) on a main thread (\`bench/apps/ingress-thread-app.js\`), answers counted for the metrics; fastify: \`bench/apps/fastify-single.js\`.`,
+  `Instructions the server's main thread executes per request, user space, counted by callgrind over ${REQUESTS} requests on 10 kept-alive connections (new ones for each count) after ${WARM} of warm-up on the route sent the same way, less an idle stretch as long; V8 compiling on the main thread (\`--no-concurrent-recompilation\`); median / fewest of ${REPS} counts, every count in brackets (\`node bench/instructions.mjs\`, ${date}, Node ${node}). gopool: an ingress thread's fastify (\`src/ingress/threads/ingress-app.ts\`) on a main thread (\`bench/apps/ingress-thread-app.js\`), answers counted for the metrics; fastify: \`bench/apps/fastify-single.js\`.`,
   '',
-  '| route | gopool ingress thread | plain fastify, same plugins and routes | gopool × fastify |',
+  '| route | gopool ingress thread: median / fewest | plain fastify, same plugins and routes | gopool × fastify: medians / fewest |',
   '|---|---|---|---|',
   ...rows,
 ].join('\n');
