@@ -107,7 +107,7 @@ for (const mode of modes) {
       assert.equal(await completed(), before, 'no handler ran');
     });
 
-    test("every answer is counted once under its route: the handlers', the app hooks' and the errors", async () => {
+    test("every answer is counted once under its route: the handlers', the app hooks', the errors and onMaster's routes", async () => {
       const routes = async () => (await info()).routes as Array<{ method: string; route: string; count: number; status: Record<string, number> }>;
       const of = async (key: string) => {
         const found = (await routes()).find((r) => `${r.method} ${r.route}` === key);
@@ -121,13 +121,20 @@ for (const mode of modes) {
           'answered by the handler, through an async onSend hook of the app',
         );
         assert.equal((await get(`${app.url}/api/counted/throw`)).status, 418, 'a handler that threw');
+        assert.equal((await get(`${app.url}/api/master/counted`)).status, 200, "a route of the app's onMaster");
       }
-      await until(async () => (await of('GET /api/user/counted')).count >= 12 && (await of('GET /api/counted/throw')).count >= 6);
+      await until(
+        async () =>
+          (await of('GET /api/user/counted')).count >= 12 &&
+          (await of('GET /api/counted/throw')).count >= 6 &&
+          (await of('GET /api/master/counted')).count >= 6,
+      );
       // One more answer, then the counts again: an answer counted twice would show by now.
       await get(`${app.url}/api/counted/throw`);
       await until(async () => (await of('GET /api/counted/throw')).count >= 7);
       assert.deepEqual(await of('GET /api/user/counted'), { count: 12, ok: 6, client: 6 }, "the handler's 200s and the hook's 401s");
       assert.deepEqual(await of('GET /api/counted/throw'), { count: 7, ok: 0, client: 7 }, "the throw's 418s");
+      assert.deepEqual(await of('GET /api/master/counted'), { count: 6, ok: 6, client: 0 }, "onMaster's route");
     });
 
     test('route schemas: each part is validated before any thread is used; the response schema serializes', async () => {

@@ -73,12 +73,11 @@ export async function startSingle({ gopool, definition, options, log, listen, tl
       requestGetter: gopool.requestGetter,
       defaultTimeout: options.timeout,
     },
-    // Counted where the handlers answer (an onResponse hook would cost every request); onMaster's own routes by a hook of their scope.
+    // Counted where the handlers answer (an onResponse hook would cost every request). onMaster's
+    // own routes sit in the app's scope too, whose other answers are counted the same way
+    // (answer-counts.ts): a hook of their own counted each of them a second time.
     ...(options.metrics ? { onAnswered: (method: string, path: string, status: number, ms: number) => metrics.recordRequest(method, path, status, ms) } : {}),
-    masterScope: async (scope) => {
-      if (options.metrics) recordRequests(scope, metrics);
-      await onMasterScope(gopool, ctx, [], log)(scope);
-    },
+    masterScope: onMasterScope(gopool, ctx, [], log),
   });
   if (options.infoUrl) {
     const endpoints = monitoringEndpoints(metrics, { prefix: options.infoUrl, token: options.monitorToken });
