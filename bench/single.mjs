@@ -9,10 +9,12 @@
 // of each round's own ratios.
 // On a 2-core machine where wrk takes a core, a hello's CPU per request moves by ±15 % from
 // one run to the next; so each server is also run once under valgrind's callgrind, which
-// counts the instructions it executes per request whatever else the machine does: N requests
-// (CG_REQUESTS, 2000) on 10 keep-alive connections after as many to warm up, counted CG_REPS
-// (3) times, the median; less what the server runs in as long again without requests (what
-// runs by the clock, not per request). Writes bench/results/single.json and the table in bench/README.md
+// counts the instructions its main thread executes per request whatever else the machine does,
+// as bench/instructions.mjs does (V8 compiling on the main thread, warmed with new connections
+// every count's worth of requests): N requests (CG_REQUESTS, 2000) on 10 keep-alive
+// connections after CG_WARM (16000) sent the same way, counted CG_REPS (5) times, the median;
+// less what the server runs in as long again without requests (what runs by the clock, not per
+// request). Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +41,8 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const app = (file) => join(root, 'bench', 'apps', file);
 
 const CG_REQUESTS = Number(process.env.CG_REQUESTS ?? 2000);
-const CG_REPS = Number(process.env.CG_REPS ?? 3);
+const CG_REPS = Number(process.env.CG_REPS ?? 5);
+const CG_WARM = Number(process.env.CG_WARM ?? 16000);
 
 const FASTIFY = 'fastify (1 process)';
 const GOPOOL = 'gopool startWithSingle (1 thread)';
@@ -129,7 +132,7 @@ const table = [
   '',
   `gopool ÷ fastify, req/s: hello ${times(ratio(rps('hello')))}, db ${times(ratio(rps('db')))}.`,
   '',
-  `Instructions per request under callgrind (${CG_REQUESTS} requests on 10 connections, median of ${CG_REPS} counts, less what the server ran in as long again without requests: ${Object.keys(
+  `Instructions per request of the server's main thread under callgrind (${CG_REQUESTS} requests on 10 connections after ${CG_WARM} sent the same way, V8 compiling on the main thread, median of ${CG_REPS} counts, less what the server ran in as long again without requests: ${Object.keys(
     commands,
   )
     .map((name) => `${name} ${fmt(median(Object.values(idleInstructions[name] ?? {})) / 1e6, 1)} M instructions per second`)
@@ -147,11 +150,11 @@ console.log(`\n${table}`);
 saveResults('single', { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds: SECONDS, runs, instructions, idleInstructions });
 writeMarkerBlock('single', table);
 
-/** The server run under callgrind: the median of CG_REPS counts over CG_REQUESTS requests each, after as many to warm up. */
+/** The server run under callgrind: the median of CG_REPS counts over CG_REQUESTS requests each, after CG_WARM to warm up. */
 async function instructionsPerRequest(args, serverEnv, path) {
-  const server = await startUnderCallgrind(args, serverEnv);
+  const server = await startUnderCallgrind(['--no-concurrent-recompilation', ...args], serverEnv, { mainThread: true });
   try {
-    await sendRequests(`${server.url}${path}`, CG_REQUESTS);
+    for (let sent = 0; sent < CG_WARM; sent += CG_REQUESTS) await sendRequests(`${server.url}${path}`, CG_REQUESTS);
     const counts = [];
     for (let rep = 0; rep < CG_REPS; rep++) counts.push(await server.perRequest(path, CG_REQUESTS));
     return { perRequest: median(counts.map((c) => c.perRequest)), idlePerSecond: median(counts.map((c) => c.idlePerSecond)) };
