@@ -24,8 +24,6 @@ export interface InlineWatchers {
 
 /** What the dispatcher keeps per route, found once (InlineDispatcher.prepare) rather than by the route's key on every request. */
 export class InlineRoute {
-  readonly key: string;
-
   constructor(
     readonly route: RouteDefinition,
     readonly serializer: SerializerFor | undefined,
@@ -33,9 +31,7 @@ export class InlineRoute {
     readonly cost: RouteCost | undefined,
     /** Its index for the SyncWatch. */
     readonly watchIndex: number,
-  ) {
-    this.key = route.key;
-  }
+  ) {}
 }
 
 /**
@@ -98,7 +94,7 @@ export class InlineDispatcher implements Dispatcher {
     const handled = request.attach(this.ctx, this.log, cancel, this.server) as RequestContext & HandlerRequest;
     const cost = inline.cost;
     const started = cost !== undefined ? performance.now() : 0;
-    this.syncWatch?.enter(inline.key, timeout, cancel, inline.watchIndex);
+    this.syncWatch?.enter(inline.route.key, timeout, cancel, inline.watchIndex);
     const outcome = executeRoute(inline.route, handled, inline.serializer, { crossing: false });
     this.syncWatch?.leave();
     cost?.recordSync(performance.now() - started);
@@ -106,7 +102,7 @@ export class InlineDispatcher implements Dispatcher {
       done(cancel, outcome);
       return;
     }
-    const run = new AwaitingRun(inline.key, request, (result, err) => done(cancel, result, err));
+    const run = new AwaitingRun(inline.route.key, request, (result, err) => done(cancel, result, err));
     this.awaiting.add(run, timeout);
     void outcome.then((result) => {
       if (this.awaiting.remove(run)) run.done(result); // else timed out or blamed for a crash: answered already

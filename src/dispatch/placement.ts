@@ -57,7 +57,6 @@ export function placeRoute(
 
 /** What placement keeps per route. */
 export class PlacedRoute {
-  readonly key: string;
   /** On the pool for its cost. */
   away = false;
   /** Inline requests since the clock was last looked at for a probe. */
@@ -70,9 +69,7 @@ export class PlacedRoute {
     readonly cost: RouteCost,
     /** When the last probe went. */
     public probedAt: number,
-  ) {
-    this.key = route.key;
-  }
+  ) {}
 }
 
 export interface PlacementTargets<H> {

@@ -66,27 +66,27 @@ test('Placement learns costs where handlers run and follows them', () => {
   const { placement, costs } = ingressPlacement();
   const hello = placement.track(route('GET /hello'));
   assert.equal(placement.where(hello), 'pool', 'unknown: to the pool, to be measured');
-  placement.learn(hello.key, 0.1, 0.1); // the pool's answer carries the cost
+  placement.learn(hello.route.key, 0.1, 0.1); // the pool's answer carries the cost
   assert.equal(placement.where(hello), 'here');
-  costs.record(hello.key, 30); // measured here: it turned heavy
-  costs.record(hello.key, 30);
+  costs.record(hello.route.key, 30); // measured here: it turned heavy
+  costs.record(hello.route.key, 30);
   assert.equal(placement.where(hello), 'pool');
 });
 
 test('what a route costs after its awaits, measured on the pool, counts: a probe can send it away', () => {
   const { placement, costs } = ingressPlacement();
   const chunked = placement.track(route('GET /chunked'));
-  placement.learn(chunked.key, 0.1, 0.1);
-  costs.record(chunked.key, 0.1);
+  placement.learn(chunked.route.key, 0.1, 0.1);
+  costs.record(chunked.route.key, 0.1);
   assert.equal(placement.where(chunked), 'here');
-  placement.learn(chunked.key, 0.3, 5); // a probe's answer: heavy after its first await
+  placement.learn(chunked.route.key, 0.3, 5); // a probe's answer: heavy after its first await
   assert.equal(placement.where(chunked), 'pool', 'cheap before its first await, heavy after it');
 });
 
 test('while a pool thread is ready, an inline route is sent there now and then to be measured again', () => {
   const { placement, clock } = ingressPlacement();
   const hello = placement.track(route('GET /hello'));
-  placement.learn(hello.key, 0.1, 0.1);
+  placement.learn(hello.route.key, 0.1, 0.1);
   const count = (n: number) => {
     let away = 0;
     for (let i = 0; i < n; i++) if (placement.where(hello) === 'pool') away++;
@@ -108,12 +108,12 @@ test('while a pool thread is ready, an inline route is sent there now and then t
 test('a pinned route never runs inline again; runOn "master" reaches the master', async () => {
   const { placement, master } = ingressPlacement();
   const stuck = placement.track(route('GET /stuck'));
-  placement.learn(stuck.key, 0.1, 0);
-  placement.pin(stuck.key);
+  placement.learn(stuck.route.key, 0.1, 0);
+  placement.pin(stuck.route.key);
   assert.equal(placement.where(stuck), 'pool');
   const admin = placement.track(route('GET /admin', 'master'));
   assert.equal(placement.where(admin), 'master');
-  await placement.away('master').run(admin.key, REQUEST, 1000);
+  await placement.away('master').run(admin.route.key, REQUEST, 1000);
   assert.deepEqual(master.ran, ['GET /admin']);
 });
 
