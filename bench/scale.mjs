@@ -7,7 +7,7 @@
 //     (--cpus 16) against a 16-worker cluster, idle (after idle-timeout) and under fib load,
 //     RSS summed and PSS (shared pages counted once in total).
 // Writes bench/results/scale.json and the table in bench/README.md between its markers.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWrk, freePort, installPeers, median, saveResults, startServer, stopServer, treeMemoryMb, treePssMb, writeMarkerBlock, wrk } from './lib.mjs';
@@ -30,6 +30,8 @@ const cluster = (workers) => async () => startServer(process.execPath, [app('nod
 /** FROM=bench/results/scale.json: no measuring, the tables again from a saved run. */
 const saved = process.env.FROM ? JSON.parse(readFileSync(process.env.FROM, 'utf8')) : undefined;
 const results = saved?.results ?? { hash: {}, threads: {}, memory: {} };
+/** When each part was measured (a run of some PARTS keeps the other parts of the last saved run). */
+const dates = saved?.dates ?? {};
 if (!saved) {
   ensureWrk();
   installPeers(root);
@@ -45,6 +47,23 @@ const PARTS = new Set(
       : 'hash,threads,memory')
   ).split(','),
 );
+const RESULTS_FILE = join(root, 'bench', 'results', 'scale.json');
+const previous = !saved && process.env.PARTS && existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : undefined;
+const now = new Date().toISOString();
+for (const part of Object.keys(results)) {
+  if (saved) continue;
+  if (PARTS.has(part)) dates[part] = now;
+  else if (previous?.results?.[part] && Object.keys(previous.results[part]).length > 0) {
+    results[part] = previous.results[part];
+    dates[part] = previous.dates?.[part] ?? previous.date;
+  }
+}
+const shown = (part) => Object.keys(results[part]).length > 0;
+/** A part measured on another day than the run's says so. */
+const measured = (part) => {
+  const date = dates[part]?.slice(0, 10);
+  return date && date !== (saved?.date ?? now).slice(0, 10) ? ` (measured ${date})` : '';
+};
 const push = (group, name, value) => (results[group][name] ??= []).push(value);
 
 for (let round = 1; round <= (saved ? 0 : ROUNDS); round++) {
@@ -129,9 +148,9 @@ rows.push(
   `Machine: ${CPUS} CPUs; wrk on 127.0.0.1, ${SECONDS} s per measurement, median of ${saved?.rounds ?? ROUNDS} rounds (\`node bench/scale.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}).`,
   '',
 );
-if (PARTS.has('hash')) {
+if (shown('hash')) {
   rows.push(
-    '**Chunked CPU beside hello** (4 connections hashing with bcryptjs, 10 measuring hello):',
+    `**Chunked CPU beside hello** (4 connections hashing with bcryptjs, 10 measuring hello)${measured('hash')}:`,
     '',
     '| server | hello req/s | hello p50 / p99 ms | hash req/s |',
     '|---|---|---|---|',
@@ -148,9 +167,9 @@ if (PARTS.has('hash')) {
     );
   rows.push('');
 }
-if (PARTS.has('threads')) {
+if (shown('threads')) {
   rows.push(
-    '**fib(30) with more threads than CPUs** (2 connections per thread or worker):',
+    `**fib(30) with more threads than CPUs** (2 connections per thread or worker)${measured('threads')}:`,
     '',
     '| server | req/s | × its 1× | × cluster alike | p50 / p99 ms |',
     '|---|---|---|---|---|',
@@ -175,9 +194,9 @@ if (PARTS.has('threads')) {
   }
   rows.push('');
 }
-if (PARTS.has('memory')) {
+if (shown('memory')) {
   rows.push(
-    '**Memory at N = 16** (gopool `--cpus 16`, cluster 16 workers; idle after idle-timeout, then the peak under fib(30) on 32 connections and hello on 50):',
+    `**Memory at N = 16** (gopool \`--cpus 16\`, cluster 16 workers; idle after idle-timeout, then the peak under fib(30) on 32 connections and hello on 50)${measured('memory')}:`,
     '',
     '| server | idle RSS / PSS MB | under load RSS / PSS MB |',
     '|---|---|---|',
@@ -203,5 +222,5 @@ if (PARTS.has('memory')) {
 }
 const table = rows.join('\n');
 console.log(`\n${table}`);
-if (!saved) saveResults('scale', { date: new Date().toISOString(), node: process.version, cpus: CPUS, rounds: ROUNDS, results });
+if (!saved) saveResults('scale', { date: now, node: process.version, cpus: CPUS, rounds: ROUNDS, results, dates });
 writeMarkerBlock('scale', table);
