@@ -50,14 +50,14 @@ const PARTS = new Set(
 const RESULTS_FILE = join(root, 'bench', 'results', 'scale.json');
 const previous = !saved && process.env.PARTS && existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : undefined;
 const now = new Date().toISOString();
-for (const part of Object.keys(results)) {
-  if (saved) continue;
-  if (PARTS.has(part)) dates[part] = now;
-  else if (previous?.results?.[part] && Object.keys(previous.results[part]).length > 0) {
-    results[part] = previous.results[part];
-    dates[part] = previous.dates?.[part] ?? previous.date;
+if (!saved)
+  for (const part of Object.keys(results)) {
+    if (PARTS.has(part)) dates[part] = now;
+    else if (previous?.results?.[part] && Object.keys(previous.results[part]).length > 0) {
+      results[part] = previous.results[part];
+      dates[part] = previous.dates?.[part] ?? previous.date;
+    }
   }
-}
 const shown = (part) => Object.keys(results[part]).length > 0;
 /** A part measured on another day than the run's says so. */
 const measured = (part) => {
