@@ -9,14 +9,14 @@ import { statusClassOf } from './status-class';
  */
 export type TallyEntry = [method: string, route: string, classes: number[], buckets: number[], count: number, sumMs: number, latencies: LatencyCounts];
 
+/** An entry while it is counted: its histogram still recording. */
+type Row = [method: string, route: string, classes: number[], buckets: number[], count: number, sumMs: number, latencies: LatencyHistogram];
+
 /**
  * Request metrics counted where requests are answered off the master (ingress threads) and
  * sent to the master's Metrics every so often as one entry per route, instead of one message
  * per request. The master adds them to its own figures: nothing is lost in the merge.
  */
-/** An entry while it is counted: its histogram still recording. */
-type Row = [method: string, route: string, classes: number[], buckets: number[], count: number, sumMs: number, latencies: LatencyHistogram];
-
 export class RequestTally {
   /** route → method → entry. Nested maps: no key string is built per request. */
   private rows = new Map<string, Map<string, Row>>();

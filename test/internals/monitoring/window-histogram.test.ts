@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { LatencyHistogram, microseconds } from '../../../src/monitoring/latency-histogram';
 import { WindowHistogram } from '../../../src/monitoring/window-histogram';
 
-/** Within 1/16 of the exact value: the precision of one significant figure. */
+/** Within 1/16 of the exact value: more than the histograms need (they keep each value within 1/32). */
 function near(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= expected / 16, `${what}: ${actual}, expected about ${expected}`);
 }
