@@ -183,7 +183,8 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   child.stdout.on('data', (c) => {
     out += c;
   });
-  await new Promise((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the last of wrk's output can arrive after it exited.
+  await new Promise((resolve) => child.on('close', resolve));
   clearInterval(sampler);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
   const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
