@@ -1,7 +1,8 @@
-// The fastify an ingress thread serves (gopool's src/ingress/threads/ingress-app.ts), on this
-// process's main thread, for bench/instructions.mjs: the app file APP mounted with the same code,
-// answers counted as an ingress thread counts them. Every route stays here (no pool thread in
-// this process): route costs measured under valgrind are many times the real ones.
+// The fastify an ingress thread serves (gopool's src/ingress/threads/ingress-app.ts), without
+// gopool's master, daemon or pool: the app file APP mounted with the same code, answers counted
+// as an ingress thread counts them, every route run where it was accepted. Run as a program it
+// serves on this process's main thread (bench/instructions.mjs; in a node cluster's workers,
+// apps/ingress-cluster.js); apps/ingress-threads.js serves `ingressThreadApp()` on worker threads.
 const { join } = require('node:path');
 const dist = join(require.resolve('gopool'), '..');
 const { defaults } = require(join(dist, 'config/resolve-options.js'));
@@ -12,14 +13,15 @@ const { SyncWatch, syncWatchBuffer } = require(join(dist, 'dispatch/sync-watch.j
 const { RequestTally } = require(join(dist, 'monitoring/request-tally.js'));
 const { ingressApp } = require(join(dist, 'ingress/threads/ingress-app.js'));
 
-async function main() {
+/** The ingress fastify of APP, not listening yet. */
+async function ingressThreadApp() {
   const options = { ...defaults(), host: '127.0.0.1', port: 0, cheapRouteMs: 3_600_000 };
   const log = createLogger('warn', 'ingress');
   const thread = await loadThreadApp(join(__dirname, process.env.APP ?? 'gopool-plugins-app.js'), [], {}, 'ingress', options, log);
   const tally = new RequestTally();
   // An ingress thread hands its tally to the master every so often; here it is only emptied.
   setInterval(() => tally.take(), 500).unref();
-  const app = await ingressApp({
+  return ingressApp({
     thread,
     options,
     log,
@@ -34,11 +36,20 @@ async function main() {
       for (const route of thread.routes) placement.learn(route.key, 0.001, 0);
     },
   });
+}
+
+async function main() {
+  const app = await ingressThreadApp();
+  // In a node cluster's workers, port 0 is one port the primary shares among them.
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(JSON.stringify({ msg: ` listening on ${url}`, url }));
   process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
 }
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+
+module.exports = { ingressThreadApp };

@@ -1,0 +1,32 @@
+// A fastify app on worker threads of one process, one per CPU, each accepting on its own
+// descriptor of one listening socket (as gopool's ingress threads do): the first thread
+// listens, the others take its descriptor. BENCH_APP: a fastify routes module (as
+// node-cluster.js takes); INGRESS=1: gopool's ingress request path instead
+// (ingress-thread-app.js, APP its app file). For bench/interleaved.mjs: threads against
+// processes, and gopool's request path on threads without gopool's master.
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+const { availableParallelism } = require('node:os');
+
+if (isMainThread) {
+  const threads = Number(process.env.WORKERS ?? availableParallelism());
+  const first = new Worker(__filename, { workerData: { fd: -1 } });
+  first.once('message', ({ fd, port }) => {
+    let up = 1;
+    const ready = () => {
+      if (++up === threads) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` }));
+    };
+    if (threads === 1) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` }));
+    for (let i = 1; i < threads; i++) new Worker(__filename, { workerData: { fd } }).once('message', ready);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  (async () => {
+    const app = process.env.INGRESS ? await require('./ingress-thread-app').ingressThreadApp() : require(process.env.BENCH_APP ?? './fastify-routes')();
+    const where = workerData.fd < 0 ? { port: 0, host: '127.0.0.1' } : { handle: { fd: workerData.fd } };
+    await app.listen(where);
+    parentPort.postMessage({ fd: app.server._handle.fd, port: app.server.address().port });
+  })().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// Where gopool's extra CPU per request comes from, pair by pair, on the plugin app's routes
+// (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each pair of servers is
+// loaded in interleaved slices: both wrk run for the same wall time, one at a time, the other
+// paused (SIGSTOP) and resumed every SLICE ms, so the machine's drift over seconds (a noisy
+// 2-core VM, where a server's CPU per request moves by a third between minutes) falls on both
+// alike. CPU per request: each server tree's user + system time over the whole run ÷ the
+// requests its wrk counted. A pair of the same server twice shows what the method itself
+// gives. Latency is not reported: a paused wrk's requests in flight wait out the pause.
+// Writes bench/results/interleaved.json and the table in bench/README.md between its markers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureWrk, freePort, installPeers, median, saveResults, startCpu, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+
+const root = join(import.meta.dirname, '..');
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+/** Wall seconds each server is loaded per round (the round lasts twice as long). */
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const SLICE = Number(process.env.SLICE ?? 250);
+/** Seconds of warm-up on each server, in turns of 5 s, before the rounds. */
+const WARMUP = Number(process.env.WARMUP ?? 10);
+const CPUS = availableParallelism();
+const app = (file) => join(root, 'bench', 'apps', file);
+const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
+const ITEM = { name: 'pen', price: 2 };
+
+const GOPOOL = 'gopool';
+const CLUSTER = `node cluster (${CPUS} workers)`;
+const CLUSTER_B = `${CLUSTER}, a second one`;
+const THREADS = `fastify on ${CPUS} worker threads`;
+const PATH_CLUSTER = `gopool's request path in a node cluster (${CPUS} workers)`;
+const PATH_THREADS = `gopool's request path on ${CPUS} worker threads`;
+const cluster = async () => startServer(process.execPath, [app('node-cluster.js')], { PORT: String(await freePort()), BENCH_APP: './fastify-plugins-routes' });
+const servers = {
+  [GOPOOL]: () =>
+    startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-plugins-app.js'), '--port', '0', '--info-url', '/_info'], {
+      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+    }),
+  [CLUSTER]: cluster,
+  [CLUSTER_B]: cluster,
+  [THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { BENCH_APP: './fastify-plugins-routes' }),
+  [PATH_CLUSTER]: () => startServer(process.execPath, [app('ingress-cluster.js')], { APP: 'gopool-plugins-app.js' }),
+  [PATH_THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { INGRESS: '1', APP: 'gopool-plugins-app.js' }),
+};
+const ROUTES = { hello: { path: '/hello' }, post: { path: '/items', body: ITEM } };
+/** [what is measured, against what, the routes]: what each pair tells. */
+const PAIRS = [
+  [CLUSTER_B, CLUSTER, ['hello'], 'the method: the same server twice'],
+  [GOPOOL, CLUSTER, ['hello', 'post'], 'the whole difference'],
+  [THREADS, CLUSTER, ['hello', 'post'], 'threads instead of processes, same code'],
+  [PATH_CLUSTER, CLUSTER, ['hello', 'post'], "gopool's code on the request path, in processes"],
+  [PATH_THREADS, CLUSTER, ['hello', 'post'], "gopool's code on the request path, on threads"],
+  [GOPOOL, PATH_THREADS, ['hello', 'post'], 'the rest of gopool (master, daemon, pool, connection balance)'],
+];
+
+const saved = process.env.FROM ? JSON.parse(readFileSync(process.env.FROM, 'utf8')) : undefined;
+const results = saved?.results ?? [];
+if (!saved) {
+  ensureWrk();
+  installPeers(root);
+  const script = postScript(ITEM);
+  for (const [measured, against, routes, tells] of PAIRS) {
+    const live = {};
+    try {
+      live.a = await servers[measured]();
+      live.b = await servers[against]();
+      for (const route of routes) {
+        const { path, body } = ROUTES[route];
+        for (let warmed = 0; warmed < WARMUP; warmed += 5)
+          for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: 50, seconds: 5, headers: AUTH, body }, child.pid);
+        const rounds = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const [a, b] = await interleaved(
+            [live.a, live.b].map((s, i) => ({ ...s, info: [measured, against][i] === GOPOOL })),
+            path,
+            body && script,
+          );
+          rounds.push({ a, b });
+          console.log(
+            `${measured} ÷ ${against}, ${route} round ${round + 1}: ${a.usPerRequest.toFixed(1)} ÷ ${b.usPerRequest.toFixed(1)} µs CPU/req = ${(a.usPerRequest / b.usPerRequest).toFixed(3)}, requests ${(a.requests / b.requests).toFixed(3)}×`,
+          );
+        }
+        results.push({ measured, against, route, tells, rounds });
+      }
+    } finally {
+      for (const { child } of Object.values(live)) await stopServer(child);
+    }
+  }
+}
+
+/**
+ * One round: a wrk on each server for 2 × SECONDS of wall time, the second paused from the
+ * start, then the two swapped every SLICE ms. The CPU of each server tree is counted from
+ * before its wrk starts to after it ends; idle, a server spends next to nothing (a gopool
+ * master's tick), counted all the same.
+ */
+async function interleaved(pair, path, script) {
+  const stops = [];
+  for (const { url, child, info } of pair) stops.push(await startCpu(child.pid, info ? { info: `${url}/_info`, headers: AUTH } : {}));
+  const headers = Object.entries(AUTH).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  const runs = pair.map(({ url }) => {
+    const child = spawn('wrk', [
+      '-t',
+      '1',
+      '-c',
+      '50',
+      '-d',
+      `${SECONDS * pair.length}s`,
+      '--timeout',
+      '10s',
+      ...headers,
+      ...(script ? ['-s', script] : []),
+      `${url}${path}`,
+    ]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    return { child, output: new Promise((resolve) => child.on('close', (code, signal) => resolve(out || `exit ${code} ${signal} ${err}`))) };
+  });
+  for (const run of runs.slice(1)) run.child.kill('SIGSTOP');
+  let ended = false;
+  void Promise.race(runs.map((run) => run.output)).then(() => {
+    ended = true;
+  });
+  let current = 0;
+  while (!ended) {
+    await new Promise((resolve) => setTimeout(resolve, SLICE));
+    if (ended) break;
+    runs[current].child.kill('SIGSTOP');
+    current = (current + 1) % runs.length;
+    runs[current].child.kill('SIGCONT');
+  }
+  for (const run of runs) run.child.kill('SIGCONT');
+  const outputs = await Promise.all(runs.map((run) => run.output));
+  const measured = [];
+  for (const [i, out] of outputs.entries()) {
+    const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
+    const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+    if (!(requests > 0) || non2xx > 0) throw new Error(`wrk on ${pair[i].url}${path}: ${out || 'no output'}`);
+    measured.push({ requests, ...(await stops[i](requests)) });
+  }
+  return measured;
+}
+
+function postScript(body) {
+  const file = join(mkdtempSync(join(tmpdir(), 'gopool-wrk-')), 'post.lua');
+  writeFileSync(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify(body))}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  return file;
+}
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const table = [
+  `Machine: ${CPUS} CPUs; wrk -c50 on 127.0.0.1, the two servers of a pair loaded in turns of ${saved?.slice ?? SLICE} ms for ${saved?.seconds ?? SECONDS} s each per round, after ${saved?.warmup ?? WARMUP} s of warm-up each; ${saved?.rounds ?? ROUNDS} rounds, medians (\`node bench/interleaved.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every server runs the plugin app (CORS, the auth hook, the body schema on the POST); every request carries the auth header.`,
+  '',
+  '| measured | against | route | what it tells | CPU µs/req | against | × (median of the rounds) | the rounds | requests × |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...results.map(({ measured, against, route, tells, rounds }) => {
+    const ratios = rounds.map(({ a, b }) => a.usPerRequest / b.usPerRequest);
+    return `| ${measured} | ${against} | ${route === 'post' ? 'POST /items' : 'GET /hello'} | ${tells} | ${fmt(median(rounds.map(({ a }) => a.usPerRequest)))} | ${fmt(median(rounds.map(({ b }) => b.usPerRequest)))} | ${fmt(median(ratios), 3)} | ${ratios.map((r) => fmt(r, 2)).join(', ')} | ${fmt(median(rounds.map(({ a, b }) => a.requests / b.requests)), 3)} |`;
+  }),
+].join('\n');
+console.log(`\n${table}`);
+if (!saved)
+  saveResults('interleaved', {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: CPUS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    slice: SLICE,
+    warmup: WARMUP,
+    results,
+  });
+writeMarkerBlock('interleaved', table);
