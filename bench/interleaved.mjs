@@ -9,10 +9,23 @@
 // gives. Latency is not reported: a paused wrk's requests in flight wait out the pause.
 // Writes bench/results/interleaved.json and the table in bench/README.md between its markers.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, saveResults, startCpu, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import {
+  ensureWrk,
+  freePort,
+  installPeers,
+  median,
+  saveResults,
+  startCpu,
+  startServer,
+  stopServer,
+  writeMarkerBlock,
+  wrk,
+  wrkArgs,
+  wrkFigures,
+} from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -41,7 +54,7 @@ const servers = {
   [CLUSTER]: cluster,
   [CLUSTER_B]: cluster,
   [THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { BENCH_APP: './fastify-plugins-routes' }),
-  [PATH_CLUSTER]: () => startServer(process.execPath, [app('ingress-cluster.js')], { APP: 'gopool-plugins-app.js' }),
+  [PATH_CLUSTER]: () => startServer(process.execPath, [app('node-cluster.js')], { WORKER_FILE: 'ingress-thread-app.js', APP: 'gopool-plugins-app.js' }),
   [PATH_THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { INGRESS: '1', APP: 'gopool-plugins-app.js' }),
 };
 const ROUTES = { hello: { path: '/hello' }, post: { path: '/items', body: ITEM } };
@@ -60,7 +73,6 @@ const results = saved?.results ?? [];
 if (!saved) {
   ensureWrk();
   installPeers(root);
-  const script = postScript(ITEM);
   for (const [measured, against, routes, tells] of PAIRS) {
     const live = {};
     try {
@@ -75,7 +87,7 @@ if (!saved) {
           const [a, b] = await interleaved(
             [live.a, live.b].map((s, i) => ({ ...s, info: [measured, against][i] === GOPOOL })),
             path,
-            body && script,
+            body,
           );
           rounds.push({ a, b });
           console.log(
@@ -96,24 +108,11 @@ if (!saved) {
  * before its wrk starts to after it ends; idle, a server spends next to nothing (a gopool
  * master's tick), counted all the same.
  */
-async function interleaved(pair, path, script) {
+async function interleaved(pair, path, body) {
   const stops = [];
   for (const { url, child, info } of pair) stops.push(await startCpu(child.pid, info ? { info: `${url}/_info`, headers: AUTH } : {}));
-  const headers = Object.entries(AUTH).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   const runs = pair.map(({ url }) => {
-    const child = spawn('wrk', [
-      '-t',
-      '1',
-      '-c',
-      '50',
-      '-d',
-      `${SECONDS * pair.length}s`,
-      '--timeout',
-      '10s',
-      ...headers,
-      ...(script ? ['-s', script] : []),
-      `${url}${path}`,
-    ]);
+    const child = spawn('wrk', wrkArgs(`${url}${path}`, { connections: 50, seconds: SECONDS * pair.length, headers: AUTH, body }));
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => {
@@ -141,18 +140,11 @@ async function interleaved(pair, path, script) {
   const outputs = await Promise.all(runs.map((run) => run.output));
   const measured = [];
   for (const [i, out] of outputs.entries()) {
-    const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
-    const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+    const { requests, non2xx } = wrkFigures(out);
     if (!(requests > 0) || non2xx > 0) throw new Error(`wrk on ${pair[i].url}${path}: ${out || 'no output'}`);
     measured.push({ requests, ...(await stops[i](requests)) });
   }
   return measured;
-}
-
-function postScript(body) {
-  const file = join(mkdtempSync(join(tmpdir(), 'gopool-wrk-')), 'post.lua');
-  writeFileSync(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify(body))}\nwrk.headers["Content-Type"] = "application/json"\n`);
-  return file;
 }
 
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');

@@ -176,9 +176,7 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
     peak = Math.max(peak, memory.rssMb);
     peakFootprint = Math.max(peakFootprint, memory.footprintMb);
   }, 250);
-  const extra = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
-  if (body !== undefined) extra.push('-s', postScript(body));
-  const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--timeout', '10s', '--latency', ...extra, url]);
+  const child = spawn('wrk', wrkArgs(url, { connections, seconds: duration, threads, headers, body }));
   let out = '';
   child.stdout.on('data', (c) => {
     out += c;
@@ -186,6 +184,25 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   // 'close', not 'exit': the last of wrk's output can arrive after it exited.
   await new Promise((resolve) => child.on('close', resolve));
   clearInterval(sampler);
+  const { rps, requests, p50, p99, errors, refused } = wrkFigures(out);
+  const result = { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
+  if (stopCpuAt) {
+    const stopCpu = await stopCpuAt;
+    result.cpu = await stopCpu((requests * seconds) / duration);
+    if (settle > 0) result.cpu.settleSeconds = settle;
+  }
+  return result;
+}
+
+/** wrk's arguments: `threads` (1) threads, a 10 s timeout, latency percentiles; `body` is POSTed as JSON. */
+export function wrkArgs(url, { connections, seconds, threads = 1, headers = {}, body }) {
+  const extra = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  if (body !== undefined) extra.push('-s', postScript(body));
+  return ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', ...extra, url];
+}
+
+/** The figures of what wrk printed (NaN for one it did not print); `errors` counts non-2xx answers and socket errors. */
+export function wrkFigures(out) {
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
   const requests = Number(out.match(/(\d+) requests in/)?.[1] ?? NaN);
   // Anchored: a "+/- Stdev" column such as 75.99% also contains "99%".
@@ -195,13 +212,7 @@ export async function wrk(url, { connections, seconds, threads = 1, headers = {}
   const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const errors = non2xx + (errorsLine ? errorsLine.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
   const refused = errorsLine ? Number(errorsLine[1]) : 0;
-  const result = { rps, requests, p50, p99, errors, refused, peakRssMb: peak, peakFootprintMb: peakFootprint };
-  if (stopCpuAt) {
-    const stopCpu = await stopCpuAt;
-    result.cpu = await stopCpu((requests * seconds) / duration);
-    if (settle > 0) result.cpu.settleSeconds = settle;
-  }
-  return result;
+  return { rps, requests, p50, p99, errors, refused, non2xx };
 }
 
 /** A wrk Lua script that POSTs `body` as JSON. */

@@ -2,7 +2,7 @@
 // gopool's master, daemon or pool: the app file APP mounted with the same code, answers counted
 // as an ingress thread counts them, every route run where it was accepted. Run as a program it
 // serves on this process's main thread (bench/instructions.mjs; in a node cluster's workers,
-// apps/ingress-cluster.js); apps/ingress-threads.js serves `ingressThreadApp()` on worker threads.
+// apps/node-cluster.js with WORKER_FILE); apps/worker-threads.js (INGRESS=1) serves `ingressThreadApp()` on worker threads.
 const { join } = require('node:path');
 const dist = join(require.resolve('gopool'), '..');
 const { defaults } = require(join(dist, 'config/resolve-options.js'));

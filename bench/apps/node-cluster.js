@@ -3,6 +3,9 @@ const cluster = require('node:cluster');
 const { availableParallelism } = require('node:os');
 
 if (cluster.isPrimary) {
+  // WORKER_FILE: a program each worker runs instead (it listens on port 0, one port the primary
+  // shares among the workers): apps/ingress-thread-app.js, gopool's request path in processes.
+  if (process.env.WORKER_FILE) cluster.setupPrimary({ exec: require('node:path').join(__dirname, process.env.WORKER_FILE) });
   const workers = Number(process.env.WORKERS ?? availableParallelism());
   let listening = 0;
   for (let i = 0; i < workers; i++) cluster.fork();

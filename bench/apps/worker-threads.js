@@ -13,10 +13,14 @@ if (isMainThread) {
   first.once('message', ({ fd, port }) => {
     let up = 1;
     const ready = () => {
-      if (++up === threads) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` }));
+      if (up === threads) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` }));
     };
-    if (threads === 1) console.log(JSON.stringify({ msg: ` listening on http://127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` }));
-    for (let i = 1; i < threads; i++) new Worker(__filename, { workerData: { fd } }).once('message', ready);
+    ready();
+    for (let i = 1; i < threads; i++)
+      new Worker(__filename, { workerData: { fd } }).once('message', () => {
+        up++;
+        ready();
+      });
   });
   process.on('SIGTERM', () => process.exit(0));
 } else {
