@@ -34,6 +34,8 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const SLICE = Number(process.env.SLICE ?? 250);
 /** Seconds of warm-up on each server, in turns of 5 s, before the rounds. */
 const WARMUP = Number(process.env.WARMUP ?? 10);
+/** wrk's connections to each server. */
+const CONNECTIONS = 50;
 const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
 const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
@@ -53,9 +55,11 @@ const servers = {
     }),
   [CLUSTER]: cluster,
   [CLUSTER_B]: cluster,
-  [THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { BENCH_APP: './fastify-plugins-routes' }),
+  // Each thread keeps its share of wrk's connections, as gopool's and a cluster's do (apps/worker-threads.js).
+  [THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { BENCH_APP: './fastify-plugins-routes', CONNECTIONS: String(CONNECTIONS) }),
   [PATH_CLUSTER]: () => startServer(process.execPath, [app('node-cluster.js')], { WORKER_FILE: 'ingress-thread-app.js', APP: 'gopool-plugins-app.js' }),
-  [PATH_THREADS]: () => startServer(process.execPath, [app('worker-threads.js')], { INGRESS: '1', APP: 'gopool-plugins-app.js' }),
+  [PATH_THREADS]: () =>
+    startServer(process.execPath, [app('worker-threads.js')], { INGRESS: '1', APP: 'gopool-plugins-app.js', CONNECTIONS: String(CONNECTIONS) }),
 };
 const ROUTES = { hello: { path: '/hello' }, post: { path: '/items', body: ITEM } };
 /** [what is measured, against what, the routes]: what each pair tells. */
@@ -81,7 +85,7 @@ if (!saved) {
       for (const route of routes) {
         const { path, body } = ROUTES[route];
         for (let warmed = 0; warmed < WARMUP; warmed += 5)
-          for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: 50, seconds: 5, headers: AUTH, body }, child.pid);
+          for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: CONNECTIONS, seconds: 5, headers: AUTH, body }, child.pid);
         const rounds = [];
         for (let round = 0; round < ROUNDS; round++) {
           const [a, b] = await interleaved(
@@ -112,7 +116,7 @@ async function interleaved(pair, path, body) {
   const stops = [];
   for (const { url, child, info } of pair) stops.push(await startCpu(child.pid, info ? { info: `${url}/_info`, headers: AUTH } : {}));
   const runs = pair.map(({ url }) => {
-    const child = spawn('wrk', wrkArgs(`${url}${path}`, { connections: 50, seconds: SECONDS * pair.length, headers: AUTH, body }));
+    const child = spawn('wrk', wrkArgs(`${url}${path}`, { connections: CONNECTIONS, seconds: SECONDS * pair.length, headers: AUTH, body }));
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => {
@@ -149,7 +153,7 @@ async function interleaved(pair, path, body) {
 
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const table = [
-  `Machine: ${CPUS} CPUs; wrk -c50 on 127.0.0.1, the two servers of a pair loaded in turns of ${saved?.slice ?? SLICE} ms for ${saved?.seconds ?? SECONDS} s each per round, after ${saved?.warmup ?? WARMUP} s of warm-up each; ${saved?.rounds ?? ROUNDS} rounds, medians (\`node bench/interleaved.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every server runs the plugin app (CORS, the auth hook, the body schema on the POST); every request carries the auth header.`,
+  `Machine: ${CPUS} CPUs; wrk -c${CONNECTIONS} on 127.0.0.1, the two servers of a pair loaded in turns of ${saved?.slice ?? SLICE} ms for ${saved?.seconds ?? SECONDS} s each per round, after ${saved?.warmup ?? WARMUP} s of warm-up each; ${saved?.rounds ?? ROUNDS} rounds, medians (\`node bench/interleaved.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every server runs the plugin app (CORS, the auth hook, the body schema on the POST); every request carries the auth header.`,
   '',
   '| measured | against | route | what it tells | CPU µs/req | against | × (median of the rounds) | the rounds | requests × |',
   '|---|---|---|---|---|---|---|---|---|',
