@@ -21,10 +21,23 @@
 // saved run). Writes bench/results/api.json and the table in bench/README.md between its
 // api:start/end markers.
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import {
+  ensureWrk,
+  freePort,
+  GOPOOL_KINDS,
+  gopoolHome,
+  installPeers,
+  median,
+  PROCESS_KINDS,
+  saveResults,
+  startServer,
+  stopServer,
+  writeMarkerBlock,
+  wrk,
+} from './lib.mjs';
 import { resetApi, seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -132,7 +145,7 @@ const servers = {
   [GOPOOL]: () =>
     startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('api-gopool.js'), '--port', '0', '--info-url', '/_info'], {
       ...env,
-      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+      GOPOOL_HOME: gopoolHome(),
     }),
   [CLUSTER]: async () =>
     startServer(process.execPath, [app('node-cluster.js')], {

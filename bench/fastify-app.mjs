@@ -16,10 +16,23 @@
 // Each turn is a 1 s wrk on the turn's route (load again after the wait; a route's first
 // contact), then one of SETTLE + SECONDS seconds whose last SECONDS are measured.
 // Writes bench/results/fastify-app.json and the table in bench/README.md between its markers.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import {
+  ensureWrk,
+  freePort,
+  GOPOOL_KINDS,
+  gopoolHome,
+  installPeers,
+  median,
+  PROCESS_KINDS,
+  saveResults,
+  startServer,
+  stopServer,
+  writeMarkerBlock,
+  wrk,
+} from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -38,7 +51,7 @@ const CPUS = availableParallelism();
 const app = (file) => join(root, 'bench', 'apps', file);
 const gopool = (file) => () =>
   startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0', '--info-url', '/_info'], {
-    GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+    GOPOOL_HOME: gopoolHome(),
   });
 const AUTH = { authorization: 'Bearer bench-token', origin: 'https://front.example' };
 

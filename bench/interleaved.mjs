@@ -9,12 +9,13 @@
 // gives. Latency is not reported: a paused wrk's requests in flight wait out the pause.
 // Writes bench/results/interleaved.json and the table in bench/README.md between its markers.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   ensureWrk,
   freePort,
+  gopoolHome,
   installPeers,
   median,
   saveResults,
@@ -51,7 +52,7 @@ const cluster = async () => startServer(process.execPath, [app('node-cluster.js'
 const servers = {
   [GOPOOL]: () =>
     startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-plugins-app.js'), '--port', '0', '--info-url', '/_info'], {
-      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+      GOPOOL_HOME: gopoolHome(),
     }),
   [CLUSTER]: cluster,
   [CLUSTER_B]: cluster,

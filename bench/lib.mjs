@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: start a server process, wait for its URL, run wrk, measure RSS.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -424,6 +424,13 @@ export function processMemoryMb(pid) {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
   return { rssMb: kb('Rss') / 1024, ownMb: kb('Anonymous') / 1024 };
+}
+
+/** A throw-away GOPOOL_HOME for one gopool server (its control socket, logs): removed when the bench exits. */
+export function gopoolHome() {
+  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */

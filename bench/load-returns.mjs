@@ -6,10 +6,9 @@
 // p99 and the threads gopool started (its /_info counters): every thread it starts again costs
 // its start, its JIT warm-up and its database connections, inside a turn's latency.
 // Writes bench/results/load-returns.json and the table in bench/README.md between its markers.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, gopoolHome, installPeers, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 import { seedApi, startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -33,7 +32,7 @@ if (!saved) {
     gopool: () =>
       startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/api-gopool.js'), '--port', '0', '--info-url', '/_info'], {
         ...env,
-        GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+        GOPOOL_HOME: gopoolHome(),
       }),
     'node cluster (2 workers)': async () =>
       startServer(process.execPath, [join(root, 'bench/apps/node-cluster.js')], {

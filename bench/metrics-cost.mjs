@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 // What monitoring costs on the request path: hello requests/s with metrics on (the default)
 // and off (--metrics false), alternating in one run, median of ROUNDS rounds.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childPids, cpuSeconds, ensureWrk, median, startServer, stopServer, wrk } from './lib.mjs';
+import { childPids, cpuSeconds, ensureWrk, gopoolHome, median, startServer, stopServer, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const SECONDS = Number(process.env.SECONDS ?? 5);
-const home = mkdtempSync(join(tmpdir(), 'gopool-bench-'));
+const home = gopoolHome();
 
 ensureWrk();
 const results = { on: [], off: [] };

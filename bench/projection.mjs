@@ -6,10 +6,9 @@
 //   measured under load as the growth of anonymous memory (heap, stacks, buffers).
 // The projection multiplies these by N cores; it assumes, as both designs do, one worker per
 // core and a load generator elsewhere.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, ensureWrk, freePort, median, processMemoryMb, startServer, stopServer, treePids, wrk } from './lib.mjs';
+import { cpuSeconds, ensureWrk, freePort, gopoolHome, median, processMemoryMb, startServer, stopServer, treePids, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -67,7 +66,7 @@ async function round() {
   const gopool = await startServer(
     process.execPath,
     [join(root, 'dist/cli/main.js'), 'start', join(root, 'bench/apps/gopool-app.js'), '--port', '0', '--info-url', '/_info'],
-    { GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) },
+    { GOPOOL_HOME: gopoolHome() },
   );
   const cluster = await startServer(process.execPath, [join(root, 'bench/apps/node-cluster.js')], { PORT: String(await freePort()), WORKERS: '2' });
   const [daemon, master] = treePids(gopool.child.pid);

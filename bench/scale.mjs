@@ -7,10 +7,23 @@
 //     (--cpus 16) against a 16-worker cluster, idle (after idle-timeout) and under fib load,
 //     RSS summed and PSS (shared pages counted once in total).
 // Writes bench/results/scale.json and the table in bench/README.md between its markers.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, installPeers, median, saveResults, startServer, stopServer, treeMemoryMb, treePssMb, writeMarkerBlock, wrk } from './lib.mjs';
+import {
+  ensureWrk,
+  freePort,
+  gopoolHome,
+  installPeers,
+  median,
+  saveResults,
+  startServer,
+  stopServer,
+  treeMemoryMb,
+  treePssMb,
+  writeMarkerBlock,
+  wrk,
+} from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -23,7 +36,7 @@ const gopool =
   (...flags) =>
   () =>
     startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-app.js'), '--port', '0', ...flags], {
-      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+      GOPOOL_HOME: gopoolHome(),
     });
 const cluster = (workers) => async () => startServer(process.execPath, [app('node-cluster.js')], { PORT: String(await freePort()), WORKERS: String(workers) });
 

@@ -16,13 +16,12 @@
 // less what the server runs in as long again without requests (what runs by the clock, not per
 // request). Writes bench/results/single.json and the table in bench/README.md
 // between its single:start/end markers.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ensureValgrind,
   ensureWrk,
   freePort,
+  gopoolHome,
   installPeers,
   median,
   saveResults,
@@ -55,7 +54,7 @@ process.on('exit', () => database.stop());
 const env = { DATABASE_URL: database.url, PG_POOL_MAX: '10', PG_BUDGET: '10' };
 const servers = {
   [FASTIFY]: () => startServer(process.execPath, [app('fastify-single.js')], { ...env, PORT: '0' }),
-  [GOPOOL]: () => startServer(process.execPath, [app('gopool-single.js')], { ...env, GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) }),
+  [GOPOOL]: () => startServer(process.execPath, [app('gopool-single.js')], { ...env, GOPOOL_HOME: gopoolHome() }),
 };
 const SCENARIOS = { hello: '/hello', db: '/db' };
 
@@ -85,7 +84,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const commands = {
   [FASTIFY]: { args: [app('fastify-single.js')], env: { ...env, PORT: '0' } },
-  [GOPOOL]: { args: [app('gopool-single.js')], env: { ...env, GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')) } },
+  [GOPOOL]: { args: [app('gopool-single.js')], env: { ...env, GOPOOL_HOME: gopoolHome() } },
 };
 const instructions = {};
 /** Instructions per second with no request, measured beside each count and left out of it. */

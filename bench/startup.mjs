@@ -5,10 +5,9 @@
 // round's own ratios. Two apps: the bench's plain routes, and the same with plugins, a hook and
 // body schemas (apps/plugins.js). A start is paid again by every restart, reload and scale-up.
 // Writes bench/results/startup.json and the table in bench/README.md between its markers.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, freePort, median, saveResults, startServer, stopServer, treeMemoryMb, treePids, writeMarkerBlock } from './lib.mjs';
+import { cpuSeconds, freePort, gopoolHome, median, saveResults, startServer, stopServer, treeMemoryMb, treePids, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -18,7 +17,7 @@ const app = (file) => join(root, 'bench', 'apps', file);
 
 const gopool = (file) => () =>
   startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app(file), '--port', '0'], {
-    GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+    GOPOOL_HOME: gopoolHome(),
     NODE_ENV: 'production',
   });
 const cluster = (routes) => async () =>

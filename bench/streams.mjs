@@ -5,10 +5,10 @@
 // gopool with its defaults: the stream is made on a pool thread (runOn 'pool') and sent by the
 // ingress thread that accepted the connection (pool thread -> ingress thread directly).
 // Writes bench/results/streams.json and the table in bench/README.md between its markers.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, ensureWrk, median, saveResults, startServer, stopServer, treePids, wrk } from './lib.mjs';
+import { cpuSeconds, ensureWrk, gopoolHome, median, saveResults, startServer, stopServer, treePids, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -20,7 +20,7 @@ const gopool =
   (...args) =>
   () =>
     startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('streams-gopool.js'), '--port', '0', ...args], {
-      GOPOOL_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-')),
+      GOPOOL_HOME: gopoolHome(),
     });
 
 const FASTIFY = 'fastify (1 process), the stream made and sent on its one thread';

@@ -15,7 +15,20 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeBinary } from '../scripts/node-versions.mjs';
-import { ensureWrk, freePort, GOPOOL_KINDS, installPeers, median, PROCESS_KINDS, processMemoryMb, startServer, stopServer, treeMemoryMb, wrk } from './lib.mjs';
+import {
+  ensureWrk,
+  freePort,
+  GOPOOL_KINDS,
+  gopoolHome,
+  installPeers,
+  median,
+  PROCESS_KINDS,
+  processMemoryMb,
+  startServer,
+  stopServer,
+  treeMemoryMb,
+  wrk,
+} from './lib.mjs';
 import { startPostgres } from './postgres.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -39,7 +52,6 @@ const WATT_NODE_MAJOR = 24;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const app = (file) => join(root, 'bench', 'apps', file);
 const peers = join(root, 'bench', 'node_modules');
-const gopoolHome = () => mkdtempSync(join(tmpdir(), 'gopool-bench-'));
 
 // ---- set-up: the peers (pm2, Watt, pg), PostgreSQL, Node for Watt ------------------------
 // FROM=bench/results/suite.json renders the tables of a saved run again, measuring nothing.

@@ -2,10 +2,9 @@
 // Supervision numbers: the daemon's memory, wrk load through a kill -9 of the master and
 // through a reload, and what logging through the daemon (--daemon) costs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureWrk, median, startServer, stopServer, wrk } from './lib.mjs';
+import { ensureWrk, gopoolHome, median, startServer, stopServer, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const CLI = join(root, 'dist/cli/main.js');
@@ -34,7 +33,7 @@ async function background(name, home) {
 }
 
 ensureWrk();
-const home = mkdtempSync(join(tmpdir(), 'gopool-bench-'));
+const home = gopoolHome();
 const report = [];
 
 // 1. The daemon's memory, background (lean entry) and foreground (the CLI process itself).
