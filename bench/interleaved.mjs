@@ -1,39 +1,24 @@
 #!/usr/bin/env node
 // Where gopool's extra CPU per request comes from, pair by pair, on the plugin app's routes
-// (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each pair of servers is
-// loaded in interleaved slices: both wrk run for the same wall time, one at a time, the other
+// (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each round starts a pair of
+// servers afresh and loads them in interleaved slices: both wrk run for the same wall time, one at a time, the other
 // paused (SIGSTOP) and resumed every SLICE ms, so the machine's drift over seconds (a noisy
 // 2-core VM, where a server's CPU per request moves by a third between minutes) falls on both
 // alike. CPU per request: each server tree's user + system time over the whole run ÷ the
 // requests its wrk counted. A pair of the same server twice shows what the method itself
 // gives. Latency is not reported: a paused wrk's requests in flight wait out the pause.
 // Writes bench/results/interleaved.json and the table in bench/README.md between its markers.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import {
-  ensureWrk,
-  freePort,
-  gopoolHome,
-  installPeers,
-  median,
-  saveResults,
-  startCpu,
-  startServer,
-  stopServer,
-  writeMarkerBlock,
-  wrk,
-  wrkArgs,
-  wrkFigures,
-} from './lib.mjs';
+import { ensureWrk, freePort, gopoolHome, installPeers, loadInTurns, median, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 /** Wall seconds each server is loaded per round (the round lasts twice as long). */
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const SLICE = Number(process.env.SLICE ?? 250);
-/** Seconds of warm-up on each server, in turns of 5 s, before the rounds. */
+/** Seconds of warm-up on each server, in turns of 5 s, before each round. */
 const WARMUP = Number(process.env.WARMUP ?? 10);
 /** wrk's connections to each server. */
 const CONNECTIONS = 50;
@@ -45,15 +30,18 @@ const ITEM = { name: 'pen', price: 2 };
 const GOPOOL = 'gopool';
 const CLUSTER = `node cluster (${CPUS} workers)`;
 const CLUSTER_B = `${CLUSTER}, a second one`;
+const GOPOOL_B = 'gopool, a second one';
 const THREADS = `fastify on ${CPUS} worker threads`;
 const PATH_CLUSTER = `gopool's request path in a node cluster (${CPUS} workers)`;
 const PATH_THREADS = `gopool's request path on ${CPUS} worker threads`;
 const cluster = async () => startServer(process.execPath, [app('node-cluster.js')], { PORT: String(await freePort()), BENCH_APP: './fastify-plugins-routes' });
+const gopool = () =>
+  startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-plugins-app.js'), '--port', '0', '--info-url', '/_info'], {
+    GOPOOL_HOME: gopoolHome(),
+  });
 const servers = {
-  [GOPOOL]: () =>
-    startServer(process.execPath, [join(root, 'dist/cli/main.js'), 'start', app('gopool-plugins-app.js'), '--port', '0', '--info-url', '/_info'], {
-      GOPOOL_HOME: gopoolHome(),
-    }),
+  [GOPOOL]: gopool,
+  [GOPOOL_B]: gopool,
   [CLUSTER]: cluster,
   [CLUSTER_B]: cluster,
   // Each thread keeps its share of wrk's connections, as gopool's and a cluster's do (apps/worker-threads.js).
@@ -66,6 +54,7 @@ const ROUTES = { hello: { path: '/hello' }, post: { path: '/items', body: ITEM }
 /** [what is measured, against what, the routes]: what each pair tells. */
 const PAIRS = [
   [CLUSTER_B, CLUSTER, ['hello'], 'the method: the same server twice'],
+  [GOPOOL_B, GOPOOL, ['hello'], 'the method, on gopool'],
   [GOPOOL, CLUSTER, ['hello', 'post'], 'the whole difference'],
   [THREADS, CLUSTER, ['hello', 'post'], 'threads instead of processes, same code'],
   [PATH_CLUSTER, CLUSTER, ['hello', 'post'], "gopool's code on the request path, in processes"],
@@ -79,82 +68,40 @@ if (!saved) {
   ensureWrk();
   installPeers(root);
   for (const [measured, against, routes, tells] of PAIRS) {
-    const live = {};
-    try {
-      live.a = await servers[measured]();
-      live.b = await servers[against]();
-      for (const route of routes) {
-        const { path, body } = ROUTES[route];
-        for (let warmed = 0; warmed < WARMUP; warmed += 5)
-          for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: CONNECTIONS, seconds: 5, headers: AUTH, body }, child.pid);
-        const rounds = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          const [a, b] = await interleaved(
-            [live.a, live.b].map((s, i) => ({ ...s, info: [measured, against][i] === GOPOOL })),
+    for (const route of routes) {
+      const { path, body } = ROUTES[route];
+      const rounds = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // A fresh pair every round: two starts of the same server can settle a few percent
+        // apart for as long as they run (what V8 compiled, where things landed in memory), so
+        // each round draws new instances of both, and the median is over starts as well.
+        const live = {};
+        try {
+          live.a = await servers[measured]();
+          live.b = await servers[against]();
+          for (let warmed = 0; warmed < WARMUP; warmed += 5)
+            for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: CONNECTIONS, seconds: 5, headers: AUTH, body }, child.pid);
+          const [a, b] = await loadInTurns(
+            [live.a, live.b].map((s, i) => ({ ...s, info: [measured, against][i].startsWith(GOPOOL) })),
             path,
-            body,
+            { connections: CONNECTIONS, seconds: SECONDS, slice: SLICE, headers: AUTH, body },
           );
           rounds.push({ a, b });
           console.log(
             `${measured} ÷ ${against}, ${route} round ${round + 1}: ${a.usPerRequest.toFixed(1)} ÷ ${b.usPerRequest.toFixed(1)} µs CPU/req = ${(a.usPerRequest / b.usPerRequest).toFixed(3)}, requests ${(a.requests / b.requests).toFixed(3)}×`,
           );
+        } finally {
+          for (const { child } of Object.values(live)) await stopServer(child);
         }
-        results.push({ measured, against, route, tells, rounds });
       }
-    } finally {
-      for (const { child } of Object.values(live)) await stopServer(child);
+      results.push({ measured, against, route, tells, rounds });
     }
   }
 }
 
-/**
- * One round: a wrk on each server for 2 × SECONDS of wall time, the second paused from the
- * start, then the two swapped every SLICE ms. The CPU of each server tree is counted from
- * before its wrk starts to after it ends; idle, a server spends next to nothing (a gopool
- * master's tick), counted all the same.
- */
-async function interleaved(pair, path, body) {
-  const stops = [];
-  for (const { url, child, info } of pair) stops.push(await startCpu(child.pid, info ? { info: `${url}/_info`, headers: AUTH } : {}));
-  const runs = pair.map(({ url }) => {
-    const child = spawn('wrk', wrkArgs(`${url}${path}`, { connections: CONNECTIONS, seconds: SECONDS * pair.length, headers: AUTH, body }));
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    return { child, output: new Promise((resolve) => child.on('close', (code, signal) => resolve(out || `exit ${code} ${signal} ${err}`))) };
-  });
-  for (const run of runs.slice(1)) run.child.kill('SIGSTOP');
-  let ended = false;
-  void Promise.race(runs.map((run) => run.output)).then(() => {
-    ended = true;
-  });
-  let current = 0;
-  while (!ended) {
-    await new Promise((resolve) => setTimeout(resolve, SLICE));
-    if (ended) break;
-    runs[current].child.kill('SIGSTOP');
-    current = (current + 1) % runs.length;
-    runs[current].child.kill('SIGCONT');
-  }
-  for (const run of runs) run.child.kill('SIGCONT');
-  const outputs = await Promise.all(runs.map((run) => run.output));
-  const measured = [];
-  for (const [i, out] of outputs.entries()) {
-    const { requests, non2xx } = wrkFigures(out);
-    if (!(requests > 0) || non2xx > 0) throw new Error(`wrk on ${pair[i].url}${path}: ${out || 'no output'}`);
-    measured.push({ requests, ...(await stops[i](requests)) });
-  }
-  return measured;
-}
-
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const table = [
-  `Machine: ${CPUS} CPUs; wrk -c${CONNECTIONS} on 127.0.0.1, the two servers of a pair loaded in turns of ${saved?.slice ?? SLICE} ms for ${saved?.seconds ?? SECONDS} s each per round, after ${saved?.warmup ?? WARMUP} s of warm-up each; ${saved?.rounds ?? ROUNDS} rounds, medians (\`node bench/interleaved.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every server runs the plugin app (CORS, the auth hook, the body schema on the POST); every request carries the auth header.`,
+  `Machine: ${CPUS} CPUs; wrk -c${CONNECTIONS} on 127.0.0.1; each round starts both servers of a pair afresh, warms each for ${saved?.warmup ?? WARMUP} s, then loads them in turns of ${saved?.slice ?? SLICE} ms for ${saved?.seconds ?? SECONDS} s each; ${saved?.rounds ?? ROUNDS} rounds, medians (\`node bench/interleaved.mjs\`, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, Node ${saved?.node ?? process.version}). Every server runs the plugin app (CORS, the auth hook, the body schema on the POST); every request carries the auth header.`,
   '',
   '| measured | against | route | what it tells | CPU µs/req | against | × (median of the rounds) | the rounds | requests × |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -217,7 +217,7 @@ export function wrkFigures(out) {
 
 /** A wrk Lua script that POSTs `body` as JSON. */
 function postScript(body) {
-  const file = join(mkdtempSync(join(tmpdir(), 'gopool-wrk-')), 'post.lua');
+  const file = join(tempDir('gopool-wrk-'), 'post.lua');
   writeFileSync(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify(body))}\nwrk.headers["Content-Type"] = "application/json"\n`);
   return file;
 }
@@ -366,6 +366,54 @@ export async function startCpu(pid, { info, headers } = {}) {
 }
 
 /**
+ * Loads the servers of `pair` in turns: a wrk on each for `seconds` × the pair's size of wall
+ * time, all but the first paused (SIGSTOP) from the start, the running one swapped every
+ * `slice` ms, so the machine's drift over seconds falls on all alike. Each server tree's CPU is
+ * counted from before its wrk starts to after it ends (idle, a server spends next to nothing,
+ * counted all the same) and divided by the requests its wrk counted. Latency means nothing
+ * here: a paused wrk's requests in flight wait out the pause. `info`: a gopool server, whose
+ * CPU is split by kind of thread (startCpu).
+ */
+export async function loadInTurns(pair, path, { connections, seconds, slice = 250, headers = {}, body }) {
+  const stops = [];
+  for (const { url, child, info } of pair) stops.push(await startCpu(child.pid, info ? { info: `${url}/_info`, headers } : {}));
+  const runs = pair.map(({ url }) => {
+    const child = spawn('wrk', wrkArgs(`${url}${path}`, { connections, seconds: seconds * pair.length, headers, body }));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    return { child, output: new Promise((resolve) => child.on('close', (code, signal) => resolve(out || `exit ${code} ${signal} ${err}`))) };
+  });
+  for (const run of runs.slice(1)) run.child.kill('SIGSTOP');
+  let ended = false;
+  void Promise.race(runs.map((run) => run.output)).then(() => {
+    ended = true;
+  });
+  let current = 0;
+  while (!ended) {
+    await new Promise((resolve) => setTimeout(resolve, slice));
+    if (ended) break;
+    runs[current].child.kill('SIGSTOP');
+    current = (current + 1) % runs.length;
+    runs[current].child.kill('SIGCONT');
+  }
+  for (const run of runs) run.child.kill('SIGCONT');
+  const outputs = await Promise.all(runs.map((run) => run.output));
+  const measured = [];
+  for (const [i, out] of outputs.entries()) {
+    const { requests, non2xx } = wrkFigures(out);
+    if (!(requests > 0) || non2xx > 0) throw new Error(`wrk on ${pair[i].url}${path}: ${out || 'no output'}`);
+    measured.push({ requests, ...(await stops[i](requests)) });
+  }
+  return measured;
+}
+
+/**
  * Memory of a process tree, two ways:
  * - rssMb: RSS summed over the processes. It counts the pages of files they share (the node
  *   binary, libraries) once per process, so several processes look bigger than they are.
@@ -428,10 +476,22 @@ export function processMemoryMb(pid) {
 
 /** A throw-away GOPOOL_HOME for one gopool server (its control socket, logs): removed when the bench exits. */
 export function gopoolHome() {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return tempDir('gopool-bench-');
+}
+
+/** A new directory in the system's temporary one, named `prefix` and a random tail: removed when the bench exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (tempDirs.size === 0)
+    process.once('exit', () => {
+      for (const made of tempDirs) rmSync(made, { recursive: true, force: true });
+    });
+  tempDirs.add(dir);
   return dir;
 }
+
+/** Every throw-away directory made so far, one exit listener removing them all. */
+const tempDirs = new Set();
 
 /** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */
 export function freePort() {
@@ -509,7 +569,7 @@ export async function sendRequests(url, n, { connections = 10, headers = {}, bod
  * helper threads, which compile and collect garbage on their own schedule.
  */
 export async function startUnderCallgrind(args, env, { mainThread = false } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-bench-cg-'));
+  const dir = tempDir('gopool-bench-cg-');
   const tool = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'cg.%p')}`];
   if (mainThread) tool.push('--separate-threads=yes');
   // Node starts slowly under valgrind.

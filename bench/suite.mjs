@@ -10,9 +10,9 @@
 // bench/results/suite.svg and the benchmark tables of bench/README.md (between its
 // bench:start/end markers); FROM=<a saved suite.json> writes them again from a saved run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { nodeBinary } from '../scripts/node-versions.mjs';
 import {
@@ -26,6 +26,7 @@ import {
   processMemoryMb,
   startServer,
   stopServer,
+  tempDir,
   treeMemoryMb,
   wrk,
 } from './lib.mjs';
@@ -94,7 +95,7 @@ const groups = [
         return startServer(
           process.execPath,
           [join(peers, 'pm2', 'bin', 'pm2-runtime'), 'start', app('fastify-single.js'), '-i', String(CPUS)],
-          { ...env, PORT: String(port), PM2_HOME: mkdtempSync(join(tmpdir(), 'gopool-bench-pm2-')) },
+          { ...env, PORT: String(port), PM2_HOME: tempDir('gopool-bench-pm2-') },
           { readyUrl: `http://127.0.0.1:${port}/hello` },
         );
       },
