@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,8 +9,11 @@ export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 /** Every process a test starts; killed when the test process exits, whatever happened. */
 const live = new Set<ChildProcess>();
+/** Every GOPOOL_HOME made for a test (tempHome): removed when the test process exits, after its processes. */
+const homes = new Set<string>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
 export interface Exit {
@@ -31,7 +34,9 @@ export interface Running {
 
 /** A fresh GOPOOL_HOME: instances of parallel tests never see each other. */
 export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'gopool-test-'));
+  const home = mkdtempSync(join(tmpdir(), 'gopool-test-'));
+  homes.add(home);
+  return home;
 }
 
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {
