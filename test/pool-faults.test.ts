@@ -2,14 +2,13 @@
 // one, idle threads never stall, heavy tasks are handed on, threads above the CPU count.
 // (The pool's elasticity, queue and timeouts: pool.test.ts.)
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { type App, FIXTURES, startApp } from './helpers/processes';
+import { type App, FIXTURES, startApp, tempDir } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
@@ -110,7 +109,7 @@ describe('one pool thread', () => {
 
   describe('the next heavy task of a thread', () => {
     test('sent to a busy thread, it goes back to the queue if that thread dies first, and is served', async () => {
-      const file = join(mkdtempSync(join(tmpdir(), 'gopool-next-')), 'exit');
+      const file = join(tempDir('gopool-next-'), 'exit');
       const dying = get(`${app.url}/exit-when?file=${encodeURIComponent(file)}`);
       await until(async () => existsSync(`${file}.started`));
       // Heavy work fills the one CPU: the next heavy request is sent to that thread at once.

@@ -1,12 +1,11 @@
 // The elastic pool under real requests: growth and retirement, cheap requests before heavy
 // ones, back pressure, timeouts and stuck threads. (Faults, I/O and idle threads: pool-faults.test.ts.)
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { type App, FIXTURES, startApp } from './helpers/processes';
+import { type App, FIXTURES, startApp, tempDir } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 const info = async (app: App) => (await get(`${app.url}/_info`)).json().pool;
@@ -37,7 +36,7 @@ describe('elastic threads', () => {
     // Two CPU-bound requests at once need two threads: each spins until both run (a 300 ms spin
     // could end before a second thread has started on a busy machine, and the first thread take
     // the second request). The idle timeout outlasts reading the count of threads after them.
-    const barrier = join(mkdtempSync(join(tmpdir(), 'gopool-together-')), 'spin');
+    const barrier = join(tempDir('gopool-together-'), 'spin');
     const together = `${app.url}/spin-together?n=2&barrier=${encodeURIComponent(barrier)}`;
     const [a, b] = await Promise.all([get(together), get(together)]);
     assert.notEqual(a.json().threadId, b.json().threadId, 'the two requests ran on two threads at once');
@@ -108,7 +107,7 @@ describe('two threads from the start', () => {
     test('a cheap route does not wait behind queued CPU-heavy requests', async () => {
       // The heavy requests spin until `go` exists, then 300 ms: none ends before the test has
       // seen them queued and the cheap one queued behind them, however slowly they arrive.
-      const go = join(mkdtempSync(join(tmpdir(), 'gopool-overtake-')), 'go');
+      const go = join(tempDir('gopool-overtake-'), 'go');
       const spinning = `${app.url}/spin-when?ms=300&go=${encodeURIComponent(go)}`;
       // Let the pool measure both routes: /thread cheap, /spin-when heavy.
       for (let i = 0; i < 20; i++) await get(`${app.url}/thread`);

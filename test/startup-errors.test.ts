@@ -1,16 +1,16 @@
 // Invalid options and missing or broken app files: one clear line, non-zero exit, no stack.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CLI, FIXTURES, runToEnd } from './helpers/processes';
+import { CLI, FIXTURES, runToEnd, tempDir } from './helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 
 /** A folder with an app file and a config file beside it (the config file fails first). */
 function configDir(config: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-config-'));
+  const dir = tempDir('gopool-config-');
   writeFileSync(join(dir, 'app.js'), "throw new Error('never loaded: the config file is read first');\n");
   writeFileSync(join(dir, 'gopool.config.js'), config);
   return dir;
@@ -59,12 +59,12 @@ describe('start-up errors', () => {
     return failsWith(['start', join(dir, 'app.js'), '--env', 'staging'], /^gopool: config file .* has no section "env_staging" for --env staging$/);
   });
   test('GOPOOL_HOME owned by another user', () => {
-    const home = mkdtempSync(join(tmpdir(), 'gopool-foreign-'));
+    const home = tempDir('gopool-foreign-');
     chownSync(home, process.getuid!() + 4242, 0); // the suite runs as root
     return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* belongs to uid \d+, not to this user/, { GOPOOL_HOME: home });
   });
   test('GOPOOL_HOME writable by everyone without the sticky bit', () => {
-    const home = mkdtempSync(join(tmpdir(), 'gopool-open-'));
+    const home = tempDir('gopool-open-');
     chmodSync(home, 0o777);
     return failsWith(['start', APP], /^gopool: GOPOOL_HOME .* is writable by every user and has no sticky bit/, { GOPOOL_HOME: home });
   });

@@ -7,13 +7,12 @@
 // (item 6, --request-logging): "incoming request" and "request completed" with the reqId the
 // handler logs with, wherever the handler ran; none without the option.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { type App, CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempHome, whenListening } from './helpers/processes';
+import { type App, CLI, FIXTURES, logRecords, run, runToEnd, startApp, tempDir, tempHome, whenListening } from './helpers/processes';
 import { type Answer, type Certificate, curl, h2Requests, httpsGet, rawTls, selfSigned, servedFingerprint } from './helpers/tls';
 
 const APP = join(FIXTURES, 'tls-app.js');
@@ -261,7 +260,7 @@ describe('a renewed certificate', () => {
   test('gopool reload serves the files as they are then, with no failed request; a bad key leaves the previous master serving', async () => {
     const first = selfSigned('first');
     const renewed = selfSigned('renewed');
-    const dir = mkdtempSync(join(tmpdir(), 'gopool-tls-live-'));
+    const dir = tempDir('gopool-tls-live-');
     const key = join(dir, 'privkey.pem');
     const cert = join(dir, 'fullchain.pem');
     copyFileSync(first.key, key);

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ROOT, type Running, run } from './processes';
+import { ROOT, type Running, run, tempDir } from './processes';
 
 /** What a Dockerfile says about the container it makes. */
 export interface Image {
@@ -49,7 +48,7 @@ export function readDockerfile(path: string): Image {
  * `node_modules/.bin/gopool` (exec keeps the process, as npm's symlink does).
  */
 export function makeAppDir(fixture: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-image-'));
+  const dir = tempDir('gopool-image-');
   chmodSync(dir, 0o755);
   const modules = join(dir, 'node_modules');
   try {
@@ -74,7 +73,7 @@ export function makeAppDir(fixture: string): string {
 
 /** A folder owned by `uid`, for a GOPOOL_HOME inside it. */
 export function homeFor(uid: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-container-home-'));
+  const dir = tempDir('gopool-container-home-');
   chownSync(dir, uid, uid);
   return dir;
 }

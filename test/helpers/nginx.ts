@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, whenAccepting } from './ports';
-import { ROOT, type Running, run } from './processes';
+import { ROOT, type Running, run, tempDir } from './processes';
 
 export interface Nginx {
   url: string;
@@ -19,7 +18,7 @@ export interface Nginx {
  * `edit` changes the documented config further (e.g. a shorter keepalive_timeout).
  */
 export async function startNginx(upstreams: number[], edit: (conf: string) => string = (c) => c): Promise<Nginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-nginx-'));
+  const dir = tempDir('gopool-nginx-');
   for (const sub of ['logs', 'temp']) mkdirSync(join(dir, sub));
   const port = await freePort();
   let site = readFileSync(join(ROOT, 'deploy', 'nginx.conf'), 'utf8');

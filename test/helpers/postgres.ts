@@ -2,10 +2,10 @@
 // in a temporary directory, listening on 127.0.0.1 on a free port, removed by stop(). As root,
 // its commands run as the postgres user (PostgreSQL refuses to run as root).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { tempDir } from './processes';
 
 /** The newest PostgreSQL's bin directory (/usr/lib/postgresql/<major>/bin), or undefined. */
 export function postgresBin(): string | undefined {
@@ -35,7 +35,7 @@ export async function startPostgres(): Promise<Postgres> {
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
     return result.stdout;
   };
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-test-pg-'));
+  const dir = tempDir('gopool-test-pg-');
   chmodSync(dir, 0o700);
   if (asRoot) {
     const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());

@@ -9,11 +9,11 @@ export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 /** Every process a test starts; killed when the test process exits, whatever happened. */
 const live = new Set<ChildProcess>();
-/** Every GOPOOL_HOME made for a test (tempHome): removed when the test process exits, after its processes. */
-const homes = new Set<string>();
+/** Every folder made for a test (tempDir, tempHome): removed when the test process exits, after its processes. */
+const folders = new Set<string>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
 export interface Exit {
@@ -34,9 +34,14 @@ export interface Running {
 
 /** A fresh GOPOOL_HOME: instances of parallel tests never see each other. */
 export function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'gopool-test-'));
-  homes.add(home);
-  return home;
+  return tempDir('gopool-test-');
+}
+
+/** A new folder in the system's temporary one, named `prefix` and a random tail: removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.add(folder);
+  return folder;
 }
 
 export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { get, until } from './http';
 import { freePort } from './ports';
-import { type Running, run } from './processes';
+import { type Running, run, tempDir } from './processes';
 
 export interface Sample {
   metric: Record<string, string>;
@@ -24,7 +23,7 @@ export interface Prometheus {
 
 /** The real Prometheus server on a free port, with `config` and a data folder in a temp dir. */
 export async function startPrometheus(config: unknown): Promise<Prometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-prometheus-'));
+  const dir = tempDir('gopool-prometheus-');
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -2,13 +2,12 @@
 // curl, node's https and http2 clients, a raw TLS socket.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { runToEnd } from './processes';
+import { runToEnd, tempDir } from './processes';
 
 export interface Certificate {
   key: string;
@@ -21,7 +20,7 @@ export interface Certificate {
 
 /** A self-signed certificate for 127.0.0.1 and localhost (EC P-256: made in milliseconds), in a fresh folder. */
 export function selfSigned(name: string): Certificate {
-  const dir = mkdtempSync(join(tmpdir(), `gopool-tls-${name}-`));
+  const dir = tempDir(`gopool-tls-${name}-`);
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   execFileSync(

@@ -3,10 +3,10 @@
 // (.dependency-cruiser.cjs). The layering it keeps is described in docs/architecture.md.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../helpers/processes';
 
 const ROOT = join(__dirname, '..', '..');
 const CRUISER = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
@@ -21,7 +21,7 @@ function cruise(target: string, cwd = ROOT): { status: number | null; output: st
 }
 
 test('the rules catch a cycle, a type-only one and one through a lazy require()', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-cycles-'));
+  const dir = tempDir('gopool-cycles-');
   writeFileSync(join(dir, 'a.ts'), "import type { B } from './b';\nexport interface A { b: B }\n");
   writeFileSync(join(dir, 'b.ts'), "import type { A } from './a';\nexport interface B { a: A }\n");
   writeFileSync(join(dir, 'c.ts'), "export function c(): unknown { return (require('./d') as typeof import('./d')).d; }\n");
@@ -34,7 +34,7 @@ test('the rules catch a cycle, a type-only one and one through a lazy require()'
 
 test('the rules catch an import up the layers, type-only included, and keep the named exception to it', () => {
   // A src/ tree of its own: the rules name folders relative to where dependency-cruiser runs.
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-layers-'));
+  const dir = tempDir('gopool-layers-');
   const files: Record<string, string> = {
     'src/errors.ts': 'export const e = 1;\n',
     'src/config/options.ts': "import type { Handle } from '../supervision/socket';\nexport type O = Handle;\n",

@@ -15,14 +15,13 @@
 //   - `npm install git+file://` of the repository builds it (prepare) and installs what it packs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, postJson } from '../helpers/http';
 import { envFor, exec, NPX, npm, npmOutput } from '../helpers/npm';
-import { type App, ROOT, run, runToEnd, whenListening } from '../helpers/processes';
+import { type App, ROOT, run, runToEnd, tempDir, whenListening } from '../helpers/processes';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
@@ -43,7 +42,7 @@ let nodeBinary: (major: number) => string = () => {
   throw new Error('scripts/node-versions.mjs not loaded yet');
 };
 
-const work = mkdtempSync(join(tmpdir(), 'gopool-package-'));
+const work = tempDir('gopool-package-');
 let tarball = '';
 
 /** The files a clone has (tracked, or new and not ignored), copied as they are in the work tree. */

@@ -4,20 +4,19 @@
 // datagram sockets, so the receiving end is a few lines of python3.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { get } from '../helpers/http';
-import { CLI, FIXTURES, run, runToEnd, tempHome, whenListening } from '../helpers/processes';
+import { CLI, FIXTURES, run, runToEnd, tempDir, tempHome, whenListening } from '../helpers/processes';
 
 const APP = join(FIXTURES, 'pool-app.js');
 
 async function verify(unit: string, { user }: { user: boolean }): Promise<{ code: number | null; output: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-unit-'));
+  const dir = tempDir('gopool-unit-');
   const file = join(dir, 'gopool-api.service');
   writeFileSync(file, unit);
-  const runtime = mkdtempSync(join(tmpdir(), 'gopool-xdg-')); // a user manager needs a runtime folder
+  const runtime = tempDir('gopool-xdg-'); // a user manager needs a runtime folder
   return runToEnd('systemd-analyze', [...(user ? ['--user'] : []), 'verify', file], { env: { XDG_RUNTIME_DIR: runtime } });
 }
 
@@ -59,7 +58,7 @@ while True:
 
 describe('sd_notify', () => {
   test('READY=1 once the app serves, STOPPING=1 when a stop begins, on a real datagram socket', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gopool-notify-'));
+    const dir = tempDir('gopool-notify-');
     const socketPath = join(dir, 'notify');
     const receiver = spawn('python3', ['-c', RECEIVER, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
     const messages: string[] = [];

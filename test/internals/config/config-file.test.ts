@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 // dist/, not src/: loadConfigFile runs the built config/config-child.js in a process of its own.
 import { checkConfig, findConfigFile, loadConfigFile } from '../../../dist/config/config-file';
+import { tempDir } from '../../helpers/processes';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'gopool-config-'));
+const dir = () => tempDir('gopool-config-');
 
 describe('checkConfig', () => {
   const raw = {

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { RotatingLogFile } from '../../../src/supervision/log-file';
 import { pipeMasterOutput, stampLine } from '../../../src/supervision/master-output';
 import { until } from '../../helpers/http';
+import { tempDir } from '../../helpers/processes';
 
 const line = (i: number) => `${JSON.stringify({ i, pad: 'x'.repeat(80) })}\n`;
 
 test('rotates by size, keeps N old files, loses and splits no line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-log-'));
+  const dir = tempDir('gopool-log-');
   const file = new RotatingLogFile(join(dir, 'app.log'), 1024, 2);
   for (let i = 0; i < 100; i++) file.writeLine(line(i));
   await file.close();
@@ -29,7 +29,7 @@ test('rotates by size, keeps N old files, loses and splits no line', async () =>
 });
 
 test('logFiles 0 keeps no old file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-log-'));
+  const dir = tempDir('gopool-log-');
   const file = new RotatingLogFile(join(dir, 'app.log'), 1024, 0);
   for (let i = 0; i < 50; i++) file.writeLine(line(i));
   await file.close();
@@ -46,7 +46,7 @@ test("other lines get a timestamp and their tag; gopool's own (JSON, the one-lin
 });
 
 test("a master's output is copied line by line: lines split across chunks are whole, a last line without newline is kept", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gopool-log-'));
+  const dir = tempDir('gopool-log-');
   const file = new RotatingLogFile(join(dir, 'app.log'), 1 << 20, 1);
   const stdout = new PassThrough();
   const stderr = new PassThrough();

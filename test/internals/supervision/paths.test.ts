@@ -1,14 +1,14 @@
 // GOPOOL_HOME's safety rules and the pid file's, against the real file system. The suite runs
 // as root here, which lets it make a folder owned by another uid.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkFolder, checkName, ensureHome, instancePaths } from '../../../src/supervision/paths';
 import { readPidFile, removePidFile, writePidFile } from '../../../src/supervision/pid-file';
+import { tempDir } from '../../helpers/processes';
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'gopool-home-'));
+const fresh = () => tempDir('gopool-home-');
 const uid = process.getuid!();
 
 test('instance paths', () => {
