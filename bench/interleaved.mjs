@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Where gopool's extra CPU per request comes from, pair by pair, on the plugin app's routes
-// (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each round starts a pair of
-// servers afresh and loads them in interleaved slices: both wrk run for the same wall time, one at a time, the other
-// paused (SIGSTOP) and resumed every SLICE ms, so the machine's drift over seconds (a noisy
-// 2-core VM, where a server's CPU per request moves by a third between minutes) falls on both
-// alike. CPU per request: each server tree's user + system time over the whole run ÷ the
-// requests its wrk counted. A pair of the same server twice shows what the method itself
-// gives. Latency is not reported: a paused wrk's requests in flight wait out the pause.
+// (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each round starts a pair
+// of servers afresh (two starts of one server can settle a few percent apart) and loads them
+// in interleaved slices (lib.mjs loadInTurns): both wrk run for the same wall time, one at a
+// time, the other paused (SIGSTOP) and resumed every SLICE ms, so the machine's drift over
+// seconds (a noisy 2-core VM, where a server's CPU per request moves by a third between
+// minutes) falls on both alike. CPU per request: each server tree's user + system time over
+// the whole run ÷ the requests its wrk counted. A pair of the same server twice (the
+// cluster's, gopool's) shows what the method itself gives. Latency is not reported: a paused
+// wrk's requests in flight wait out the pause.
 // Writes bench/results/interleaved.json and the table in bench/README.md between its markers.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
