@@ -9,11 +9,10 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { get, until } from './helpers/http';
-import { type App, FIXTURES, logRecords, run, startApp, whenListening } from './helpers/processes';
+import { type App, FIXTURES, logRecords, run, startApp, tempDir, whenListening } from './helpers/processes';
 import { readSlowly, upload } from './helpers/streaming';
 
 const APP = join(FIXTURES, 'streams-app.js');
@@ -313,7 +312,7 @@ for (const mode of modes) {
       });
       if (!mode.single) assert.notEqual(body.threadId, 0, 'ran on a pool thread');
 
-      const path = join(tmpdir(), `gopool-upload-${process.pid}.bin`);
+      const path = join(tempDir('gopool-upload-'), 'upload.bin');
       writeFileSync(path, file.subarray(0, 3 * 1024 * 1024));
       const byCurl = JSON.parse((await curl(['-F', 'title=by curl', '-F', `file=@${path};type=application/pdf`, `${app.url}/auto/upload`])).toString());
       assert.equal(byCurl.sha256, sha256(file.subarray(0, 3 * 1024 * 1024)));
