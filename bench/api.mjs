@@ -14,6 +14,9 @@
 //   login     POST /api/users/login (bcryptjs compare at cost 8, then a signed JWT)
 // req/s, p50/p99, the server's CPU per request (its whole process tree, and by kind of
 // thread: lib.mjs startCpu) and its memory under load (RSS summed over the tree, peak).
+// Then, for the read routes, CPU per request again from pairs of a fresh gopool and a fresh
+// node cluster loaded in turns (PAIR_ROUNDS, 5; PAIR_WARMUP, 10 s; PAIR_SECONDS, 5 s each;
+// 0 rounds: none), the steadier figure, from which the CPU targets are read.
 // Ratios are the median of each round's own ratios. ROUNDS (5 turns per server and
 // scenario), SECONDS (3), WARMUP (15 s of load on each server before the first turn), SETTLE
 // (1: each measurement's wrk runs that long before the CPU is read, lib.mjs wrk), SCENARIOS
