@@ -351,10 +351,10 @@ const summary = Object.fromEntries(
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const times = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
 const g = summary[GOPOOL];
-/** [what, measured (the median of the rounds' ratios), bound, at most, the rounds' ratios: its spread]. */
 /** gopool's CPU per request ÷ the cluster's in each round of a scenario's pairs. */
 const pairRatios = (s) => (pairs[s] ?? []).map(({ gopool, cluster }) => gopool.usPerRequest / cluster.usPerRequest);
 const pairScenarios = reads.filter((s) => pairs[s]);
+/** [what, measured (the median of the rounds' ratios), bound, at most, the rounds' ratios: its spread]. */
 const targets = [
   // From the pairs loaded in turns where they ran: the steadier measure of the two.
   ...reads.map((s) =>
