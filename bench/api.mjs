@@ -30,10 +30,10 @@ import { join } from 'node:path';
 import {
   ensureWrk,
   freePort,
+  freshPairInTurns,
   GOPOOL_KINDS,
   gopoolHome,
   installPeers,
-  loadInTurns,
   median,
   PROCESS_KINDS,
   saveResults,
@@ -252,26 +252,19 @@ try {
 // turn, and the machine's drift between turns moves a round's ratio by a tenth either way. Here,
 // for each read route, every round starts a gopool and a node cluster afresh (two starts of one
 // server can settle a few percent apart), warms each on the route, then loads them in turns of
-// a quarter second (lib.mjs loadInTurns, as bench/interleaved.mjs does): the drift falls on both
+// a quarter second (lib.mjs freshPairInTurns, as bench/interleaved.mjs does): the drift falls on both
 // alike. Latency means nothing in this phase (a paused wrk's requests wait out the pause).
 for (const scenario of saved ? [] : SCENARIOS.filter((s) => READS.includes(s))) {
   if (PAIR_ROUNDS === 0 || !checks[GOPOOL][scenario].ok || !checks[CLUSTER][scenario].ok) continue;
   const { path, connections, headers = {}, body } = scenarios(slug)[scenario];
   const options = { connections, headers: { origin: ORIGIN, ...headers }, body };
   for (let round = 0; round < PAIR_ROUNDS; round++) {
-    const live = [];
-    try {
-      live.push({ ...(await servers[GOPOOL]()), info: true }, await servers[CLUSTER]());
-      for (let warmed = 0; warmed < PAIR_WARMUP; warmed += TURN_SECONDS)
-        for (const { url, child } of live) await wrk(`${url}${path}`, { ...options, seconds: TURN_SECONDS }, child.pid);
-      const [g, c] = await loadInTurns(live, path, { ...options, seconds: PAIR_SECONDS });
-      (pairs[scenario] ??= []).push({ gopool: g, cluster: c });
-      console.log(
-        `pair round ${round + 1} ${scenario}: gopool ${g.usPerRequest.toFixed(0)} ÷ cluster ${c.usPerRequest.toFixed(0)} µs CPU/req = ${(g.usPerRequest / c.usPerRequest).toFixed(3)}, requests ${(g.requests / c.requests).toFixed(3)}×`,
-      );
-    } finally {
-      for (const { child } of live) await stopServer(child);
-    }
+    const gopool = async () => ({ ...(await servers[GOPOOL]()), info: true });
+    const [g, c] = await freshPairInTurns([gopool, servers[CLUSTER]], path, { ...options, warmup: PAIR_WARMUP, seconds: PAIR_SECONDS });
+    (pairs[scenario] ??= []).push({ gopool: g, cluster: c });
+    console.log(
+      `pair round ${round + 1} ${scenario}: gopool ${g.usPerRequest.toFixed(0)} ÷ cluster ${c.usPerRequest.toFixed(0)} µs CPU/req = ${(g.usPerRequest / c.usPerRequest).toFixed(3)}, requests ${(g.requests / c.requests).toFixed(3)}×`,
+    );
   }
 }
 database?.stop();

@@ -2,7 +2,7 @@
 // Where gopool's extra CPU per request comes from, pair by pair, on the plugin app's routes
 // (apps/plugins.js: CORS, an auth hook, a body schema on the POST). Each round starts a pair
 // of servers afresh (two starts of one server can settle a few percent apart) and loads them
-// in interleaved slices (lib.mjs loadInTurns): both wrk run for the same wall time, one at a
+// in interleaved slices (lib.mjs freshPairInTurns): both wrk run for the same wall time, one at a
 // time, the other paused (SIGSTOP) and resumed every SLICE ms, so the machine's drift over
 // seconds (a noisy 2-core VM, where a server's CPU per request moves by a third between
 // minutes) falls on both alike. CPU per request: each server tree's user + system time over
@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ensureWrk, freePort, gopoolHome, installPeers, loadInTurns, median, saveResults, startServer, stopServer, writeMarkerBlock, wrk } from './lib.mjs';
+import { ensureWrk, freePort, freshPairInTurns, gopoolHome, installPeers, median, saveResults, startServer, writeMarkerBlock } from './lib.mjs';
 
 const root = join(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -74,27 +74,19 @@ if (!saved) {
       const { path, body } = ROUTES[route];
       const rounds = [];
       for (let round = 0; round < ROUNDS; round++) {
-        // A fresh pair every round: two starts of the same server can settle a few percent
-        // apart for as long as they run (what V8 compiled, where things landed in memory), so
-        // each round draws new instances of both, and the median is over starts as well.
-        const live = {};
-        try {
-          live.a = await servers[measured]();
-          live.b = await servers[against]();
-          for (let warmed = 0; warmed < WARMUP; warmed += 5)
-            for (const { url, child } of [live.a, live.b]) await wrk(`${url}${path}`, { connections: CONNECTIONS, seconds: 5, headers: AUTH, body }, child.pid);
-          const [a, b] = await loadInTurns(
-            [live.a, live.b].map((s, i) => ({ ...s, info: [measured, against][i].startsWith(GOPOOL) })),
-            path,
-            { connections: CONNECTIONS, seconds: SECONDS, slice: SLICE, headers: AUTH, body },
-          );
-          rounds.push({ a, b });
-          console.log(
-            `${measured} ÷ ${against}, ${route} round ${round + 1}: ${a.usPerRequest.toFixed(1)} ÷ ${b.usPerRequest.toFixed(1)} µs CPU/req = ${(a.usPerRequest / b.usPerRequest).toFixed(3)}, requests ${(a.requests / b.requests).toFixed(3)}×`,
-          );
-        } finally {
-          for (const { child } of Object.values(live)) await stopServer(child);
-        }
+        const start = (name) => async () => ({ ...(await servers[name]()), info: name.startsWith(GOPOOL) });
+        const [a, b] = await freshPairInTurns([start(measured), start(against)], path, {
+          warmup: WARMUP,
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          slice: SLICE,
+          headers: AUTH,
+          body,
+        });
+        rounds.push({ a, b });
+        console.log(
+          `${measured} ÷ ${against}, ${route} round ${round + 1}: ${a.usPerRequest.toFixed(1)} ÷ ${b.usPerRequest.toFixed(1)} µs CPU/req = ${(a.usPerRequest / b.usPerRequest).toFixed(3)}, requests ${(a.requests / b.requests).toFixed(3)}×`,
+        );
       }
       results.push({ measured, against, route, tells, rounds });
     }

@@ -414,6 +414,26 @@ export async function loadInTurns(pair, path, { connections, seconds, slice = 25
 }
 
 /**
+ * One round of a fresh pair: starts each server (`starts`: functions resolving to startServer's
+ * `{ url, child }`, an `info: true` among them for a gopool), loads each for `warmup` seconds in
+ * turns of 5 s (JIT, pools), then loads them in turns (loadInTurns) and stops them all. Two
+ * starts of one server can settle a few percent apart for as long as they run (what V8
+ * compiled, where things landed in memory): a fresh pair every round puts the starts in the median.
+ */
+export async function freshPairInTurns(starts, path, { warmup, ...options }) {
+  const live = [];
+  try {
+    for (const start of starts) live.push(await start());
+    for (let warmed = 0; warmed < warmup; warmed += 5)
+      for (const { url, child } of live)
+        await wrk(`${url}${path}`, { connections: options.connections, seconds: 5, headers: options.headers, body: options.body }, child.pid);
+    return await loadInTurns(live, path, options);
+  } finally {
+    for (const { child } of live) await stopServer(child);
+  }
+}
+
+/**
  * Memory of a process tree, two ways:
  * - rssMb: RSS summed over the processes. It counts the pages of files they share (the node
  *   binary, libraries) once per process, so several processes look bigger than they are.
@@ -479,6 +499,9 @@ export function gopoolHome() {
   return tempDir('gopool-bench-');
 }
 
+/** Every throw-away directory made so far, one exit listener removing them all. */
+const tempDirs = new Set();
+
 /** A new directory in the system's temporary one, named `prefix` and a random tail: removed when the bench exits. */
 export function tempDir(prefix) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -489,9 +512,6 @@ export function tempDir(prefix) {
   tempDirs.add(dir);
   return dir;
 }
-
-/** Every throw-away directory made so far, one exit listener removing them all. */
-const tempDirs = new Set();
 
 /** A TCP port free right now on 127.0.0.1, for servers that cannot be given port 0. */
 export function freePort() {
